@@ -1,0 +1,174 @@
+"""The FastAPI application: dialect routers, error envelopes, and the shared state."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from orderdesk.auth import routes as token_routes
+from orderdesk.auth.tokens import TokenError, TokenService
+from orderdesk.config import Settings
+from orderdesk.dialects.common import to_response
+from orderdesk.dialects.ledyer import errors as ledyer_errors
+from orderdesk.dialects.ledyer import routes as ledyer_routes
+from orderdesk.dialects.sandbox import errors as sandbox_errors
+from orderdesk.dialects.sandbox import routes as sandbox_routes
+from orderdesk.dialects.walley import errors as walley_errors
+from orderdesk.dialects.walley import routes as walley_routes
+from orderdesk.domain.errors import DomainError
+from orderdesk.invoices import routes as invoice_routes
+from orderdesk.service.transaction import HttpAnswer
+from orderdesk.store import keys
+from orderdesk.store.db import create_pool
+from orderdesk.store.migrate import migrate
+
+log = logging.getLogger("orderdesk")
+
+Envelope = Callable[[int, str, str], HttpAnswer]
+
+
+def _envelope(path: str) -> Envelope:
+    """The error envelope of the API a path belongs to."""
+    if path.startswith("/manage/"):
+        return walley_errors.envelope
+    if path.startswith("/v1/"):
+        return ledyer_errors.envelope
+    return sandbox_errors.envelope
+
+
+def _error_module(path: str) -> Any:
+    if path.startswith("/manage/"):
+        return walley_errors
+    if path.startswith("/v1/"):
+        return ledyer_errors
+    return sandbox_errors
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse request bodies above ``limit`` bytes (413), declared or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length" and (not value.isdigit() or int(value) > self.limit):
+                answer = _envelope(scope["path"])(
+                    413, "REQUEST_TOO_LARGE", f"Bodies are limited to {self.limit} bytes"
+                )
+                await to_response(answer)(scope, receive, send)
+                return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _handlers() -> dict[Any, Any]:
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        return to_response(_error_module(request.url.path).error_answer(exc))
+
+    async def token_error(request: Request, exc: TokenError) -> Response:
+        return to_response(_envelope(request.url.path)(401, "UNAUTHORIZED", str(exc)))
+
+    async def admin_required(request: Request, exc: Exception) -> Response:
+        return sandbox_routes.admin_required_answer()
+
+    async def too_large(request: Request, exc: Exception) -> Response:
+        return to_response(_envelope(request.url.path)(413, "REQUEST_TOO_LARGE", "Body too large"))
+
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {"msg": "invalid request"}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        message = f"{where}: {first['msg']}" if where else str(first["msg"])
+        return to_response(_envelope(request.url.path)(400, "INVALID_REQUEST", message))
+
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+        answer = _envelope(request.url.path)(exc.status_code, code, str(exc.detail))
+        response = to_response(answer)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return to_response(_envelope(request.url.path)(500, "INTERNAL_ERROR", "Unexpected error"))
+
+    return {
+        DomainError: domain_error,
+        TokenError: token_error,
+        sandbox_routes.AdminRequired: admin_required,
+        BodyTooLarge: too_large,
+        RequestValidationError: validation_error,
+        HTTPException: http_error,
+        Exception: unexpected,
+    }
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    if not settings.database_url:
+        raise RuntimeError("DATABASE_URL is not set (orderdesk serve starts a database for you)")
+    dsn = settings.database_url
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await create_pool(dsn, min_size=1, max_size=settings.pool_size)
+        async with pool.acquire() as conn:
+            await migrate(conn)
+            hmac_key = await keys.get_or_create(conn, "token_hmac")
+            signing_seed = await keys.get_or_create(conn, "token_ed25519")
+            link_key = await keys.get_or_create(conn, "invoice_links")
+            stored_admin = (await keys.get_or_create(conn, "admin_token", 24)).hex()
+        app.state.pool = pool
+        app.state.settings = settings
+        app.state.tokens = TokenService(hmac_key, signing_seed)
+        app.state.link_key = link_key
+        app.state.admin_token = settings.admin_token or stored_admin
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(
+        title="orderdesk",
+        version="0.1.0",
+        description=(
+            "Order management for invoice and BNPL payments, speaking Walley's "
+            "`/manage/orders` and Ledyer's `/v1/orders` APIs."
+        ),
+        lifespan=lifespan,
+        exception_handlers=_handlers(),
+    )
+    app.include_router(token_routes.router)
+    app.include_router(walley_routes.router)
+    app.include_router(ledyer_routes.router)
+    app.include_router(sandbox_routes.router)
+    app.include_router(invoice_routes.router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

@@ -1,0 +1,147 @@
+"""Access tokens as each provider issues them, verified without a database round trip.
+
+* Walley: an opaque bearer token (here: a claims payload with an HMAC-SHA256 tag).
+* Ledyer: a PASETO ``v4.public`` token signed with the server's Ed25519 key.
+
+Both carry the credential, its merchant, the stores it may act on and the dialect, so a token
+of one dialect is refused by the other. Verified tokens are cached per process until expiry.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pyseto
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pyseto import Key
+
+WALLEY_TTL = 3599
+LEDYER_TTL = 3600
+_CACHE_LIMIT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: an API credential and the stores it may act on."""
+
+    client_id: str
+    merchant_id: str
+    store_ids: frozenset[str]
+    dialect: str
+
+    def may_use(self, store_id: str) -> bool:
+        return store_id in self.store_ids
+
+
+class TokenError(Exception):
+    """The token is missing, malformed, forged, expired or of the other dialect."""
+
+
+class _CompactJson:
+    """pyseto serializer: compact JSON, like the providers' tokens (``{"iss":"…``)."""
+
+    @staticmethod
+    def dumps(obj: Any) -> str:
+        return json.dumps(obj, separators=(",", ":"))
+
+    @staticmethod
+    def loads(data: str | bytes) -> Any:
+        return json.loads(data)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class TokenService:
+    def __init__(self, hmac_key: bytes, signing_seed: bytes) -> None:
+        self._hmac_key = hmac_key
+        private = Ed25519PrivateKey.from_private_bytes(signing_seed)
+        pem = private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        public = private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        self._signing_key = Key.new(4, "public", pem)
+        self._verify_key = Key.new(4, "public", public)
+        self._cache: dict[str, tuple[Principal, float]] = {}
+
+    # -- issuing ----------------------------------------------------------------------------
+    def issue(self, principal: Principal, ttl: int, now: float | None = None) -> str:
+        exp = (time.time() if now is None else now) + ttl
+        claims: dict[str, Any] = {
+            "sub": principal.client_id,
+            "mid": principal.merchant_id,
+            "stores": sorted(principal.store_ids),
+            "dia": principal.dialect,
+        }
+        if principal.dialect == "ledyer":
+            claims["iss"] = "orderdesk"
+            claims["scope"] = "write"
+            claims["exp"] = datetime.fromtimestamp(exp, UTC).isoformat(timespec="seconds")
+            token: bytes = pyseto.encode(self._signing_key, claims, serializer=_CompactJson)
+            return token.decode()
+        claims["exp"] = int(exp)
+        payload = orjson.dumps(claims)
+        tag = hmac.new(self._hmac_key, payload, hashlib.sha256).digest()
+        return f"{_b64(payload)}.{_b64(tag)}"
+
+    # -- verifying --------------------------------------------------------------------------
+    def verify(self, token: str, dialect: str) -> Principal:
+        now = time.time()
+        cached = self._cache.get(token)
+        if cached is not None and cached[1] > now:
+            principal = cached[0]
+        else:
+            principal, exp = self._decode(token, now)
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[token] = (principal, exp)
+        if principal.dialect != dialect:
+            raise TokenError("the token was issued for another API")
+        return principal
+
+    def _decode(self, token: str, now: float) -> tuple[Principal, float]:
+        if token.startswith("v4.public."):
+            try:
+                decoded = pyseto.decode(self._verify_key, token, deserializer=_CompactJson)
+                claims: dict[str, Any] = decoded.payload  # type: ignore[assignment]
+            except Exception as exc:  # pyseto raises several types for bad tokens
+                raise TokenError("the token is invalid or expired") from exc
+            exp = datetime.fromisoformat(claims["exp"]).timestamp()
+        else:
+            payload_text, _, tag_text = token.partition(".")
+            try:
+                payload, tag = _unb64(payload_text), _unb64(tag_text)
+            except ValueError as exc:
+                raise TokenError("the token is malformed") from exc
+            expected = hmac.new(self._hmac_key, payload, hashlib.sha256).digest()
+            if not hmac.compare_digest(tag, expected):
+                raise TokenError("the token is invalid")
+            claims = dict(orjson.loads(payload))
+            exp = float(claims["exp"])
+        if exp <= now:
+            raise TokenError("the token has expired")
+        principal = Principal(
+            client_id=claims["sub"],
+            merchant_id=claims["mid"],
+            store_ids=frozenset(claims["stores"]),
+            dialect=claims["dia"],
+        )
+        return principal, exp

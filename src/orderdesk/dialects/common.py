@@ -1,0 +1,65 @@
+"""Helpers every dialect shares: JSON answers, bearer tokens, timestamps, request bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi.responses import Response
+
+from orderdesk.auth.tokens import Principal, TokenError, TokenService
+from orderdesk.service.transaction import HttpAnswer
+
+JSON = "application/json"
+
+
+def json_answer(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> HttpAnswer:
+    merged = {"content-type": JSON}
+    if headers:
+        merged.update(headers)
+    return HttpAnswer(status, merged, orjson.dumps(body))
+
+
+def to_response(answer: HttpAnswer) -> Response:
+    return Response(content=answer.body, status_code=answer.status_code, headers=answer.headers)
+
+
+def iso_z(moment: datetime) -> str:
+    """``2023-04-09T14:45:35.367198Z``: RFC 3339 UTC with microseconds (Ledyer)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def iso_offset(moment: datetime) -> str:
+    """``2022-09-21T11:14:35.790041+00:00`` (Walley)."""
+    return moment.isoformat()
+
+
+def document_reference(seq: int, document_number: int) -> str:
+    """A stable invoice number: the order's sequence number and the capture's ordinal."""
+    return f"{seq:012d}{document_number:04d}"
+
+
+def authenticate(request: Request, dialect: str) -> Principal:
+    """The caller of a dialect endpoint, from ``Authorization: Bearer …``."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise TokenError("an Authorization: Bearer token is required")
+    tokens: TokenService = request.app.state.tokens
+    return tokens.verify(token.strip(), dialect)
+
+
+def idempotency_header(request: Request, *names: str) -> str | None:
+    """The first of ``names`` present (header names are case-insensitive)."""
+    for name in names:
+        value = request.headers.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+def base_url(request: Request) -> str:
+    configured: str | None = request.app.state.settings.public_url
+    return configured or str(request.base_url).rstrip("/")

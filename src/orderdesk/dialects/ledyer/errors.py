@@ -1,0 +1,35 @@
+"""Ledyer's error envelope: ``{"errors": [{"message", "code", "field"?}]}``.
+
+Statuses: 400 malformed, 401 token, 403 store not allowed, 404 unknown order, 409 the
+order's state does not allow the action (or the same key is in flight), 422 a rule on the
+values sent (totals, VAT, line ids, amounts).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orderdesk.dialects.common import json_answer
+from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.service.transaction import HttpAnswer
+
+STATUS = {
+    Kind.INVALID: 400,
+    Kind.RULE: 422,
+    Kind.STATE: 409,
+    Kind.NOT_FOUND: 404,
+    Kind.FORBIDDEN: 403,
+    Kind.IN_PROGRESS: 409,
+}
+
+
+def envelope(status: int, code: str, message: str, field: str | None = None) -> HttpAnswer:
+    error: dict[str, Any] = {"message": message, "code": code}
+    if field is not None:
+        error["field"] = field
+    headers = {"www-authenticate": "Bearer"} if status == 401 else None
+    return json_answer({"errors": [error]}, status, headers)
+
+
+def error_answer(err: DomainError) -> HttpAnswer:
+    return envelope(STATUS[err.kind], err.code, err.message, err.field)

@@ -1,0 +1,124 @@
+"""The Ledyer order object, shaped exactly like the provider's responses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from orderdesk.dialects.common import document_reference, iso_z
+from orderdesk.domain.lines import Line
+from orderdesk.domain.money import exponent, grouped_string, major_string
+from orderdesk.domain.order import Chunk, Order
+
+CAPTURED_ACTIONS = [{"type": "refund"}, {"type": "partialRefund"}]
+
+
+def amount(minor: int, currency: str) -> dict[str, Any]:
+    """``{"amount": "4890.00", …, "formattedWithCurrency": "SEK 4,890.00", "minorUnits": …}``."""
+    exp = exponent(currency)
+    grouped = grouped_string(minor, exp)
+    with_currency = f"-{currency} {grouped[1:]}" if minor < 0 else f"{currency} {grouped}"
+    return {
+        "amount": major_string(minor, exp),
+        "currency": currency,
+        "formatted": grouped,
+        "formattedWithCurrency": with_currency,
+        "minorUnits": minor,
+    }
+
+
+def line_view(line: Line) -> dict[str, Any]:
+    return {
+        "description": line.description,
+        "id": line.id,
+        "quantity": line.quantity,
+        "reference": line.reference,
+        "totalAmount": line.total_amount,
+        "totalVatAmount": line.total_vat,
+        "type": line.type,
+        "unitDiscountAmount": line.unit_discount if line.unit_discount is not None else 0,
+        "unitPrice": line.unit_price,
+        "vat": line.vat,
+    }
+
+
+def _chunk_totals(chunk: Chunk, currency: str) -> dict[str, Any]:
+    total, vat = chunk.total, chunk.total_vat
+    return {
+        "totalOrderAmount": amount(total, currency),
+        "totalOrderAmountExclVat": amount(total - vat, currency),
+        "totalOrderVatAmount": amount(vat, currency),
+    }
+
+
+def captured_view(order: Order, seq: int, chunk: Chunk, document_url: str) -> dict[str, Any]:
+    return {
+        "availableActions": CAPTURED_ACTIONS,
+        "createdAt": iso_z(chunk.created_at),
+        "documentReference": document_reference(seq, chunk.document_number),
+        "documentUrl": document_url,
+        "ledgerId": chunk.ledger_id,
+        "note": chunk.note,
+        "orderLines": [line_view(line) for line in chunk.lines],
+        "status": [],
+        **_chunk_totals(chunk, order.currency),
+    }
+
+
+def uncaptured_view(order: Order, now: datetime) -> dict[str, Any] | None:
+    chunk = order.uncaptured
+    if chunk is None:
+        return None
+    return {
+        "availableActions": [{"type": action} for action in order.uncaptured_actions(now)],
+        "createdAt": iso_z(chunk.created_at),
+        "ledgerId": chunk.ledger_id,
+        "note": chunk.note,
+        "orderLines": [line_view(line) for line in chunk.lines],
+        "status": [],
+        **_chunk_totals(chunk, order.currency),
+    }
+
+
+def order_view(order: Order, seq: int, now: datetime, document_url: Any) -> dict[str, Any]:
+    """The whole order; ``document_url(ledger_id)`` gives each captured chunk's signed URL."""
+    currency = order.currency
+    events = sorted(
+        enumerate(order.events), key=lambda pair: (pair[1].created_at, pair[0]), reverse=True
+    )
+    return {
+        "authorizeStatus": "authorized",
+        "captured": [
+            captured_view(order, seq, chunk, document_url(chunk.ledger_id))
+            for chunk in order.captured
+        ],
+        "capturedAmount": amount(order.captured_amount, currency),
+        "createdAt": iso_z(order.created_at),
+        "customer": order.customer,
+        "events": [
+            {
+                "amount": amount(event.amount, currency),
+                "createdAt": iso_z(event.created_at),
+                "id": event.id,
+                "ledgerId": event.ledger_id,
+                "orderId": order.id,
+                "type": event.type,
+            }
+            for _, event in events
+        ],
+        "expiresAt": iso_z(order.expires_at),
+        "id": order.id,
+        "merchantId": order.merchant_id,
+        "merchantReference": order.merchant_reference,
+        "orderAmount": amount(order.order_amount, currency),
+        "orderReference": order.order_reference,
+        "paymentMethod": {"provider": "ledyer", "type": order.payment_method},
+        "riskProfile": {"tags": []},
+        "refunded": [],
+        "refundedAmount": amount(order.refunded_amount, currency),
+        "status": order.ledyer_status(now),
+        "storeId": order.store_id,
+        "uncaptured": uncaptured_view(order, now),
+        "uncapturedAmount": amount(order.remaining, currency),
+        "updatedAt": iso_z(order.updated_at),
+    }

@@ -1,0 +1,90 @@
+"""Ledyer request bodies: integer minor units, basis-point VAT, strict JSON types."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from orderdesk.domain import errors as e
+from orderdesk.domain.errors import DomainError, invalid
+from orderdesk.domain.lines import MAX_QUANTITY, CaptureLine
+from orderdesk.domain.money import MAX_MINOR
+from orderdesk.domain.vat import MAX_VAT_BP
+
+M = TypeVar("M", bound=BaseModel)
+Minor = Annotated[int, Field(ge=-MAX_MINOR, le=MAX_MINOR)]
+
+
+class OrderLine(BaseModel):
+    """An order line as Ledyer's clients send it (``unitPrice`` and discount may be absent)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    id: str | None = Field(None, max_length=64, description="ol_… of an uncaptured line")
+    reference: str = Field("", max_length=255, description="Article number (SKU)")
+    description: str = Field("", max_length=255)
+    type: str = Field("physical", max_length=50, description="physical, digital, shippingFee, …")
+    quantity: int = Field(ge=0, le=MAX_QUANTITY)
+    unitPrice: Minor | None = Field(None, description="Minor units, VAT included")
+    unitDiscountAmount: Minor | None = Field(None, description="Minor units per unit")
+    totalAmount: Minor = Field(description="Minor units, VAT included, after discount")
+    totalVatAmount: Minor = Field(description="Within ±1 of the exact VAT part")
+    vat: int = Field(ge=0, le=MAX_VAT_BP, description="Basis points: 2500 = 25 %")
+
+    def command(self) -> CaptureLine:
+        return CaptureLine(
+            id=self.id,
+            reference=self.reference,
+            description=self.description,
+            type=self.type,
+            quantity=self.quantity,
+            unit_price=self.unitPrice,
+            unit_discount=self.unitDiscountAmount,
+            total_amount=self.totalAmount,
+            vat=self.vat,
+            total_vat=self.totalVatAmount,
+        )
+
+
+class CaptureBody(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore", title="CaptureRequest")
+
+    orderLines: list[OrderLine] = Field(min_length=1, max_length=1000)
+    totalCaptureAmount: Minor = Field(description="The sum of the lines' totalAmount")
+
+
+class EditBody(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore", title="EditOrderRequest")
+
+    orderLines: list[OrderLine] = Field(min_length=1, max_length=1000)
+    totalOrderAmount: Minor
+    totalOrderAmountExclVat: Minor
+    totalOrderVatAmount: Minor
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse(model: type[M], body: bytes) -> M:
+    """Validate ``body`` as ``model``; a malformed body is a 400 naming the first bad field."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = _where(tuple(first["loc"]))
+        message = f"{where}: {first['msg']}" if where else str(first["msg"])
+        raise invalid(message, where or None) from None
+
+
+def edit_totals(body: EditBody) -> None:
+    if body.totalOrderAmountExclVat != body.totalOrderAmount - body.totalOrderVatAmount:
+        raise DomainError(
+            e.TOTAL_AMOUNT_MISMATCH,
+            "totalOrderAmountExclVat must be totalOrderAmount − totalOrderVatAmount",
+            field="totalOrderAmountExclVat",
+        )

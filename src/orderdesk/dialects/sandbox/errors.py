@@ -1,0 +1,29 @@
+"""The sandbox API's own envelope: ``{"error": {"code", "message", "field"?}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orderdesk.dialects.common import json_answer
+from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.service.transaction import HttpAnswer
+
+STATUS = {
+    Kind.INVALID: 400,
+    Kind.RULE: 422,
+    Kind.STATE: 409,
+    Kind.NOT_FOUND: 404,
+    Kind.FORBIDDEN: 403,
+    Kind.IN_PROGRESS: 409,
+}
+
+
+def envelope(status: int, code: str, message: str, field: str | None = None) -> HttpAnswer:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field
+    return json_answer({"error": error}, status)
+
+
+def error_answer(err: DomainError) -> HttpAnswer:
+    return envelope(STATUS[err.kind], err.code, err.message, err.field)

@@ -1,0 +1,154 @@
+"""The sandbox API (``/sandbox/…``): merchants, stores, credentials and authorised orders.
+
+Guarded by the admin token (``Authorization: Bearer <admin token>``).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from orderdesk.dialects.common import json_answer, to_response
+from orderdesk.dialects.ledyer.wire import parse
+from orderdesk.dialects.sandbox import wire
+from orderdesk.dialects.sandbox.errors import envelope
+from orderdesk.domain.order import Order
+from orderdesk.service import sandbox
+from orderdesk.store.merchants import Store
+
+router = APIRouter(prefix="/sandbox", tags=["Sandbox"])
+
+
+class AdminRequired(Exception):
+    """The sandbox admin token is missing or wrong."""
+
+
+def _check_admin(request: Request) -> None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    expected: str = request.app.state.admin_token
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), expected):
+        raise AdminRequired
+
+
+def _body(model: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
+
+def order_summary(order: Order) -> dict[str, Any]:
+    path = f"/manage/orders/{order.id}" if order.provider == "walley" else f"/v1/orders/{order.id}"
+    return {
+        "orderId": order.id,
+        "provider": order.provider,
+        "merchantId": order.merchant_id,
+        "storeId": order.store_id,
+        "currency": order.currency,
+        "orderAmount": order.order_amount,
+        "capturedAmount": order.captured_amount,
+        "uncapturedAmount": order.remaining,
+        "lineIds": [line.id for line in order.uncaptured.lines] if order.uncaptured else [],
+        "expiresAt": order.expires_at.isoformat(),
+        "closed": order.closed,
+        "path": path,
+    }
+
+
+@router.post("/merchants", status_code=201, openapi_extra=_body(wire.MerchantBody))
+async def create_merchant(request: Request) -> Response:
+    _check_admin(request)
+    body = parse(wire.MerchantBody, await request.body())
+    merchant_id = await sandbox.create_merchant(request.app.state.pool, body.name)
+    return to_response(json_answer({"merchantId": merchant_id, "name": body.name}, 201))
+
+
+@router.post("/merchants/{merchantId}/stores", status_code=201, openapi_extra=_body(wire.StoreBody))
+async def create_store(
+    request: Request, merchant_id: Annotated[str, Path(alias="merchantId")]
+) -> Response:
+    _check_admin(request)
+    body = parse(wire.StoreBody, await request.body())
+    store = Store(
+        id=body.storeId or str(secrets.randbelow(9 * 10**8) + 10**8),
+        merchant_id=merchant_id,
+        provider=body.provider,
+        country=body.country,
+        currency=body.currency,
+        segment=body.segment,
+    )
+    await sandbox.create_store(request.app.state.pool, store)
+    return to_response(
+        json_answer(
+            {
+                "storeId": store.id,
+                "merchantId": store.merchant_id,
+                "provider": store.provider,
+                "country": store.country,
+                "currency": store.currency,
+                "segment": store.segment,
+            },
+            201,
+        )
+    )
+
+
+@router.post(
+    "/merchants/{merchantId}/credentials",
+    status_code=201,
+    openapi_extra=_body(wire.CredentialBody),
+)
+async def create_credential(
+    request: Request, merchant_id: Annotated[str, Path(alias="merchantId")]
+) -> Response:
+    _check_admin(request)
+    raw = await request.body()
+    body = parse(wire.CredentialBody, raw) if raw.strip() else wire.CredentialBody(storeIds=None)
+    made = await sandbox.create_credential(request.app.state.pool, merchant_id, body.storeIds)
+    answer = {
+        "clientId": made.client_id,
+        "clientSecret": made.client_secret,
+        "merchantId": made.merchant_id,
+        "storeIds": list(made.store_ids),
+    }
+    return to_response(json_answer(answer, 201))
+
+
+@router.post("/orders", status_code=201, openapi_extra=_body(wire.OrderBody))
+async def create_order(request: Request) -> Response:
+    _check_admin(request)
+    body = parse(wire.OrderBody, await request.body())
+    order, _ = await sandbox.create_order(
+        request.app.state.pool,
+        sandbox.NewOrder(
+            store_id=body.storeId,
+            lines=[line.command() for line in body.orderLines],
+            total=body.totalOrderAmount,
+            total_vat=body.totalOrderVatAmount,
+            merchant_reference=body.merchantReference,
+            customer=body.customer.model_dump(exclude_none=True),
+            payment_method=body.paymentMethod,
+            expires_at=body.expiresAt,
+        ),
+    )
+    return to_response(json_answer(order_summary(order), 201))
+
+
+@router.post("/orders/{orderId}/close", summary="Close an order (as the provider would)")
+async def close_order(
+    request: Request, order_id: Annotated[str, Path(alias="orderId")]
+) -> Response:
+    _check_admin(request)
+    order = await sandbox.close_order(request.app.state.pool, order_id)
+    return to_response(json_answer(order_summary(order)))
+
+
+def admin_required_answer() -> Response:
+    return to_response(envelope(401, "UNAUTHORIZED", "Send Authorization: Bearer <admin token>"))

@@ -1,0 +1,78 @@
+"""Sandbox request bodies: orderdesk's own API for what a checkout would create."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from orderdesk.dialects.ledyer.wire import Minor, OrderLine
+
+
+class MerchantBody(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class StoreBody(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    storeId: str | None = Field(
+        None, pattern=r"^[0-9A-Za-z_-]{1,40}$", description="Default: a new numeric id"
+    )
+    provider: Literal["walley", "ledyer"]
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    segment: Literal["B2C", "B2B"] = "B2C"
+
+
+class CredentialBody(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    storeIds: list[str] | None = Field(None, description="Default: all the merchant's stores")
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    attentionName: str | None = None
+    careOf: str | None = None
+    city: str | None = None
+    companyName: str | None = None
+    country: str | None = None
+    postalCode: str | None = None
+    streetAddress: str | None = None
+    streetAddress2: str | None = None
+    contact: dict[str, Any] | None = None
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    firstName: str | None = None
+    lastName: str | None = None
+    companyName: str | None = None
+    companyId: str | None = None
+    nationalId: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    reference1: str | None = None
+    reference2: str | None = None
+    billingAddress: Address | None = None
+    shippingAddress: Address | None = None
+
+
+class OrderBody(BaseModel):
+    """An authorised order: lines in minor units with VAT in basis points (Ledyer's shape)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    storeId: str
+    orderLines: list[OrderLine] = Field(min_length=1, max_length=5000)
+    totalOrderAmount: Minor
+    totalOrderVatAmount: Minor | None = None
+    merchantReference: str = Field("", max_length=50)
+    customer: Customer = Field(default_factory=Customer)
+    paymentMethod: str = Field("invoice", max_length=40)
+    expiresAt: AwareDatetime | None = Field(None, description="Default: 14 days from now")

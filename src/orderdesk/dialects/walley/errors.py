@@ -1,0 +1,47 @@
+"""Walley's error envelope: ``{"id", "error": {"code": <http status>, "message", "errors"}}``."""
+
+from __future__ import annotations
+
+import uuid
+
+from orderdesk.dialects.common import json_answer
+from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.service.transaction import HttpAnswer
+
+STATUS = {
+    Kind.INVALID: 400,
+    Kind.RULE: 422,
+    Kind.STATE: 422,
+    Kind.NOT_FOUND: 404,
+    Kind.FORBIDDEN: 403,
+    Kind.IN_PROGRESS: 409,
+}
+TITLES = {
+    400: "Bad or faulty request. Please examine the errors property.",
+    401: "Unauthorized, token verification needed.",
+    403: "Permissions needed.",
+    404: "The resource requested was not found.",
+    405: "The method is not allowed for this resource.",
+    409: "Request with same idempotency key already in progress.",
+    413: "The request body is too large.",
+    415: "The content type is not supported.",
+    422: "The request could not be processed.",
+    500: "An unexpected error occurred.",
+}
+
+
+def envelope(status: int, reason: str, message: str) -> HttpAnswer:
+    body = {
+        "id": str(uuid.uuid4()),
+        "error": {
+            "code": status,
+            "message": TITLES.get(status, "Error"),
+            "errors": [{"reason": reason, "message": message}],
+        },
+    }
+    headers = {"www-authenticate": "Bearer"} if status == 401 else None
+    return json_answer(body, status, headers)
+
+
+def error_answer(err: DomainError) -> HttpAnswer:
+    return envelope(STATUS[err.kind], err.code, err.message)

@@ -1,0 +1,119 @@
+"""Walley's order model (``GET /manage/orders/{id}`` → ``{"data": {...}}``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from orderdesk.dialects.common import document_reference, iso_offset
+from orderdesk.domain.lines import Line
+from orderdesk.domain.money import exponent, major_string
+from orderdesk.domain.order import Order
+
+INVOICE_DUE = timedelta(days=14)
+
+
+def decimal_number(minor: int, exp: int) -> orjson.Fragment:
+    """A JSON number written from integer minor units (``28500`` → ``285.00``), no float."""
+    return orjson.Fragment(major_string(minor, exp).encode())
+
+
+def _item(line: Line, exp: int) -> dict[str, Any]:
+    price = line.unit_price if line.unit_price is not None else line.total_amount
+    return {
+        "articleNumber": line.reference,
+        "description": line.description,
+        "quantity": line.quantity,
+        "price": decimal_number(price - (line.unit_discount or 0), exp),
+        "vatRate": decimal_number(line.vat, 2),
+        "totalAmount": decimal_number(line.total_amount, exp),
+        "type": line.type,
+    }
+
+
+def _address(raw: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    contact = raw.get("contact") or {}
+    name = " ".join(p for p in (contact.get("firstName"), contact.get("lastName")) if p)
+    return {
+        "addressLine1": raw.get("streetAddress"),
+        "addressLine2": raw.get("streetAddress2"),
+        "city": raw.get("city"),
+        "coAddress": raw.get("careOf"),
+        "receiverName": raw.get("companyName") or raw.get("attentionName") or name or None,
+        "countryCode": raw.get("country"),
+        "email": contact.get("email"),
+        "mobilePhone": contact.get("phone"),
+        "phoneNumber": None,
+        "postalCode": raw.get("postalCode"),
+    }
+
+
+def _masked(number: str | None) -> str | None:
+    if not number:
+        return None
+    return number[:6] + "***" + number[-1:] if len(number) > 7 else "***"
+
+
+def _customer(order: Order) -> dict[str, Any]:
+    c = order.customer
+    billing = c.get("billingAddress") or {}
+    company = c.get("companyName")
+    person = " ".join(p for p in (c.get("firstName"), c.get("lastName")) if p)
+    return {
+        "type": "Company" if company else "Person",
+        "name": company or person or None,
+        "firstName": c.get("firstName"),
+        "lastName": c.get("lastName"),
+        "registrationNumber": _masked(c.get("companyId") or c.get("nationalId")),
+        "countryCode": billing.get("country") or order.country,
+        "coAddress": billing.get("careOf"),
+        "addressLine1": billing.get("streetAddress"),
+        "addressLine2": billing.get("streetAddress2"),
+        "city": billing.get("city"),
+        "postalCode": billing.get("postalCode"),
+        "email": c.get("email"),
+        "mobilePhoneNumber": c.get("phone"),
+        "homePhoneNumber": None,
+    }
+
+
+def order_view(order: Order, seq: int, now: datetime) -> dict[str, Any]:
+    exp = exponent(order.currency)
+    lines = [line for chunk in order.captured for line in chunk.lines]
+    if order.uncaptured is not None:
+        lines.extend(order.uncaptured.lines)
+    return {
+        "data": {
+            "id": order.id,
+            "reference": order.merchant_reference,
+            "paymentMethod": order.payment_method,
+            "totalAmount": decimal_number(order.order_amount, exp),
+            "currency": order.currency,
+            "status": order.walley_status(now),
+            "salesSegment": order.segment,
+            "countryCode": order.country,
+            "productCode": None,
+            "placedAt": iso_offset(order.created_at),
+            "expiresAt": iso_offset(order.expires_at) if order.remaining > 0 else None,
+            "customer": _customer(order),
+            "deliveryAddress": _address(order.customer.get("shippingAddress")),
+            "invoiceAddress": _address(order.customer.get("billingAddress")),
+            "items": [_item(line, exp) for line in lines],
+            "invoices": [
+                {
+                    "invoiceNumber": document_reference(seq, chunk.document_number),
+                    "paymentStatus": "NotPaid",
+                    "totalAmount": decimal_number(chunk.total, exp),
+                    "createdAt": iso_offset(chunk.created_at),
+                    "dueDate": (chunk.created_at + INVOICE_DUE).date().isoformat(),
+                    "description": chunk.description,
+                    "actionReference": chunk.action_reference,
+                }
+                for chunk in order.captured
+            ],
+        }
+    }

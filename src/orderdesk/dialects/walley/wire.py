@@ -1,0 +1,228 @@
+"""Walley request bodies as real clients send them, read without ever touching ``float``.
+
+* numbers are parsed from the JSON text as ``Decimal``; numeric strings (``"285.00"``) too;
+* property names are matched case-insensitively (``UnitPrice`` = ``unitPrice``);
+* anything malformed is a ``DomainError`` of kind INVALID (HTTP 400).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NoReturn
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from orderdesk.domain import errors as e
+from orderdesk.domain.errors import DomainError, invalid
+from orderdesk.domain.matching import ItemSpec
+from orderdesk.domain.money import MoneyFormatError, parse_decimal_text, to_minor
+from orderdesk.domain.order import CaptureMeta, WalleyCapture
+
+MAX_TEXT = 255
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a number")
+
+
+def _lowercase_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        lowered = key.lower()
+        if lowered in out:
+            raise ValueError(f"property {key!r} appears twice")
+        out[lowered] = value
+    return out
+
+
+def parse_body(body: bytes) -> Any:
+    """The JSON value of ``body`` with lower-cased keys and Decimal numbers."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise invalid("The body is not UTF-8") from None
+    try:
+        return json.loads(
+            text,
+            parse_float=Decimal,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_lowercase_keys,
+        )
+    except RecursionError:
+        raise invalid("The JSON is nested too deeply") from None
+    except ValueError as exc:
+        raise invalid(f"The body is not valid JSON: {exc}") from None
+
+
+def _number(value: Any, where: str) -> Decimal:
+    if isinstance(value, bool) or value is None:
+        raise invalid(f"{where} must be a number", where)
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_decimal_text(value.strip())
+        except MoneyFormatError:
+            raise invalid(f"{where} must be a number or a numeric string", where) from None
+    raise invalid(f"{where} must be a number", where)
+
+
+def money(value: Decimal, where: str, exp: int, too_many_decimals: str) -> int:
+    """A decimal amount in minor units; more decimals than the currency has is a 422."""
+    try:
+        return to_minor(value, exp)
+    except MoneyFormatError as exc:
+        if exc.reason == "too_many_decimals":
+            raise DomainError(
+                too_many_decimals, f"{where} has more than {exp} decimals", field=where
+            ) from None
+        raise invalid(f"{where} is not a representable amount", where) from None
+
+
+def _text(value: Any, where: str, limit: int = MAX_TEXT) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise invalid(f"{where} must be a string", where)
+    if len(value) > limit:
+        raise invalid(f"{where} is longer than {limit} characters", where)
+    return value
+
+
+def _article_id(value: Any, where: str) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return _text(value, where, 50)
+
+
+def _quantity(value: Any, where: str) -> int:
+    number = _number(value, where)
+    if not number.is_finite() or number != number.to_integral_value() or abs(number) > 10**9:
+        raise invalid(f"{where} must be a whole number", where)
+    return int(number)
+
+
+def _vat_bp(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    percent = _number(value, where)
+    if not percent.is_finite() or not 0 <= percent <= 100:
+        raise invalid(f"{where} must be a VAT rate in percent, 0 to 100", where)
+    bp = percent * 100
+    if bp != bp.to_integral_value():
+        raise invalid(f"{where} has more than 2 decimals", where)
+    return int(bp)
+
+
+@dataclass(frozen=True, slots=True)
+class RawItem:
+    unit_price: Decimal
+    quantity: int
+    id: str | None
+    description: str | None
+    vat: int | None
+    type: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RawCapture:
+    """A capture request checked for shape; amounts still decimals until the currency is known."""
+
+    amount: Decimal
+    items: list[RawItem] | None
+    replace_items: bool
+    meta: CaptureMeta
+
+    def in_minor_units(self, exp: int) -> WalleyCapture:
+        """Amounts in minor units; a decimal too many is a 422 (amount first, then items)."""
+        amount = money(self.amount, "amount", exp, e.CAPTURE_AMOUNT_HAS_TOO_MANY_DECIMALS)
+        items = None
+        if self.items is not None:
+            items = [
+                ItemSpec(
+                    unit_price=money(
+                        item.unit_price,
+                        f"items[{index}].unitPrice",
+                        exp,
+                        e.CAPTURE_ITEMS_UNITPRICE_HAS_TOO_MANY_DECIMALS,
+                    ),
+                    quantity=item.quantity,
+                    id=item.id,
+                    description=item.description,
+                    vat=item.vat,
+                    type=item.type,
+                )
+                for index, item in enumerate(self.items)
+            ]
+        return WalleyCapture(amount, items, self.replace_items, self.meta)
+
+
+def _item(raw: Any, index: int) -> RawItem:
+    where = f"items[{index}]"
+    if not isinstance(raw, dict):
+        raise invalid(f"{where} must be an object", where)
+    for key, name in (("unitprice", "unitPrice"), ("quantity", "quantity")):
+        if raw.get(key) is None:
+            raise invalid(f"{where}.{name} is required", f"{where}.{name}")
+    return RawItem(
+        unit_price=_number(raw["unitprice"], f"{where}.unitPrice"),
+        quantity=_quantity(raw["quantity"], f"{where}.quantity"),
+        id=_article_id(raw.get("id"), f"{where}.id"),
+        description=_text(raw.get("description"), f"{where}.description"),
+        vat=_vat_bp(raw.get("vat"), f"{where}.vat"),
+        type=_text(raw.get("type"), f"{where}.type", 50),
+    )
+
+
+def capture_request(data: Any) -> RawCapture:
+    """The parsed body of ``POST /manage/orders/{id}/capture``, checked for shape (400s)."""
+    if not isinstance(data, dict):
+        raise invalid("The body must be a JSON object")
+    if data.get("amount") is None:
+        raise invalid("amount is required", "amount")
+    amount = _number(data["amount"], "amount")
+    raw_items = data.get("items")
+    if raw_items is not None and not isinstance(raw_items, list):
+        raise invalid("items must be an array", "items")
+    items = None if raw_items is None else [_item(raw, i) for i, raw in enumerate(raw_items)]
+    replace = data.get("replaceitems", False)
+    if replace is None:
+        replace = False
+    if not isinstance(replace, bool):
+        raise invalid("replaceItems must be true or false", "replaceItems")
+    if replace and not items:
+        raise invalid("replaceItems needs items", "items")
+    description = data.get("description")
+    if description is not None and not isinstance(description, str):
+        raise invalid("description must be a string", "description")
+    meta = CaptureMeta(
+        description=description if description and description.strip() else None,
+        action_reference=_text(data.get("actionreference"), "actionReference"),
+    )
+    return RawCapture(amount, items, replace, meta)
+
+
+# -- OpenAPI: what the wire format looks like (parsing above is deliberately more lenient) --
+class CaptureItemSchema(BaseModel):
+    model_config = ConfigDict(title="CaptureItem")
+
+    id: str | None = Field(None, max_length=50, description="Article number")
+    description: str | None = Field(None, max_length=MAX_TEXT)
+    unitPrice: Decimal | str = Field(description="Price per unit incl. VAT, at most 2 decimals")
+    quantity: int = Field(ge=1, le=1_000_000)
+    vat: Decimal | None = Field(None, ge=0, le=100, description="VAT rate in percent")
+    type: str | None = Field(None, max_length=50, description="purchase, fee, …")
+
+
+class CaptureSchema(BaseModel):
+    model_config = ConfigDict(title="CaptureRequest")
+
+    amount: Decimal | str = Field(description="Amount to capture, at most 2 decimals")
+    description: str | None = Field(None, description="At most 50 characters")
+    actionReference: str | None = Field(None, max_length=MAX_TEXT)
+    items: list[CaptureItemSchema] | None = None
+    replaceItems: bool | None = None

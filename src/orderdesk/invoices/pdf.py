@@ -1,0 +1,73 @@
+"""Invoice PDFs for captured chunks, rendered on request from the order's state (fpdf2)."""
+
+from __future__ import annotations
+
+from fpdf import FPDF
+
+from orderdesk.domain.money import exponent, grouped_string
+from orderdesk.domain.order import Chunk, Order
+
+
+def _latin1(text: str) -> str:
+    """fpdf2's core fonts are Latin-1; anything else is replaced rather than crashing."""
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def render_invoice(order: Order, chunk: Chunk, document_reference: str) -> bytes:
+    exp = exponent(order.currency)
+
+    def money(minor: int) -> str:
+        return f"{order.currency} {grouped_string(minor, exp)}"
+
+    pdf = FPDF()
+    pdf.set_title(f"Invoice {document_reference}")
+    pdf.set_creator("orderdesk")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 18)
+    pdf.cell(0, 12, "Invoice", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=10)
+    customer = order.customer
+    name = customer.get("companyName") or " ".join(
+        part for part in (customer.get("firstName"), customer.get("lastName")) if part
+    )
+    for label, value in (
+        ("Invoice number", document_reference),
+        ("Order", order.id),
+        ("Merchant reference", order.merchant_reference),
+        ("Store", order.store_id),
+        ("Date", chunk.created_at.date().isoformat()),
+        ("Customer", name),
+        ("Description", chunk.description or ""),
+    ):
+        if value:
+            pdf.cell(45, 6, label)
+            pdf.cell(0, 6, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    widths = (70, 16, 30, 18, 30)
+    pdf.set_font("Helvetica", "B", 10)
+    for width, title in zip(widths, ("Item", "Qty", "Unit price", "VAT", "Total"), strict=True):
+        pdf.cell(width, 7, title, border="B")
+    pdf.ln()
+    pdf.set_font("Helvetica", size=10)
+    for line in chunk.lines:
+        unit = line.unit_price if line.unit_price is not None else line.total_amount
+        cells = (
+            _latin1(line.description or line.reference)[:40],
+            str(line.quantity),
+            money(unit),
+            f"{line.vat / 100:g} %",
+            money(line.total_amount),
+        )
+        for width, text in zip(widths, cells, strict=True):
+            pdf.cell(width, 6, text)
+        pdf.ln()
+    pdf.ln(2)
+    pdf.set_font("Helvetica", "B", 10)
+    for label, minor in (
+        ("Total excl. VAT", chunk.total - chunk.total_vat),
+        ("VAT", chunk.total_vat),
+        ("Total", chunk.total),
+    ):
+        pdf.cell(sum(widths[:-1]), 6, label, align="R")
+        pdf.cell(widths[-1], 6, money(minor), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

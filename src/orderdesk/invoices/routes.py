@@ -1,0 +1,51 @@
+"""``GET /invoices/{orderId}/{ledgerId}.pdf``: the signed ``documentUrl`` of a capture."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from orderdesk.dialects.common import document_reference, json_answer, to_response
+from orderdesk.invoices.links import check_signature
+from orderdesk.invoices.pdf import render_invoice
+from orderdesk.store import orders
+
+router = APIRouter(tags=["Invoices"])
+
+
+def _problem(status: int, message: str) -> Response:
+    return to_response(json_answer({"error": {"code": status, "message": message}}, status))
+
+
+@router.get(
+    "/invoices/{orderId}/{ledgerId}.pdf",
+    summary="Invoice PDF of one capture (the signed documentUrl)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def invoice_pdf(
+    request: Request,
+    order_id: Annotated[str, Path(alias="orderId")],
+    ledger_id: Annotated[str, Path(alias="ledgerId")],
+    expires: Annotated[int, Query(alias="Expires")],
+    signature: Annotated[str, Query(alias="Signature", max_length=100)],
+) -> Response:
+    problem = check_signature(request.app.state.link_key, order_id, ledger_id, expires, signature)
+    if problem == "expired":
+        return _problem(410, "This invoice link has expired; GET the order for a fresh one")
+    if problem is not None:
+        return _problem(403, "This invoice link is not valid")
+    async with request.app.state.pool.acquire() as conn:
+        found = await orders.get(conn, order_id)
+    chunk = found[0].find_chunk(ledger_id) if found else None
+    if found is None or chunk is None or chunk.document_number == 0:
+        return _problem(404, "No such invoice")
+    order, seq = found
+    pdf = render_invoice(order, chunk, document_reference(seq, chunk.document_number))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'inline; filename="invoice-{ledger_id}.pdf"'},
+    )

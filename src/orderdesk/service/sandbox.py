@@ -1,0 +1,129 @@
+"""Making merchants, stores, credentials and authorised orders — what a checkout would do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from orderdesk.auth.secrets import hash_secret, new_client_id, new_secret
+from orderdesk.domain import errors as e
+from orderdesk.domain import ids
+from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.domain.lines import CaptureLine
+from orderdesk.domain.money import is_currency
+from orderdesk.domain.order import WALLEY, Order, new_order
+from orderdesk.service.transaction import utcnow
+from orderdesk.store import merchants, orders
+from orderdesk.store.merchants import Credential, Store
+
+DEFAULT_EXPIRY = timedelta(days=14)
+
+
+@dataclass(frozen=True, slots=True)
+class NewCredential:
+    client_id: str
+    client_secret: str
+    merchant_id: str
+    store_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    store_id: str
+    lines: list[CaptureLine]
+    total: int
+    total_vat: int | None
+    merchant_reference: str
+    customer: dict[str, Any]
+    payment_method: str
+    expires_at: datetime | None
+
+
+async def create_merchant(pool: asyncpg.Pool, name: str) -> str:
+    merchant_id = ids.prefixed(ids.ACCOUNT)
+    async with pool.acquire() as conn:
+        await merchants.insert_merchant(conn, merchant_id, name)
+    return merchant_id
+
+
+def _not_found(what: str) -> DomainError:
+    return DomainError(e.ORDER_NOT_FOUND, f"{what} was not found", Kind.NOT_FOUND)
+
+
+async def create_store(pool: asyncpg.Pool, store: Store) -> Store:
+    if not is_currency(store.currency):
+        raise DomainError(
+            e.UNKNOWN_CURRENCY, f"{store.currency!r} is not an ISO 4217 currency", field="currency"
+        )
+    async with pool.acquire() as conn:
+        if not await merchants.merchant_exists(conn, store.merchant_id):
+            raise _not_found(f"Merchant {store.merchant_id}")
+        if not await merchants.insert_store(conn, store):
+            raise DomainError("STORE_EXISTS", f"Store {store.id} already exists", field="storeId")
+    return store
+
+
+async def create_credential(
+    pool: asyncpg.Pool, merchant_id: str, store_ids: list[str] | None
+) -> NewCredential:
+    """A client id and secret acting on ``store_ids`` (default: all the merchant's stores)."""
+    async with pool.acquire() as conn:
+        if not await merchants.merchant_exists(conn, merchant_id):
+            raise _not_found(f"Merchant {merchant_id}")
+        own = await merchants.merchant_store_ids(conn, merchant_id)
+        chosen = own if store_ids is None else store_ids
+        foreign = sorted(set(chosen) - set(own))
+        if foreign:
+            raise DomainError(
+                "STORE_NOT_OF_MERCHANT",
+                f"Stores {', '.join(foreign)} do not belong to merchant {merchant_id}",
+                field="storeIds",
+            )
+        secret = new_secret()
+        credential = Credential(
+            new_client_id("od"), merchant_id, hash_secret(secret), tuple(sorted(set(chosen)))
+        )
+        await merchants.insert_credential(conn, credential)
+    return NewCredential(credential.client_id, secret, merchant_id, credential.store_ids)
+
+
+async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, int]:
+    async with pool.acquire() as conn, conn.transaction():
+        store = await merchants.get_store(conn, request.store_id)
+        if store is None:
+            raise _not_found(f"Store {request.store_id}")
+        now = utcnow()
+        order = new_order(
+            order_id=ids.new_uuid() if store.provider == WALLEY else ids.prefixed(ids.ORDER),
+            provider=store.provider,
+            merchant_id=store.merchant_id,
+            store_id=store.id,
+            currency=store.currency,
+            country=store.country,
+            segment=store.segment,
+            lines=request.lines,
+            total=request.total,
+            total_vat=request.total_vat,
+            merchant_reference=request.merchant_reference,
+            customer=request.customer,
+            payment_method=request.payment_method,
+            expires_at=request.expires_at or now + DEFAULT_EXPIRY,
+            now=now,
+        )
+        seq = await orders.insert(conn, order)
+    return order, seq
+
+
+async def close_order(pool: asyncpg.Pool, order_id: str) -> Order:
+    """Mark an order closed, as the provider does when it is settled or written off."""
+    async with pool.acquire() as conn, conn.transaction():
+        found = await orders.get(conn, order_id, for_update=True)
+        if found is None:
+            raise _not_found(f"Order {order_id}")
+        order = found[0]
+        order.closed = True
+        await orders.update(conn, order)
+    return order

@@ -1,0 +1,133 @@
+"""The one transaction every order mutation runs in.
+
+Take the idempotency key's lock, replay a stored response if the key was used before, lock
+the order row, apply the domain operation, save the order and the response — then commit.
+Either all of it is written or none of it; a retry with the same key never applies twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import asyncpg
+
+from orderdesk.auth.tokens import Principal
+from orderdesk.domain import errors as e
+from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.domain.order import Order
+from orderdesk.store import idempotency, orders
+from orderdesk.store.idempotency import StoredResponse
+
+T = TypeVar("T")
+
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True, slots=True)
+class HttpAnswer:
+    """A dialect's answer, kept byte for byte so a retry gets exactly the same."""
+
+    status_code: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyKey:
+    key: str
+    fingerprint: bytes
+
+    @classmethod
+    def from_request(
+        cls, key: str | None, method: str, path: str, body: bytes
+    ) -> IdempotencyKey | None:
+        """None without a key; the fingerprint covers method, path and the exact body bytes."""
+        if key is None:
+            return None
+        if not key.strip() or len(key) > MAX_KEY_LENGTH:
+            raise DomainError(
+                e.IDEMPOTENCY_KEY_INVALID,
+                f"The idempotency key must be 1 to {MAX_KEY_LENGTH} characters",
+                Kind.INVALID,
+            )
+        digest = hashlib.sha256(f"{method} {path}\n".encode() + body).digest()
+        return cls(key, digest)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def load_order(
+    conn: asyncpg.Connection,
+    principal: Principal,
+    order_id: str,
+    provider: str,
+    *,
+    for_update: bool = False,
+) -> tuple[Order, int]:
+    """The order, if it exists in this dialect and the credential may act on its store."""
+    found = await orders.get(conn, order_id, for_update=for_update)
+    if found is None or found[0].provider != provider:
+        raise DomainError(e.ORDER_NOT_FOUND, f"Order {order_id} was not found", Kind.NOT_FOUND)
+    if not principal.may_use(found[0].store_id):
+        raise DomainError(
+            e.FORBIDDEN, "This credential may not act on the order's store", Kind.FORBIDDEN
+        )
+    return found
+
+
+async def mutate_order(
+    pool: asyncpg.Pool,
+    principal: Principal,
+    order_id: str,
+    provider: str,
+    key: IdempotencyKey | None,
+    apply: Callable[[Order, datetime], T],
+    render: Callable[[Order, int, T], HttpAnswer],
+    render_error: Callable[[DomainError], HttpAnswer],
+) -> HttpAnswer:
+    """Run ``apply`` on the locked order and answer with ``render`` (or ``render_error``).
+
+    Rule and state errors are answers too: they are stored under the key, so a retry sees
+    the same error. Not-found, forbidden and in-progress are not stored (they may change).
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        if key is not None:
+            if not await idempotency.lock_key(conn, principal.client_id, key.key):
+                raise DomainError(
+                    e.IDEMPOTENCY_REQUEST_IN_PROGRESS,
+                    "A request with this idempotency key is in progress; retry later",
+                    Kind.IN_PROGRESS,
+                )
+            stored = await idempotency.find(conn, principal.client_id, key.key)
+            if stored is not None:
+                if stored.fingerprint != key.fingerprint:
+                    raise DomainError(
+                        e.IDEMPOTENCY_KEY_REUSED,
+                        "This idempotency key was used for a different request",
+                    )
+                return HttpAnswer(stored.status_code, stored.headers, stored.body)
+        order, seq = await load_order(conn, principal, order_id, provider, for_update=True)
+        try:
+            result = apply(order, utcnow())
+        except DomainError as err:
+            if err.kind not in (Kind.RULE, Kind.STATE):
+                raise
+            answer = render_error(err)
+        else:
+            await orders.update(conn, order)
+            answer = render(order, seq, result)
+        if key is not None:
+            await idempotency.save(
+                conn,
+                principal.client_id,
+                key.key,
+                order_id,
+                StoredResponse(key.fingerprint, answer.status_code, answer.headers, answer.body),
+            )
+        return answer
