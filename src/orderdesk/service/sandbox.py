@@ -49,8 +49,8 @@ async def create_merchant(pool: asyncpg.Pool, name: str) -> str:
     return merchant_id
 
 
-def _not_found(what: str) -> DomainError:
-    return DomainError(e.ORDER_NOT_FOUND, f"{what} was not found", Kind.NOT_FOUND)
+def _not_found(code: str, what: str) -> DomainError:
+    return DomainError(code, f"{what} was not found", Kind.NOT_FOUND)
 
 
 async def create_store(pool: asyncpg.Pool, store: Store) -> Store:
@@ -60,7 +60,7 @@ async def create_store(pool: asyncpg.Pool, store: Store) -> Store:
         )
     async with pool.acquire() as conn:
         if not await merchants.merchant_exists(conn, store.merchant_id):
-            raise _not_found(f"Merchant {store.merchant_id}")
+            raise _not_found("MERCHANT_NOT_FOUND", f"Merchant {store.merchant_id}")
         if not await merchants.insert_store(conn, store):
             raise DomainError("STORE_EXISTS", f"Store {store.id} already exists", field="storeId")
     return store
@@ -72,7 +72,7 @@ async def create_credential(
     """A client id and secret acting on ``store_ids`` (default: all the merchant's stores)."""
     async with pool.acquire() as conn:
         if not await merchants.merchant_exists(conn, merchant_id):
-            raise _not_found(f"Merchant {merchant_id}")
+            raise _not_found("MERCHANT_NOT_FOUND", f"Merchant {merchant_id}")
         own = await merchants.merchant_store_ids(conn, merchant_id)
         chosen = own if store_ids is None else store_ids
         foreign = sorted(set(chosen) - set(own))
@@ -94,7 +94,7 @@ async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, in
     async with pool.acquire() as conn, conn.transaction():
         store = await merchants.get_store(conn, request.store_id)
         if store is None:
-            raise _not_found(f"Store {request.store_id}")
+            raise _not_found("STORE_NOT_FOUND", f"Store {request.store_id}")
         now = utcnow()
         order = new_order(
             order_id=ids.new_uuid() if store.provider == WALLEY else ids.prefixed(ids.ORDER),
@@ -122,7 +122,7 @@ async def close_order(pool: asyncpg.Pool, order_id: str) -> Order:
     async with pool.acquire() as conn, conn.transaction():
         found = await orders.get(conn, order_id, for_update=True)
         if found is None:
-            raise _not_found(f"Order {order_id}")
+            raise _not_found(e.ORDER_NOT_FOUND, f"Order {order_id}")
         order = found[0]
         order.closed = True
         await orders.update(conn, order)

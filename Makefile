@@ -1,0 +1,27 @@
+# The two commands: `make run` (start orderdesk) and `make test` (the whole test suite).
+# Both install everything into .venv first, from nothing.
+
+VENV ?= .venv
+PYTHON ?= python3
+BIN = $(VENV)/bin
+
+.PHONY: install run test lint bench bench-smoke
+
+$(BIN)/orderdesk: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/orderdesk
+
+run: install
+	$(BIN)/orderdesk serve
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy

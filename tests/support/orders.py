@@ -1,0 +1,74 @@
+"""Building Order aggregates in memory for domain tests (no database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from orderdesk.domain.lines import CaptureLine
+from orderdesk.domain.order import B2C, LEDYER, WALLEY, Order, new_order
+from orderdesk.domain.vat import vat_amount
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def cline(
+    reference: str,
+    quantity: int,
+    unit_price: int,
+    vat: int = 2500,
+    description: str | None = None,
+    id: str | None = None,
+) -> CaptureLine:
+    total = quantity * unit_price
+    return CaptureLine(
+        id=id,
+        reference=reference,
+        description=description or reference,
+        type="physical",
+        quantity=quantity,
+        unit_price=unit_price,
+        unit_discount=0,
+        total_amount=total,
+        vat=vat,
+        total_vat=vat_amount(total, vat),
+    )
+
+
+def make_order(
+    lines: list[CaptureLine],
+    provider: str = WALLEY,
+    segment: str = B2C,
+    expires_in: timedelta = timedelta(days=14),
+) -> Order:
+    return new_order(
+        order_id="o-1",
+        provider=provider,
+        merchant_id="ac_1",
+        store_id="1001",
+        currency="SEK",
+        country="SE",
+        segment=segment,
+        lines=lines,
+        total=sum(line.total_amount for line in lines),
+        total_vat=None,
+        merchant_reference="ref",
+        customer={},
+        payment_method="invoice",
+        expires_at=NOW + expires_in,
+        now=NOW,
+    )
+
+
+def walley_seed_order(segment: str = B2C) -> Order:
+    """The seed's Walley example: Shoes 95.00 × 1 and T-Shirt 95.00 × 2 (285.00)."""
+    return make_order(
+        [
+            cline("10001", 1, 9500, description="Shoes"),
+            cline("10002", 2, 9500, description="T-Shirt"),
+        ],
+        segment=segment,
+    )
+
+
+def ledyer_seed_order() -> Order:
+    return make_order([cline("1334227", 1, 489000), cline("231654", 1, 999000)], provider=LEDYER)
