@@ -162,14 +162,17 @@ class Order:
     def ledyer_status(self, now: datetime) -> list[str]:
         captured = self.captured_amount
         status: list[str] = []
-        if self.cancelled > 0 and self.remaining == 0 and captured == 0:
+        cancelled = self.cancelled > 0 and self.remaining == 0
+        if cancelled and captured == 0:
             status.append("cancelled")
         elif captured == 0:
             status.append("uncaptured")
-        elif self.remaining > 0:
+        elif self.remaining > 0 or cancelled:
             status.append("partiallyCaptured")
         else:
             status.append("fullyCaptured")
+        if cancelled and captured > 0:
+            status.append("cancelled")
         refunded = self.refunded_amount
         if refunded > 0:
             status.append("fullyRefunded" if refunded >= captured else "partiallyRefunded")
@@ -392,6 +395,31 @@ class Order:
                 )
             unmatched.remove(match)
         return self._record_capture(list(self.uncaptured.lines), meta, now)
+
+    # -- cancel -------------------------------------------------------------------------------
+    def cancel_walley(self, now: datetime) -> int:
+        """Walley cancel: release everything not captured (NotActivated, PartActivated, Expired)."""
+        status = self.walley_status(now)
+        if status not in ("NotActivated", "PartActivated", "Expired"):
+            raise DomainError(
+                e.CANCEL_INVALID_ORDER_STATUS,
+                f"An order with status {status} cannot be cancelled",
+                Kind.STATE,
+            )
+        return self._cancel_rest(now)
+
+    def cancel_ledyer(self, now: datetime) -> int:
+        """Ledyer cancel: remove every uncaptured line; captured chunks stay."""
+        self.require_action("cancel", now)
+        return self._cancel_rest(now)
+
+    def _cancel_rest(self, now: datetime) -> int:
+        amount = self.remaining
+        ledger_id = self.uncaptured_ledger()
+        self.cancelled += amount
+        self.uncaptured = None
+        self._event("cancel", amount, ledger_id, now)
+        return amount
 
     # -- edit (Ledyer) ----------------------------------------------------------------------
     def edit(self, lines: list[CaptureLine], total: int, total_vat: int, now: datetime) -> None:

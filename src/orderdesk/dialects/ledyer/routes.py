@@ -59,9 +59,10 @@ async def _mutate(
     order_id: str,
     apply: Callable[[Order, datetime], object],
     body: bytes,
+    method: str = "POST",
 ) -> Response:
     key = IdempotencyKey.from_request(
-        idempotency_header(request, "idempotency-key"), "POST", request.url.path, body
+        idempotency_header(request, "idempotency-key"), method, request.url.path, body
     )
     answer = await mutate_order(
         request.app.state.pool,
@@ -137,3 +138,17 @@ async def edit_route(request: Request, order_id: OrderId) -> Response:
         return None
 
     return await _mutate(request, principal, order_id, apply, body)
+
+
+@router.delete(
+    "/v1/orders/{orderId}",
+    summary="Cancel order (remove every uncaptured line)",
+    responses=ORDER_RESPONSE,
+)
+async def cancel_route(request: Request, order_id: OrderId) -> Response:
+    principal = authenticate(request, LEDYER)
+
+    def apply(order: Order, now: datetime) -> object:
+        return order.cancel_ledyer(now)
+
+    return await _mutate(request, principal, order_id, apply, b"", method="DELETE")

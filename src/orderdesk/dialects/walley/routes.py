@@ -77,3 +77,37 @@ async def capture_route(request: Request, order_id: OrderId) -> Response:
         request.app.state.pool, principal, order_id, WALLEY, key, apply, render, error_answer
     )
     return to_response(answer)
+
+
+@router.post(
+    "/manage/orders/{orderId}/cancel",
+    summary="Cancel order (release everything not captured)",
+    status_code=202,
+    responses={202: {"description": "Cancelled; `Location` names the order; no body"}},
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": wire.CancelSchema.model_json_schema()}},
+        }
+    },
+)
+async def cancel_route(request: Request, order_id: OrderId) -> Response:
+    principal = authenticate(request, WALLEY)
+    _check_id(order_id)
+    body = await request.body()
+    key = IdempotencyKey.from_request(
+        idempotency_header(request, "x-idempotency"), "POST", request.url.path, body
+    )
+    if body.strip():
+        wire.cancel_request(wire.parse_body(body))
+
+    def apply(order: Order, now: datetime) -> int:
+        return order.cancel_walley(now)
+
+    def render(order: Order, seq: int, amount: int) -> HttpAnswer:
+        return HttpAnswer(202, {"location": f"/manage/orders/{order.id}"}, b"")
+
+    answer = await mutate_order(
+        request.app.state.pool, principal, order_id, WALLEY, key, apply, render, error_answer
+    )
+    return to_response(answer)

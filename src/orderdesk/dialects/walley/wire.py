@@ -226,3 +226,16 @@ class CaptureSchema(BaseModel):
     actionReference: str | None = Field(None, max_length=MAX_TEXT)
     items: list[CaptureItemSchema] | None = None
     replaceItems: bool | None = None
+
+
+class CancelSchema(BaseModel):
+    model_config = ConfigDict(title="CancelRequest")
+
+    actionReference: str | None = Field(None, max_length=MAX_TEXT)
+
+
+def cancel_request(data: Any) -> str | None:
+    """The optional cancel body; clients also send ``amount`` and ``items``, which are ignored."""
+    if not isinstance(data, dict):
+        raise invalid("The body must be a JSON object")
+    return _text(data.get("actionreference"), "actionReference")
