@@ -226,8 +226,10 @@ async def test_items_with_type_and_float_vat_like_the_php_sdk(merchant: Merchant
     order_id = await walley_order(merchant, [SHOES, fee])
     body = (
         b'{"amount": 124.0, "actionReference": "5f2b1c", "items": ['
-        b'{"id": "10001", "description": "Shoes", "quantity": 1, "unitPrice": 95.0, "type": "physical", "vat": 25.0},'
-        b'{"id": "fee", "description": "Invoice fee", "quantity": 1, "unitPrice": 29.0, "type": "fee", "vat": 25.0}]}'
+        b'{"id": "10001", "description": "Shoes", "quantity": 1, "unitPrice": 95.0,'
+        b' "type": "physical", "vat": 25.0},'
+        b'{"id": "fee", "description": "Invoice fee", "quantity": 1, "unitPrice": 29.0,'
+        b' "type": "fee", "vat": 25.0}]}'
     )
     accepted(await capture(merchant, order_id, body), order_id)
     assert (await get(merchant, order_id))["status"] == "Activated"

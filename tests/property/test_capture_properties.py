@@ -59,6 +59,6 @@ def test_part_captures_never_exceed_the_order_and_activate_exactly_when_done(
         left = order.uncaptured.lines if order.uncaptured else []
         assert sum(line.total_amount for line in left) == order.remaining
         if not order.items_replaced:
-            vat = sum(c.total_vat for c in order.captured) + sum(l.total_vat for l in left)
+            vat = sum(c.total_vat for c in order.captured) + sum(ln.total_vat for ln in left)
             assert vat == total_vat
     assert order.captured_amount <= total

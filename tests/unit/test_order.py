@@ -103,11 +103,11 @@ def test_part_capture_by_amount_replaces_the_items_b2c_only() -> None:
     order = walley_seed_order()
     order.capture_walley(capture(10000, description=None), NOW)
     assert order.items_replaced
-    assert [(l.description, l.total_amount) for l in order.captured[0].lines] == [
+    assert [(ln.description, ln.total_amount) for ln in order.captured[0].lines] == [
         ("Part capture", 10000)
     ]
     assert order.uncaptured is not None
-    assert [(l.description, l.total_amount, l.vat) for l in order.uncaptured.lines] == [
+    assert [(ln.description, ln.total_amount, ln.vat) for ln in order.uncaptured.lines] == [
         ("Remaining amount", 18500, 0)
     ]
     # the original articles can no longer be captured by item
@@ -128,7 +128,7 @@ def test_replace_items_consolidates_the_rest_without_vat() -> None:
     assert order.captured[0].lines[0].vat == 1200
     assert order.captured[0].lines[0].total_vat == 1071
     assert order.uncaptured is not None
-    assert [(l.total_amount, l.vat) for l in order.uncaptured.lines] == [(18500, 0)]
+    assert [(ln.total_amount, ln.vat) for ln in order.uncaptured.lines] == [(18500, 0)]
     # repeatable: capture the rest as two new items
     rest = [ItemSpec(8500, 1, id="A"), ItemSpec(10000, 1, id="B")]
     order.capture_walley(capture(18500, rest, replace=True), NOW)
