@@ -1,4 +1,4 @@
-"""`orderdesk serve` as a user runs it: embedded PostgreSQL, demo data, data kept across restarts."""
+"""`orderdesk serve` as a user runs it: embedded PostgreSQL, demo data, kept across restarts."""
 
 from __future__ import annotations
 
