@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,6 +27,7 @@ from orderdesk.dialects.walley import errors as walley_errors
 from orderdesk.dialects.walley import routes as walley_routes
 from orderdesk.domain.errors import DomainError
 from orderdesk.invoices import routes as invoice_routes
+from orderdesk.service.purge import purge_periodically
 from orderdesk.service.transaction import HttpAnswer
 from orderdesk.store import keys
 from orderdesk.store.db import create_pool
@@ -150,9 +153,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.tokens = TokenService(hmac_key, signing_seed)
         app.state.link_key = link_key
         app.state.admin_token = settings.admin_token or stored_admin
+        ttl = timedelta(hours=settings.idempotency_ttl_hours)
+        purger = asyncio.create_task(
+            purge_periodically(pool, ttl, settings.idempotency_purge_seconds)
+        )
         try:
             yield
         finally:
+            purger.cancel()
+            with suppress(asyncio.CancelledError):
+                await purger
             await pool.close()
 
     app = FastAPI(

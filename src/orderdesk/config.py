@@ -17,6 +17,7 @@ class Settings:
     admin_token: str | None = None
     public_url: str | None = None
     idempotency_ttl_hours: float = 24.0
+    idempotency_purge_seconds: float = 600.0
     max_body_bytes: int = 1_048_576
     pool_size: int = 10
     log_level: str = "INFO"
@@ -40,6 +41,9 @@ class Settings:
             public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
             idempotency_ttl_hours=float(
                 get("IDEMPOTENCY_TTL_HOURS") or defaults.idempotency_ttl_hours
+            ),
+            idempotency_purge_seconds=float(
+                get("IDEMPOTENCY_PURGE_SECONDS") or defaults.idempotency_purge_seconds
             ),
             max_body_bytes=int(get("MAX_BODY_BYTES") or defaults.max_body_bytes),
             pool_size=int(get("POOL_SIZE") or defaults.pool_size),

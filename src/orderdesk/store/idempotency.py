@@ -61,9 +61,22 @@ async def save(
     )
 
 
-async def purge(conn: asyncpg.Connection, older_than: timedelta) -> int:
-    """Delete keys older than ``older_than``; returns how many."""
+# Two-int advisory lock: a key space apart from lock_key's single-bigint hashes.
+_PURGE_LOCK = (0x6F72, 0x6964)
+
+
+async def purge(conn: asyncpg.Connection, older_than: timedelta, limit: int) -> int | None:
+    """Delete up to ``limit`` keys older than ``older_than``; returns how many.
+
+    None when another process is purging right now. Run it in a transaction: the lock that
+    keeps purgers apart is held until commit.
+    """
+    if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1, $2)", *_PURGE_LOCK):
+        return None
     status = await conn.execute(
-        "DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval", older_than
+        "DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY("
+        " SELECT ctid FROM idempotency_keys WHERE created_at < now() - $1::interval LIMIT $2))",
+        older_than,
+        limit,
     )
     return int(status.split()[-1])
