@@ -269,7 +269,10 @@ async def test_capture_when_the_action_is_not_available(merchant: Merchant) -> N
     expired = await merchant.order("ledyer", [SAMSUNG], expiresAt="2021-01-01T00:00:00+00:00")
     order = await get(merchant, expired["orderId"])
     assert order["status"] == ["uncaptured", "expired"]
-    assert order["uncaptured"]["availableActions"] == [{"type": "cancel"}]
+    assert order["uncaptured"]["availableActions"] == [
+        {"type": "cancel"},
+        {"type": "extendOrderExpiry"},
+    ]
     r = await post(merchant, f"/v1/orders/{expired['orderId']}/partialcapture", body)
     assert r.status_code == 409
     assert r.json()["errors"][0]["code"] == "ACTION_NOT_AVAILABLE"

@@ -50,7 +50,7 @@ def test_expired_order_status() -> None:
     later = NOW + timedelta(days=15)
     assert order.walley_status(later) == "Expired"
     assert "expired" in order.ledyer_status(later)
-    assert order.uncaptured_actions(later) == ["cancel"]
+    assert order.uncaptured_actions(later) == ["cancel", "extendOrderExpiry"]
 
 
 def test_full_capture_by_amount_captures_everything() -> None:

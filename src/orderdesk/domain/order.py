@@ -9,7 +9,7 @@ edits it down), never to less. Every status either dialect shows is derived from
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from orderdesk.domain import errors as e
@@ -35,6 +35,7 @@ B2B = "B2B"
 MAX_DESCRIPTION = 50
 DEFAULT_CAPTURE_DESCRIPTION = "Part capture"
 REMAINDER_DESCRIPTION = "Remaining amount"
+EXPIRY_EXTENSION = timedelta(days=14)
 
 
 @dataclass(slots=True)
@@ -185,7 +186,7 @@ class Order:
         if self.uncaptured is None or self.remaining == 0 or self.closed:
             return []
         if self.is_expired(now):
-            return ["cancel"]
+            return ["cancel", "extendOrderExpiry"]
         return [
             "cancel",
             "capture",
@@ -420,6 +421,33 @@ class Order:
         self.uncaptured = None
         self._event("cancel", amount, ledger_id, now)
         return amount
+
+    # -- expiry and customer ---------------------------------------------------------------------
+    def extend_walley(self, now: datetime) -> datetime:
+        """Walley extend: NotActivated, PartActivated, or Expired (authorised again)."""
+        status = self.walley_status(now)
+        if status not in ("NotActivated", "PartActivated", "Expired"):
+            raise DomainError(
+                e.EXTEND_INVALID_ORDER_STATUS,
+                f"The expiry of an order with status {status} cannot be extended",
+                Kind.STATE,
+            )
+        return self._extend(now)
+
+    def extend_ledyer(self, now: datetime) -> datetime:
+        self.require_action("extendOrderExpiry", now)
+        return self._extend(now)
+
+    def _extend(self, now: datetime) -> datetime:
+        self.expires_at = max(self.expires_at, now) + EXPIRY_EXTENSION
+        self._event("extendExpiry", 0, self.uncaptured_ledger(), now)
+        return self.expires_at
+
+    def edit_customer(self, changes: dict[str, Any], now: datetime) -> None:
+        """Ledyer edit customer: the given fields replace the stored ones (addresses whole)."""
+        self.require_action("editCustomer", now)
+        self.customer = {**self.customer, **changes}
+        self._event("editCustomer", 0, self.uncaptured_ledger(), now)
 
     # -- edit (Ledyer) ----------------------------------------------------------------------
     def edit(self, lines: list[CaptureLine], total: int, total_vat: int, now: datetime) -> None:

@@ -152,3 +152,36 @@ async def cancel_route(request: Request, order_id: OrderId) -> Response:
         return order.cancel_ledyer(now)
 
     return await _mutate(request, principal, order_id, apply, b"", method="DELETE")
+
+
+@router.post(
+    "/v1/orders/{orderId}/customer",
+    summary="Edit customer",
+    responses=ORDER_RESPONSE,
+    openapi_extra=_body_schema(wire.EditCustomerBody),
+)
+async def edit_customer_route(request: Request, order_id: OrderId) -> Response:
+    principal = authenticate(request, LEDYER)
+    body = await request.body()
+    changes = wire.parse(wire.EditCustomerBody, body).changes()
+
+    def apply(order: Order, now: datetime) -> object:
+        order.edit_customer(changes, now)
+        return None
+
+    return await _mutate(request, principal, order_id, apply, body)
+
+
+@router.post(
+    "/v1/orders/{orderId}/extendexpiry",
+    summary="Extend the order's expiry (by 14 days)",
+    responses=ORDER_RESPONSE,
+)
+async def extend_route(request: Request, order_id: OrderId) -> Response:
+    principal = authenticate(request, LEDYER)
+    body = await request.body()
+
+    def apply(order: Order, now: datetime) -> object:
+        return order.extend_ledyer(now)
+
+    return await _mutate(request, principal, order_id, apply, body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -13,6 +14,8 @@ from orderdesk.domain.money import MAX_MINOR
 from orderdesk.domain.vat import MAX_VAT_BP
 
 M = TypeVar("M", bound=BaseModel)
+# ``\u0000`` whose backslash is not itself escaped (``\\u0000`` is the six characters).
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 Minor = Annotated[int, Field(ge=-MAX_MINOR, le=MAX_MINOR)]
 
 
@@ -71,7 +74,12 @@ def _where(loc: tuple[Any, ...]) -> str:
 
 
 def parse(model: type[M], body: bytes) -> M:
-    """Validate ``body`` as ``model``; a malformed body is a 400 naming the first bad field."""
+    """Validate ``body`` as ``model``; a malformed body is a 400 naming the first bad field.
+
+    A string with ``\\u0000`` is malformed too: PostgreSQL text cannot hold NUL.
+    """
+    if _NUL_ESCAPE.search(body):
+        raise invalid("Strings may not contain NUL (\\u0000)")
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
@@ -88,3 +96,50 @@ def edit_totals(body: EditBody) -> None:
             "totalOrderAmountExclVat must be totalOrderAmount − totalOrderVatAmount",
             field="totalOrderAmountExclVat",
         )
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    email: str | None = Field(None, max_length=200)
+    firstName: str | None = Field(None, max_length=200)
+    lastName: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=30)
+
+
+class CompanyAddress(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    attentionName: str | None = Field(None, max_length=200)
+    careOf: str | None = Field(None, max_length=200)
+    city: str | None = Field(None, max_length=100)
+    companyName: str | None = Field(None, max_length=200)
+    country: str | None = Field(None, max_length=50)
+    postalCode: str | None = Field(None, max_length=20)
+    streetAddress: str | None = Field(None, max_length=200)
+    streetAddress2: str | None = Field(None, max_length=200)
+    contact: Contact | None = None
+
+
+class InvoiceChannel(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    type: str | None = Field(None, max_length=20)
+    details: str | None = Field(None, max_length=200)
+
+
+class EditCustomerBody(BaseModel):
+    """``POST /v1/orders/{id}/customer``: every field optional; an address replaces the old one."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", title="EditCustomerRequest")
+
+    billingAddress: CompanyAddress | None = None
+    shippingAddress: CompanyAddress | None = None
+    email: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=30)
+    invoiceChannel: InvoiceChannel | None = None
+    reference1: str | None = Field(None, max_length=100)
+    reference2: str | None = Field(None, max_length=100)
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from orderdesk.dialects.ledyer.wire import Minor, OrderLine
+from orderdesk.dialects.ledyer.wire import CompanyAddress, Minor, OrderLine
 
 
 class MerchantBody(BaseModel):
@@ -33,20 +33,6 @@ class CredentialBody(BaseModel):
     storeIds: list[str] | None = Field(None, description="Default: all the merchant's stores")
 
 
-class Address(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    attentionName: str | None = None
-    careOf: str | None = None
-    city: str | None = None
-    companyName: str | None = None
-    country: str | None = None
-    postalCode: str | None = None
-    streetAddress: str | None = None
-    streetAddress2: str | None = None
-    contact: dict[str, Any] | None = None
-
-
 class Customer(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -59,8 +45,8 @@ class Customer(BaseModel):
     phone: str | None = None
     reference1: str | None = None
     reference2: str | None = None
-    billingAddress: Address | None = None
-    shippingAddress: Address | None = None
+    billingAddress: CompanyAddress | None = None
+    shippingAddress: CompanyAddress | None = None
 
 
 class OrderBody(BaseModel):

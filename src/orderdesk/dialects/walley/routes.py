@@ -111,3 +111,29 @@ async def cancel_route(request: Request, order_id: OrderId) -> Response:
         request.app.state.pool, principal, order_id, WALLEY, key, apply, render, error_answer
     )
     return to_response(answer)
+
+
+@router.post(
+    "/manage/orders/{orderId}/extend",
+    summary="Extend the expiry of what is not captured (by 14 days)",
+    status_code=202,
+    responses={202: {"description": "Extended; `Location` names the order; no body"}},
+)
+async def extend_route(request: Request, order_id: OrderId) -> Response:
+    principal = authenticate(request, WALLEY)
+    _check_id(order_id)
+    body = await request.body()
+    key = IdempotencyKey.from_request(
+        idempotency_header(request, "x-idempotency"), "POST", request.url.path, body
+    )
+
+    def apply(order: Order, now: datetime) -> datetime:
+        return order.extend_walley(now)
+
+    def render(order: Order, seq: int, expires: datetime) -> HttpAnswer:
+        return HttpAnswer(202, {"location": f"/manage/orders/{order.id}"}, b"")
+
+    answer = await mutate_order(
+        request.app.state.pool, principal, order_id, WALLEY, key, apply, render, error_answer
+    )
+    return to_response(answer)
