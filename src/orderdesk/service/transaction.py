@@ -8,6 +8,7 @@ Either all of it is written or none of it; a retry with the same key never appli
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from orderdesk.store import idempotency, orders
 from orderdesk.store.idempotency import StoredResponse
 
 T = TypeVar("T")
+log = logging.getLogger("orderdesk.orders")
 
 MAX_KEY_LENGTH = 255
 
@@ -113,14 +115,18 @@ async def mutate_order(
                     )
                 return HttpAnswer(stored.status_code, stored.headers, stored.body)
         order, seq = await load_order(conn, principal, order_id, provider, for_update=True)
+        events_before = len(order.events)
         try:
             result = apply(order, utcnow())
         except DomainError as err:
             if err.kind not in (Kind.RULE, Kind.STATE):
                 raise
+            log.info("order %s: refused %s", order_id, err.code)
             answer = render_error(err)
         else:
             await orders.update(conn, order)
+            for event in order.events[events_before:]:
+                log.info("order %s: %s %d %s", order_id, event.type, event.amount, order.currency)
             answer = render(order, seq, result)
         if key is not None:
             await idempotency.save(
