@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from orderdesk.store import merchants, orders
 from orderdesk.store.merchants import Credential, Store
 
 DEFAULT_EXPIRY = timedelta(days=14)
+log = logging.getLogger("orderdesk.sandbox")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,9 @@ async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, in
             now=now,
         )
         seq = await orders.insert(conn, order)
+    log.info(
+        "order %s created in store %s: %d %s", order.id, store.id, order.authorized, order.currency
+    )
     return order, seq
 
 
