@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from orderdesk.auth import routes as token_routes
 from orderdesk.auth.tokens import TokenError, TokenService
 from orderdesk.config import Settings
-from orderdesk.dialects.common import to_response
+from orderdesk.dialects.common import require_json, to_response
 from orderdesk.dialects.ledyer import errors as ledyer_errors
 from orderdesk.dialects.ledyer import routes as ledyer_routes
 from orderdesk.dialects.sandbox import errors as sandbox_errors
@@ -36,6 +36,12 @@ from orderdesk.store.migrate import migrate
 log = logging.getLogger("orderdesk")
 
 Envelope = Callable[[int, str, str], HttpAnswer]
+HTTP_CODES = {
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "REQUEST_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
 
 
 def _envelope(path: str) -> Envelope:
@@ -91,6 +97,21 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+class NulPathGuard:
+    """Answer 400 to a path with a NUL character: no resource is named so, and PostgreSQL
+    text (every id column) cannot hold one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "\x00" in scope["path"]:
+            answer = _envelope(scope["path"])(400, "INVALID_REQUEST", "The path contains NUL")
+            await to_response(answer)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def _handlers() -> dict[Any, Any]:
     async def domain_error(request: Request, exc: DomainError) -> Response:
         return to_response(_error_module(request.url.path).error_answer(exc))
@@ -111,7 +132,7 @@ def _handlers() -> dict[Any, Any]:
         return to_response(_envelope(request.url.path)(400, "INVALID_REQUEST", message))
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+        code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
         answer = _envelope(request.url.path)(exc.status_code, code, str(exc.detail))
         response = to_response(answer)
         if exc.headers:
@@ -176,9 +197,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exception_handlers=_handlers(),
     )
     app.include_router(token_routes.router)
-    app.include_router(walley_routes.router)
-    app.include_router(ledyer_routes.router)
-    app.include_router(sandbox_routes.router)
+    json_only = [Depends(require_json)]
+    app.include_router(walley_routes.router, dependencies=json_only)
+    app.include_router(ledyer_routes.router, dependencies=json_only)
+    app.include_router(sandbox_routes.router, dependencies=json_only)
     app.include_router(invoice_routes.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(NulPathGuard)
     return app

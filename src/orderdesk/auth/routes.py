@@ -53,6 +53,8 @@ async def _form(request: Request) -> dict[str, str]:
 async def _principal(
     request: Request, client_id: str, secret: str, dialect: str
 ) -> Principal | None:
+    if "\x00" in client_id:  # PostgreSQL text cannot hold NUL, so no client id has one
+        return None
     async with request.app.state.pool.acquire() as conn:
         credential = await merchants.get_credential(conn, client_id)
     if credential is None or not secret_matches(secret, credential.secret_hash):

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 
 from orderdesk.auth.tokens import Principal, TokenError, TokenService
 from orderdesk.service.transaction import HttpAnswer
@@ -49,6 +50,27 @@ def authenticate(request: Request, dialect: str) -> Principal:
         raise TokenError("an Authorization: Bearer token is required")
     tokens: TokenService = request.app.state.tokens
     return tokens.verify(token.strip(), dialect)
+
+
+def _is_json(content_type: str) -> bool:
+    media, *params = (part.strip().lower() for part in content_type.split(";"))
+    if media != JSON and not (media.startswith("application/") and media.endswith("+json")):
+        return False
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
+            return False
+    return True
+
+
+async def require_json(request: Request) -> None:
+    """415 for a body that is not UTF-8 JSON; one without ``Content-Type`` is read as JSON."""
+    headers = request.headers
+    if headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers:
+        return
+    content_type = headers.get("content-type", "")
+    if content_type.strip() and not _is_json(content_type):
+        raise HTTPException(415, f"Send the body as {JSON}, not {content_type}")
 
 
 def idempotency_header(request: Request, *names: str) -> str | None:

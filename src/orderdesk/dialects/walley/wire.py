@@ -83,6 +83,22 @@ def money(value: Decimal, where: str, exp: int, too_many_decimals: str) -> int:
         raise invalid(f"{where} is not a representable amount", where) from None
 
 
+def _storable(value: str, where: str) -> str:
+    """``value`` unless it has a NUL or an unpaired surrogate (``"\\ud800"``), which JSON
+    allows but UTF-8 text in PostgreSQL cannot hold."""
+    if "\x00" in value or not (value.isascii() or _encodes(value)):
+        raise invalid(f"{where} contains a NUL or an unpaired surrogate", where)
+    return value
+
+
+def _encodes(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _text(value: Any, where: str, limit: int = MAX_TEXT) -> str | None:
     if value is None:
         return None
@@ -90,7 +106,7 @@ def _text(value: Any, where: str, limit: int = MAX_TEXT) -> str | None:
         raise invalid(f"{where} must be a string", where)
     if len(value) > limit:
         raise invalid(f"{where} is longer than {limit} characters", where)
-    return value
+    return _storable(value, where)
 
 
 def _article_id(value: Any, where: str) -> str | None:
@@ -199,6 +215,8 @@ def capture_request(data: Any) -> RawCapture:
     description = data.get("description")
     if description is not None and not isinstance(description, str):
         raise invalid("description must be a string", "description")
+    if description is not None:
+        _storable(description, "description")
     meta = CaptureMeta(
         description=description if description and description.strip() else None,
         action_reference=_text(data.get("actionreference"), "actionReference"),
