@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
+from orderdesk.auth.tokens import Principal
 from orderdesk.dialects.common import (
     authenticate,
     idempotency_header,
@@ -46,94 +49,91 @@ async def get_order_route(request: Request, order_id: OrderId) -> Response:
     return to_response(json_answer(views.order_view(order, seq, utcnow())))
 
 
-@router.post(
-    "/manage/orders/{orderId}/capture",
-    summary="Capture order (full, part by items, part by amount, replacing items)",
-    status_code=202,
-    responses={202: {"description": "Captured; `Location` names the order; no body"}},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": wire.CaptureSchema.model_json_schema()}},
-        }
-    },
-)
-async def capture_route(request: Request, order_id: OrderId) -> Response:
-    principal = authenticate(request, WALLEY)
-    _check_id(order_id)
-    body = await request.body()
+async def _accepted(
+    request: Request,
+    principal: Principal,
+    order_id: str,
+    apply: Callable[[Order, datetime], object],
+    body: bytes,
+) -> Response:
+    """Run a write in the order's transaction; Walley answers 202 + Location, no body."""
     key = IdempotencyKey.from_request(
         idempotency_header(request, "x-idempotency"), "POST", request.url.path, body
     )
-    command = wire.capture_request(wire.parse_body(body))
 
-    def apply(order: Order, now: datetime) -> Chunk:
-        return order.capture_walley(command.in_minor_units(exponent(order.currency)), now)
-
-    def render(order: Order, seq: int, chunk: Chunk) -> HttpAnswer:
+    def render(order: Order, seq: int, result: object) -> HttpAnswer:
         return HttpAnswer(202, {"location": f"/manage/orders/{order.id}"}, b"")
 
     answer = await mutate_order(
         request.app.state.pool, principal, order_id, WALLEY, key, apply, render, error_answer
     )
     return to_response(answer)
+
+
+def _body_schema(model: type[BaseModel], required: bool) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": required,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
+
+def _accepted_response(what: str) -> dict[int | str, dict[str, Any]]:
+    return {202: {"description": f"{what}; `Location` names the order; no body"}}
+
+
+@router.post(
+    "/manage/orders/{orderId}/capture",
+    summary="Capture order (full, part by items, part by amount, replacing items)",
+    status_code=202,
+    responses=_accepted_response("Captured"),
+    openapi_extra=_body_schema(wire.CaptureSchema, required=True),
+)
+async def capture_route(request: Request, order_id: OrderId) -> Response:
+    principal = authenticate(request, WALLEY)
+    _check_id(order_id)
+    body = await request.body()
+    command = wire.capture_request(wire.parse_body(body))
+
+    def apply(order: Order, now: datetime) -> Chunk:
+        return order.capture_walley(command.in_minor_units(exponent(order.currency)), now)
+
+    return await _accepted(request, principal, order_id, apply, body)
 
 
 @router.post(
     "/manage/orders/{orderId}/cancel",
     summary="Cancel order (release everything not captured)",
     status_code=202,
-    responses={202: {"description": "Cancelled; `Location` names the order; no body"}},
-    openapi_extra={
-        "requestBody": {
-            "required": False,
-            "content": {"application/json": {"schema": wire.CancelSchema.model_json_schema()}},
-        }
-    },
+    responses=_accepted_response("Cancelled"),
+    openapi_extra=_body_schema(wire.CancelSchema, required=False),
 )
 async def cancel_route(request: Request, order_id: OrderId) -> Response:
     principal = authenticate(request, WALLEY)
     _check_id(order_id)
     body = await request.body()
-    key = IdempotencyKey.from_request(
-        idempotency_header(request, "x-idempotency"), "POST", request.url.path, body
-    )
     if body.strip():
         wire.cancel_request(wire.parse_body(body))
 
     def apply(order: Order, now: datetime) -> int:
         return order.cancel_walley(now)
 
-    def render(order: Order, seq: int, amount: int) -> HttpAnswer:
-        return HttpAnswer(202, {"location": f"/manage/orders/{order.id}"}, b"")
-
-    answer = await mutate_order(
-        request.app.state.pool, principal, order_id, WALLEY, key, apply, render, error_answer
-    )
-    return to_response(answer)
+    return await _accepted(request, principal, order_id, apply, body)
 
 
 @router.post(
     "/manage/orders/{orderId}/extend",
     summary="Extend the expiry of what is not captured (by 14 days)",
     status_code=202,
-    responses={202: {"description": "Extended; `Location` names the order; no body"}},
+    responses=_accepted_response("Extended"),
 )
 async def extend_route(request: Request, order_id: OrderId) -> Response:
     principal = authenticate(request, WALLEY)
     _check_id(order_id)
     body = await request.body()
-    key = IdempotencyKey.from_request(
-        idempotency_header(request, "x-idempotency"), "POST", request.url.path, body
-    )
 
     def apply(order: Order, now: datetime) -> datetime:
         return order.extend_walley(now)
 
-    def render(order: Order, seq: int, expires: datetime) -> HttpAnswer:
-        return HttpAnswer(202, {"location": f"/manage/orders/{order.id}"}, b"")
-
-    answer = await mutate_order(
-        request.app.state.pool, principal, order_id, WALLEY, key, apply, render, error_answer
-    )
-    return to_response(answer)
+    return await _accepted(request, principal, order_id, apply, body)
