@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -15,6 +16,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orderdesk import openapi
 from orderdesk.auth import routes as token_routes
 from orderdesk.auth.tokens import TokenError, TokenService
 from orderdesk.config import Settings
@@ -137,6 +139,9 @@ def _handlers() -> dict[Any, Any]:
         response = to_response(answer)
         if exc.headers:
             response.headers.update(exc.headers)
+        if exc.status_code == 405:
+            allowed = openapi.allowed_methods(request.app, request.url.path)
+            response.headers["allow"] = ", ".join(allowed)
         return response
 
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -198,10 +203,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(token_routes.router)
     json_only = [Depends(require_json)]
-    app.include_router(walley_routes.router, dependencies=json_only)
-    app.include_router(ledyer_routes.router, dependencies=json_only)
-    app.include_router(sandbox_routes.router, dependencies=json_only)
+    app.include_router(
+        walley_routes.router,
+        dependencies=json_only,
+        responses=walley_errors.RESPONSES,
+        default_response_class=Response,  # writes answer 202 without a body
+    )
+    app.include_router(
+        ledyer_routes.router, dependencies=json_only, responses=ledyer_errors.RESPONSES
+    )
+    app.include_router(
+        sandbox_routes.router, dependencies=json_only, responses=sandbox_errors.RESPONSES
+    )
     app.include_router(invoice_routes.router)
+    app.openapi = partial(openapi.document, app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(NulPathGuard)
     return app

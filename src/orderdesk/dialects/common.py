@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from fastapi import Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from orderdesk.auth.tokens import Principal, TokenError, TokenService
@@ -21,6 +22,20 @@ def json_answer(body: Any, status: int = 200, headers: dict[str, str] | None = N
     if headers:
         merged.update(headers)
     return HttpAnswer(status, merged, orjson.dumps(body))
+
+
+#: The statuses a dialect route may answer with its error envelope (never 5xx by design).
+ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 415, 422)
+
+
+def error_responses(
+    model: type[BaseModel], descriptions: dict[int, str]
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for every error status, each answered in ``model``'s envelope."""
+    return {
+        status: {"model": model, "description": descriptions.get(status, "Error")}
+        for status in ERROR_STATUSES
+    }
 
 
 def to_response(answer: HttpAnswer) -> Response:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from orderdesk.dialects.common import json_answer
+from pydantic import BaseModel, Field
+
+from orderdesk.dialects.common import error_responses, json_answer
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.service.transaction import HttpAnswer
 
@@ -21,6 +23,33 @@ STATUS = {
     Kind.FORBIDDEN: 403,
     Kind.IN_PROGRESS: 409,
 }
+
+
+class LedyerError(BaseModel):
+    message: str
+    code: str = Field(description="The error code, e.g. CAPTURE_LINE_NOT_FOUND")
+    field: str | None = Field(None, description="The request field at fault, when one is")
+
+
+class LedyerErrors(BaseModel):
+    """Every Ledyer error answer."""
+
+    errors: list[LedyerError]
+
+
+RESPONSES = error_responses(
+    LedyerErrors,
+    {
+        400: "The request is malformed",
+        401: "The token is missing, invalid or expired",
+        403: "The credential may not act on the order's store",
+        404: "No such order",
+        409: "The order's state does not allow it, or the idempotency key is in flight",
+        413: "The body is too large",
+        415: "The body is not JSON",
+        422: "A rule rejects the values sent, or the idempotency key was used for another request",
+    },
+)
 
 
 def envelope(status: int, code: str, message: str, field: str | None = None) -> HttpAnswer:

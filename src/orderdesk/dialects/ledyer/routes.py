@@ -20,6 +20,7 @@ from orderdesk.dialects.common import (
 )
 from orderdesk.dialects.ledyer import views, wire
 from orderdesk.dialects.ledyer.errors import error_answer
+from orderdesk.dialects.ledyer.responses import LedyerOrder
 from orderdesk.domain.order import LEDYER, CaptureMeta, Order
 from orderdesk.invoices.links import signed_url
 from orderdesk.service.orders import get_order
@@ -28,7 +29,9 @@ from orderdesk.service.transaction import HttpAnswer, IdempotencyKey, mutate_ord
 router = APIRouter(tags=["Ledyer"])
 
 OrderId = Annotated[str, Path(alias="orderId", description="The Ledyer order id (or_…)")]
-ORDER_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"description": "The whole order object"}}
+ORDER_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The whole order object", "model": LedyerOrder}
+}
 
 
 def _body_schema(model: type[BaseModel]) -> dict[str, Any]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from orderdesk.dialects.common import json_answer
+from pydantic import BaseModel
+
+from orderdesk.dialects.common import error_responses, json_answer
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.service.transaction import HttpAnswer
 
@@ -16,6 +18,19 @@ STATUS = {
     Kind.FORBIDDEN: 403,
     Kind.IN_PROGRESS: 409,
 }
+
+
+class SandboxErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class SandboxError(BaseModel):
+    error: SandboxErrorBody
+
+
+RESPONSES = error_responses(SandboxError, {401: "The admin token is missing or wrong"})
 
 
 def envelope(status: int, code: str, message: str, field: str | None = None) -> HttpAnswer:

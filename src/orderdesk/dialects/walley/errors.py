@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from orderdesk.dialects.common import json_answer
+from pydantic import BaseModel, Field
+
+from orderdesk.dialects.common import error_responses, json_answer
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.service.transaction import HttpAnswer
 
@@ -28,6 +30,27 @@ TITLES = {
     422: "The request could not be processed.",
     500: "An unexpected error occurred.",
 }
+
+
+class WalleyErrorDetail(BaseModel):
+    reason: str = Field(description="The error code, e.g. CAPTURE_AMOUNT_TOO_LARGE")
+    message: str
+
+
+class WalleyErrorBody(BaseModel):
+    code: int = Field(description="The HTTP status")
+    message: str
+    errors: list[WalleyErrorDetail]
+
+
+class WalleyError(BaseModel):
+    """Every Walley error answer."""
+
+    id: str = Field(json_schema_extra={"format": "uuid"})
+    error: WalleyErrorBody
+
+
+RESPONSES = error_responses(WalleyError, TITLES)
 
 
 def envelope(status: int, reason: str, message: str) -> HttpAnswer:

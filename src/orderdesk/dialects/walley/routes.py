@@ -19,6 +19,7 @@ from orderdesk.dialects.common import (
 )
 from orderdesk.dialects.walley import views, wire
 from orderdesk.dialects.walley.errors import error_answer
+from orderdesk.dialects.walley.responses import LOCATION, WalleyOrderAnswer
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.ids import is_uuid
@@ -40,7 +41,7 @@ def _check_id(order_id: str) -> None:
 @router.get(
     "/manage/orders/{orderId}",
     summary="Get order",
-    responses={200: {"description": 'The order, as `{"data": {...}}`'}},
+    responses={200: {"description": 'The order, as `{"data": {...}}`', "model": WalleyOrderAnswer}},
 )
 async def get_order_route(request: Request, order_id: OrderId) -> Response:
     principal = authenticate(request, WALLEY)
@@ -80,7 +81,9 @@ def _body_schema(model: type[BaseModel], required: bool) -> dict[str, Any]:
 
 
 def _accepted_response(what: str) -> dict[int | str, dict[str, Any]]:
-    return {202: {"description": f"{what}; `Location` names the order; no body"}}
+    return {
+        202: {"description": f"{what}; `Location` names the order; no body", "headers": LOCATION}
+    }
 
 
 @router.post(

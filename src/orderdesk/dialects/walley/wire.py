@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, invalid
@@ -225,21 +225,59 @@ def capture_request(data: Any) -> RawCapture:
 
 
 # -- OpenAPI: what the wire format looks like (parsing above is deliberately more lenient) --
+# A number or a numeric string, below 10**11 in size so it fits minor units at any exponent.
+Amount = Annotated[
+    Decimal,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": -1e11, "exclusiveMaximum": 1e11},
+                {
+                    "type": "string",
+                    "pattern": r"^[+-]?([0-9]{1,11}(\.[0-9]{0,20})?|\.[0-9]{1,20})$",
+                },
+            ]
+        }
+    ),
+]
+# A VAT rate in percent, 0 to 100, with at most 2 decimals.
+Percent = Annotated[
+    Decimal,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 100, "multipleOf": 0.01},
+                {"type": "string", "pattern": r"^(100(\.00?)?|[0-9]{1,2}(\.[0-9]{1,2})?)$"},
+            ]
+        }
+    ),
+]
+
+
 class CaptureItemSchema(BaseModel):
     model_config = ConfigDict(title="CaptureItem")
 
     id: str | None = Field(None, max_length=50, description="Article number")
     description: str | None = Field(None, max_length=MAX_TEXT)
-    unitPrice: Decimal | str = Field(description="Price per unit incl. VAT, at most 2 decimals")
+    unitPrice: Amount = Field(description="Price per unit incl. VAT, at most 2 decimals")
     quantity: int = Field(ge=1, le=1_000_000)
-    vat: Decimal | None = Field(None, ge=0, le=100, description="VAT rate in percent")
+    vat: Percent | None = Field(None, description="VAT rate in percent")
     type: str | None = Field(None, max_length=50, description="purchase, fee, …")
 
 
 class CaptureSchema(BaseModel):
-    model_config = ConfigDict(title="CaptureRequest")
+    model_config = ConfigDict(
+        title="CaptureRequest",
+        json_schema_extra={  # replaceItems: true needs the items that replace the order's
+            "if": {"properties": {"replaceItems": {"const": True}}, "required": ["replaceItems"]},
+            "then": {
+                "properties": {"items": {"type": "array", "minItems": 1}},
+                "required": ["items"],
+            },
+        },
+    )
 
-    amount: Decimal | str = Field(description="Amount to capture, at most 2 decimals")
+    amount: Amount = Field(description="Amount to capture, at most 2 decimals")
     description: str | None = Field(None, description="At most 50 characters")
     actionReference: str | None = Field(None, max_length=MAX_TEXT)
     items: list[CaptureItemSchema] | None = None

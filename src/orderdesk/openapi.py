@@ -1,0 +1,110 @@
+"""The OpenAPI document: FastAPI's, plus what holds for every route of a dialect.
+
+Each dialect authenticates with its own bearer token and takes its provider's idempotency
+header on every write; declaring both here keeps them true for routes added later.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from orderdesk.service.transaction import MAX_KEY_LENGTH
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    prefix: str
+    scheme: str
+    token: str
+    key_header: str | None
+
+
+DIALECTS = (
+    Dialect(
+        "/manage/", "WalleyToken", "an access token from POST /oauth2/v2.0/token", "X-Idempotency"
+    ),
+    Dialect("/v1/", "LedyerToken", "an access token from POST /oauth/token", "Idempotency-Key"),
+    Dialect("/sandbox/", "AdminToken", "the admin token (ORDERDESK_ADMIN_TOKEN)", None),
+)
+
+
+def key_parameter(header: str) -> dict[str, Any]:
+    return {
+        "name": header,
+        "in": "header",
+        "required": False,
+        "description": (
+            "Makes the write safe to retry: the same key and request get the stored answer and"
+            " apply nothing again; the key with another request is 422, and while its first"
+            " request runs, 409. Keys are kept 24 h (ORDERDESK_IDEMPOTENCY_TTL_HOURS)."
+        ),
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"\S"},
+    }
+
+
+def document(app: FastAPI) -> dict[str, Any]:
+    """The app's OpenAPI document, built once."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        for path, operations in schema["paths"].items():
+            dialect = next((d for d in DIALECTS if path.startswith(d.prefix)), None)
+            if dialect is None:
+                continue
+            schemes[dialect.scheme] = {
+                "type": "http",
+                "scheme": "bearer",
+                "description": f"Authorization: Bearer with {dialect.token}",
+            }
+            for method, operation in operations.items():
+                operation["security"] = [{dialect.scheme: []}]
+                if dialect.key_header and method != "get":
+                    parameters = operation.setdefault("parameters", [])
+                    parameters.append(key_parameter(dialect.key_header))
+        _hoist_definitions(schema)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the document lists for ``path`` (Starlette's 405 names one route's only)."""
+    methods: set[str] = set()
+    for template, operations in document(app)["paths"].items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            methods.update(method.upper() for method in operations)
+    return sorted(methods)
+
+
+def _hoist_definitions(document: dict[str, Any]) -> None:
+    """Move pydantic's ``$defs`` (request bodies given as JSON Schema) into the components.
+
+    Inside an OpenAPI document ``#/$defs/X`` points at the document's root, where there is
+    no ``$defs``: left in place, every nested model of a request body is a dangling reference.
+    """
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+        if not isinstance(node, dict):
+            return
+        for name, definition in node.pop("$defs", {}).items():
+            visit(definition)
+            if components.setdefault(name, definition) != definition:
+                raise ValueError(f"two different schemas are named {name}")
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            node["$ref"] = "#/components/schemas/" + ref.removeprefix("#/$defs/")
+        for value in node.values():
+            visit(value)
+
+    visit(document["paths"])
