@@ -290,3 +290,20 @@ async def test_sandbox_bodies_with_nul_are_400(client: httpx.AsyncClient) -> Non
     r = await client.post("/sandbox/merchants", json=body, headers=ADMIN)
     assert r.status_code == 400, r.text
     assert r.json()["error"]["code"] == "INVALID_REQUEST"
+
+
+# -- found by the fuzzer (tests/e2e/test_schemathesis.py) ----------------------------------------
+async def test_an_edit_to_lines_worth_nothing_is_no_500(merchant: Merchant) -> None:
+    order_id = (await merchant.order("ledyer", [SHOES]))["orderId"]
+    auth = await merchant.ledyer_headers()
+    free = {**SHOES, "quantity": 0, "unitPrice": 0, "totalAmount": 0, "totalVatAmount": 0}
+    body = {
+        "orderLines": [free],
+        "totalOrderAmount": 0,
+        "totalOrderAmountExclVat": 0,
+        "totalOrderVatAmount": 0,
+    }
+    r = await merchant.client.post(f"/v1/orders/{order_id}", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    assert r.json()["orderAmount"]["minorUnits"] == 0
+    assert (await merchant.client.get(f"/v1/orders/{order_id}", headers=auth)).status_code == 200

@@ -481,11 +481,12 @@ class Order:
                 field="totalOrderAmount",
             )
         assert self.uncaptured is not None
+        ledger_id = self.uncaptured.ledger_id
         self.uncaptured.lines = [new_line(line) for line in lines]
         self.authorized -= self.remaining - total
         if total == 0:
             self.uncaptured = None
-        self._event("edit", self.order_amount, self.uncaptured_ledger(), now)
+        self._event("edit", self.order_amount, ledger_id, now)
 
     def uncaptured_ledger(self) -> str:
         return self.uncaptured.ledger_id if self.uncaptured else self.captured[-1].ledger_id
