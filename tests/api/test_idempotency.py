@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from orderdesk.service.purge import purge_expired
 from orderdesk.store import idempotency, orders
+from tests.support.envelopes import error_code
 from tests.support.sandbox import ADMIN, SHOES, TSHIRTS, Merchant
 
 Body = Callable[[dict[str, Any]], bytes]
@@ -168,15 +169,6 @@ class Caller:
             key,
         )
         return bool(found)
-
-
-def error_code(r: httpx.Response) -> str:
-    """The error code in either envelope (Walley ``reason``, Ledyer ``code``)."""
-    body = r.json()
-    code: str = (
-        body["error"]["errors"][0]["reason"] if "error" in body else body["errors"][0]["code"]
-    )
-    return code
 
 
 def same_answer(a: httpx.Response, b: httpx.Response) -> None:
