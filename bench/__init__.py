@@ -1,0 +1,1 @@
+"""The capture benchmark: orderdesk over HTTP vs raw asyncpg and localstripe."""

@@ -1,0 +1,134 @@
+"""The raw-PostgreSQL baseline: a capture's database work with asyncpg, no HTTP, no framework.
+
+Each capture is one transaction on its own connection: lock the order row (reading its state),
+write the captured state — the new ledger chunk and event are inside the ``state`` document —
+and insert the idempotency record. Every parameter is computed before timing starts, with
+orderdesk's own parsing and domain code on the very request bodies sent over HTTP, so the
+database receives the same statements and the same bytes orderdesk sends it.
+
+``exact=True`` also runs the two statements orderdesk adds in front (the idempotency key's
+advisory lock and the look-up of a stored response): orderdesk's SQL, minus Python and HTTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import orjson
+
+from bench.captures import Captures
+from bench.load import Cell, Pids, measure
+from orderdesk.dialects.ledyer import wire as ledyer_wire
+from orderdesk.dialects.walley import wire as walley_wire
+from orderdesk.domain.money import exponent
+from orderdesk.domain.order import CaptureMeta, Order
+from orderdesk.service.transaction import utcnow
+from orderdesk.store.codec import order_doc, order_from_doc
+
+LOCK_KEY = "SELECT pg_try_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0))"
+FIND_KEY = (
+    "SELECT fingerprint, status_code, headers, body FROM idempotency_keys"
+    " WHERE client_id=$1 AND key=$2"
+)
+LOCK_ORDER = "SELECT seq, state FROM orders WHERE id=$1 FOR UPDATE"
+UPDATE_ORDER = (
+    "UPDATE orders SET authorized=$2, captured=$3, refunded=$4, cancelled=$5,"
+    " expires_at=$6, updated_at=$7, state=$8 WHERE id=$1"
+)
+SAVE_KEY = (
+    "INSERT INTO idempotency_keys"
+    " (client_id, key, fingerprint, order_id, status_code, headers, body)"
+    " VALUES ($1,$2,$3,$4,$5,$6,$7)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    order_id: str
+    update: tuple[Any, ...]
+    key: tuple[Any, ...]
+
+
+def _apply(dialect: str, order: Order, body: bytes) -> None:
+    """What the capture route does to the order (see ``dialects/*/routes.py``)."""
+    now = utcnow()
+    if dialect == "walley":
+        command = walley_wire.capture_request(walley_wire.parse_body(body))
+        order.capture_walley(command.in_minor_units(exponent(order.currency)), now)
+    else:
+        parsed = ledyer_wire.parse(ledyer_wire.CaptureBody, body)
+        lines = [line.command() for line in parsed.orderLines]
+        order.capture_lines(lines, parsed.totalCaptureAmount, CaptureMeta(), now)
+
+
+async def prepare(
+    conn: asyncpg.Connection, client_id: str, work: Captures, stored_body: bytes
+) -> list[Prepared]:
+    """Parameters for each capture of ``work``; ``stored_body`` is a real answer's body."""
+    rows = await conn.fetch("SELECT id, state FROM orders WHERE id = ANY($1)", work.order_ids)
+    states = {row["id"]: orjson.loads(row["state"]) for row in rows}
+    prepared = []
+    for order_id, job in zip(work.order_ids, work.jobs, strict=True):
+        order = order_from_doc(states[order_id])
+        body = job.raw.split(b"\r\n\r\n", 1)[1]
+        _apply(work.dialect, order, body)
+        if work.dialect == "walley":
+            status, headers = 202, {"location": f"/manage/orders/{order_id}"}
+        else:
+            status, headers = 200, {"content-type": "application/json"}
+        update = (
+            order.id,
+            order.authorized,
+            order.captured_amount,
+            order.refunded_amount,
+            order.cancelled,
+            order.expires_at,
+            order.updated_at,
+            orjson.dumps(order_doc(order)).decode(),
+        )
+        key = str(uuid.uuid4())
+        fingerprint = hashlib.sha256(key.encode()).digest()
+        headers_json = orjson.dumps(headers).decode()
+        record = (client_id, key, fingerprint, order_id, status, headers_json, stored_body)
+        prepared.append(Prepared(order_id, update, record))
+    return prepared
+
+
+async def run(
+    dsn: str,
+    captures: Sequence[Prepared],
+    concurrency: int,
+    *,
+    exact: bool,
+    pids: Pids,
+) -> Cell:
+    """Run the prepared captures from ``concurrency`` connections, one transaction each."""
+    connections = [await asyncpg.connect(dsn) for _ in range(concurrency)]
+    try:
+        statements = []
+        for conn in connections:
+            names = (LOCK_KEY, FIND_KEY, LOCK_ORDER, UPDATE_ORDER, SAVE_KEY)
+            statements.append([await conn.prepare(sql) for sql in names])
+
+        async def send(client: int, index: int) -> str | None:
+            lock_key, find_key, lock_order, update_order, save_key = statements[client]
+            capture = captures[index]
+            async with connections[client].transaction():
+                if exact:
+                    await lock_key.fetchval(capture.key[0], capture.key[1])
+                    await find_key.fetchrow(capture.key[0], capture.key[1])
+                if await lock_order.fetchrow(capture.order_id) is None:
+                    return f"order {capture.order_id} is missing"
+                await update_order.fetch(*capture.update)
+                await save_key.fetch(*capture.key)
+            return None
+
+        return await measure(concurrency, len(captures), send, pids)
+    finally:
+        for conn in connections:
+            await conn.close()

@@ -1,0 +1,118 @@
+"""Capture requests in each dialect's wire format, each with the check of its answer."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from bench.http import Response, request_bytes
+from bench.load import Check, Job
+from bench.sandbox import JSON, line
+
+# The seed orders: Walley's part capture by items, Ledyer's partial capture of one phone.
+WALLEY_LINES = [line("10001", "Shoes", 1, 9500), line("10002", "T-Shirt", 2, 9500)]
+LEDYER_LINES = [
+    line("1334227", "SAMSUNG Galaxy S20 FE 4G 128GB (6GB RAM) 6.5 Smartphone - Cl", 1, 489000),
+    line("231654", 'APPLE iPhone 13 Pro 5G 256GB - 6.1\\" Smartphone - Guld', 1, 999000),
+]
+TEMPLATES = {"walley": WALLEY_LINES, "ledyer": LEDYER_LINES}
+
+
+@dataclass
+class Captures:
+    """One capture per order (of the order's first line), and the first answer to each."""
+
+    dialect: str
+    jobs: list[Job]
+    answers: list[Response | None]
+    order_ids: list[str]
+    amount: int
+    """Minor units each capture takes: the order's ``captured`` column afterwards."""
+
+
+def _decimal(minor: int) -> str:
+    return f"{minor // 100}.{minor % 100:02d}"
+
+
+def _walley_body(first: dict[str, Any]) -> bytes:
+    """A part capture by items, decimal amounts as the JSON numbers Walley's clients send."""
+    item = (
+        f'{{"id":{orjson.dumps(first["reference"]).decode()},'
+        f'"description":{orjson.dumps(first["description"]).decode()},'
+        f'"unitPrice":{_decimal(first["unitPrice"])},"quantity":{first["quantity"]}}}'
+    )
+    amount = _decimal(first["totalAmount"])
+    return f'{{"amount":{amount},"actionReference":"bench","items":[{item}]}}'.encode()
+
+
+def _ledyer_body(first: dict[str, Any], line_id: str) -> bytes:
+    """A partial capture naming the uncaptured line by id, so it leaves ``uncaptured``."""
+    return orjson.dumps(
+        {"orderLines": [{**first, "id": line_id}], "totalCaptureAmount": first["totalAmount"]}
+    )
+
+
+def captures(
+    dialect: str, token: str, orders: list[dict[str, Any]], lines: list[dict[str, Any]]
+) -> Captures:
+    """Capture ``lines[0]`` of every order (all made from ``lines``), with a new key each."""
+    first = lines[0]
+    amount: int = first["totalAmount"]
+    answers: list[Response | None] = [None] * len(orders)
+    jobs: list[Job] = []
+    for index, order in enumerate(orders):
+        order_id = order["orderId"]
+        headers = {"Authorization": f"Bearer {token}", **JSON}
+        if dialect == "walley":
+            path = f"/manage/orders/{order_id}/capture"
+            headers["X-Idempotency"] = str(uuid.uuid4())
+            body = _walley_body(first)
+        else:
+            path = f"/v1/orders/{order_id}/partialcapture"
+            headers["Idempotency-Key"] = str(uuid.uuid4())
+            body = _ledyer_body(first, order["lineIds"][0])
+        raw = request_bytes("POST", path, body, headers)
+        jobs.append(Job(raw, _checker(dialect, order_id, amount, answers, index)))
+    return Captures(dialect, jobs, answers, [o["orderId"] for o in orders], amount)
+
+
+def _checker(
+    dialect: str, order_id: str, amount: int, answers: list[Response | None], index: int
+) -> Check:
+    def check(response: Response) -> str | None:
+        answers[index] = response
+        if dialect == "walley":
+            if response.status != 202:
+                return f"{response.status} {response.body[:300]!r}"
+            if response.headers.get("location") != f"/manage/orders/{order_id}":
+                return f"Location {response.headers.get('location')!r}"
+            return None
+        if response.status != 200:
+            return f"{response.status} {response.body[:300]!r}"
+        captured = orjson.loads(response.body)["capturedAmount"]["minorUnits"]
+        return None if captured == amount else f"capturedAmount {captured}, expected {amount}"
+
+    return check
+
+
+def replays(first: Captures) -> list[Job]:
+    """The same requests with the same keys; each answer must equal the first, byte for byte."""
+
+    def same_as(original: Response | None) -> Check:
+        def check(response: Response) -> str | None:
+            if original is None:
+                return "the first request had no answer"
+            if (response.status, response.body) != (original.status, original.body):
+                return f"replay differs: {response.status} {response.body[:200]!r}"
+            if response.headers.get("location") != original.headers.get("location"):
+                return "replay Location differs"
+            return None
+
+        return check
+
+    return [
+        Job(job.raw, same_as(answer)) for job, answer in zip(first.jobs, first.answers, strict=True)
+    ]

@@ -1,0 +1,106 @@
+"""Where the CPU went during a measurement: the load generator, the server, PostgreSQL, others.
+
+Read from ``/proc`` (Linux): per-process ``utime + stime`` and the machine's busy time. The
+"other" share is whatever the machine did that none of the three did — other people's work
+on a shared machine, which would disturb the numbers and is therefore reported.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+_TICK = os.sysconf("SC_CLK_TCK")
+PROC = Path("/proc")
+
+
+def process_seconds(pid: int) -> float:
+    """CPU seconds (user + system) a process has used; 0 once it is gone."""
+    try:
+        fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+
+
+def descendants(root: int) -> set[int]:
+    """``root`` and every process below it."""
+    parents: dict[int, list[int]] = {}
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = {root}, [root]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the machine's processes used (user, nice, system, steal), summed over cores.
+
+    Interrupt time is left out: on this path it is mostly the loopback traffic of the
+    processes measured, and it cannot be attributed to one of them.
+    """
+    user, nice, system, _idle, _iowait, _irq, _softirq, steal = (
+        int(v) for v in (PROC / "stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    return (user + nice + system + steal) / _TICK
+
+
+@dataclass(frozen=True, slots=True)
+class CpuSample:
+    wall: float
+    client: float
+    server: dict[int, float]
+    postgres: dict[int, float]
+    machine: float
+
+
+def sample(server_pids: Iterable[int], postgres_pids: Iterable[int]) -> CpuSample:
+    return CpuSample(
+        wall=time.perf_counter(),
+        client=time.process_time(),
+        server={pid: process_seconds(pid) for pid in server_pids},
+        postgres={pid: process_seconds(pid) for pid in postgres_pids},
+        machine=machine_busy_seconds(),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CpuUse:
+    """CPU seconds each party used between two samples, and the wall time between them."""
+
+    wall: float
+    client: float
+    server: float
+    postgres: float
+    other: float
+
+
+def _delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """Processes that appeared in between (new pool connections) count from zero."""
+    return sum(value - before.get(pid, 0.0) for pid, value in after.items())
+
+
+def used(before: CpuSample, after: CpuSample) -> CpuUse:
+    client = after.client - before.client
+    server = _delta(before.server, after.server)
+    postgres = _delta(before.postgres, after.postgres)
+    machine = after.machine - before.machine
+    return CpuUse(
+        wall=after.wall - before.wall,
+        client=client,
+        server=server,
+        postgres=postgres,
+        other=max(0.0, machine - client - server - postgres),
+    )

@@ -1,0 +1,378 @@
+"""``python -m bench``: measure orderdesk's captures against raw PostgreSQL and localstripe.
+
+Prints the Markdown tables of ``docs/benchmarks.md`` and writes them, with every figure as
+JSON, to ``bench/results/<time>/``. Exits 1 if any request failed or any check did not hold.
+
+Each compared figure is measured in rounds that take turns (orderdesk, raw PostgreSQL,
+localstripe, orderdesk, …), so a disturbance on a shared machine hits all of them alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import uvloop
+
+from bench import baseline, bulk, peer
+from bench.captures import TEMPLATES, Captures, captures, replays
+from bench.load import Cell, Job, http_cell, merge, part
+from bench.report import Result, render, summary
+from bench.sandbox import Shop, article_lines, open_shop
+from bench.servers import (
+    HOST,
+    Server,
+    create_database,
+    drop_database,
+    start_localstripe,
+    start_orderdesk,
+)
+
+ADMIN_TOKEN = "bench-admin-token"
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+RESULTS = Path(__file__).parent / "results"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much of everything to measure."""
+
+    rounds: int
+    captures: dict[int, int]  # clients -> captures per figure
+    warmup: int  # captures per dialect before measuring, on each server
+    peer_batch: int  # localstripe is emptied before each batch of PaymentIntents
+    peer_batches: int  # per round
+    lines: dict[int, int]  # lines per order -> captures
+    db_sizes: tuple[int, int]
+    db_captures: int  # per dialect and database size
+    db_warmup: int
+    mid: int = 8  # the client count of the p99 targets
+
+    @property
+    def levels(self) -> tuple[int, ...]:
+        return tuple(self.captures)
+
+
+FULL = Plan(
+    rounds=3,
+    captures={1: 900, 8: 3000, 32: 3000},
+    warmup=400,
+    peer_batch=100,
+    peer_batches=3,
+    lines={1: 300, 10: 300, 100: 300, 1000: 99},
+    db_sizes=(1_000, 1_000_000),
+    db_captures=300,
+    db_warmup=100,
+)
+SMOKE = Plan(
+    rounds=1,
+    captures={1: 8, 8: 32, 32: 64},
+    warmup=16,
+    peer_batch=32,
+    peer_batches=1,
+    lines={1: 4, 100: 4},
+    db_sizes=(100, 500),
+    db_captures=16,
+    db_warmup=8,
+)
+
+
+@dataclass
+class Target:
+    """A database with an orderdesk server on it and a shop set up through the sandbox."""
+
+    url: str
+    server: Server
+    monitor: asyncpg.Connection
+    shop: Shop
+
+    async def pids(self) -> tuple[list[int], list[int]]:
+        """The server's processes, and PostgreSQL's: this database's backends and its own."""
+        rows = await self.monitor.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+            " AND (datname = current_database() OR backend_type <> 'client backend')"
+        )
+        return self.server.pids(), [row["pid"] for row in rows]
+
+    async def postgres_pids(self) -> tuple[list[int], list[int]]:
+        return [], (await self.pids())[1]
+
+    async def captures(
+        self, dialect: str, count: int, lines: list[dict[str, Any]] | None = None
+    ) -> Captures:
+        """``count`` new orders and a capture request for each."""
+        lines = lines or TEMPLATES[dialect]
+        orders = await self.shop.create_orders(dialect, lines, count)
+        return captures(dialect, self.shop.tokens[dialect], orders, lines)
+
+    async def send(self, jobs: Sequence[Job], clients: int) -> Cell:
+        return await http_cell(HOST, self.server.port, jobs, clients, self.pids)
+
+    async def wrong(self, work: Captures) -> int:
+        """How many orders of ``work`` do not hold exactly the one expected capture."""
+        right: int = await self.monitor.fetchval(
+            "SELECT count(*) FROM orders WHERE id = ANY($1) AND captured = $2"
+            " AND jsonb_array_length(state->'captured') = 1",
+            work.order_ids,
+            work.amount,
+        )
+        return len(work.order_ids) - right
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One figure of the report, measured in parts: ``run(round)`` measures one part."""
+
+    kind: str
+    dialect: str
+    label: str
+    run: Callable[[int], Awaitable[Cell]]
+
+
+class Run:
+    """One benchmark run: its databases, servers and results."""
+
+    def __init__(self, plan: Plan, admin_url: str, workers: int, out: Path) -> None:
+        self.plan = plan
+        self.admin_url = admin_url
+        self.workers = workers
+        self.out = out
+        self.results: list[Result] = []
+        self.problems: list[str] = []
+        self.databases: list[str] = []
+        self.servers: list[Server] = []
+        self.monitors: list[asyncpg.Connection] = []
+
+    @staticmethod
+    def say(message: str) -> None:
+        print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    async def target(self, label: str) -> Target:
+        """A new database, ``orderdesk serve`` on it, a shop, and warmed-up workers."""
+        url = await create_database(self.admin_url, label)
+        self.databases.append(url)
+        server = await start_orderdesk(url, self.workers, ADMIN_TOKEN, self.out, label)
+        self.servers.append(server)
+        monitor = await asyncpg.connect(url)
+        self.monitors.append(monitor)
+        return Target(url, server, monitor, await open_shop(server, ADMIN_TOKEN))
+
+    async def warm(self, target: Target, count: int) -> dict[str, Captures]:
+        """Capture ``count`` orders per dialect from 8 clients (fills pools and caches)."""
+        done = {}
+        for dialect in TEMPLATES:
+            done[dialect] = await target.captures(dialect, count)
+            cell = await target.send(done[dialect].jobs, 8)
+            self.problems += [f"warm-up: {failure}" for failure in cell.failures[:5]]
+        return done
+
+    async def verify(self, target: Target, *works: Captures) -> None:
+        for work in works:
+            if wrong := await target.wrong(work):
+                self.problems.append(
+                    f"{work.dialect}: {wrong} orders do not hold exactly the one capture"
+                )
+
+    async def rounds(self, slots: list[Slot]) -> None:
+        """Measure every slot in ``plan.rounds`` parts, taking turns; record the merged cells."""
+        parts: list[list[Cell]] = [[] for _ in slots]
+        for index in range(self.plan.rounds):
+            for slot, cells in zip(slots, parts, strict=True):
+                cells.append(await slot.run(index))
+        for slot, cells in zip(slots, parts, strict=True):
+            cell = merge(cells)
+            self.results.append(Result(slot.kind, slot.dialect, slot.label, cell))
+            s = summary(cell)
+            self.say(
+                f"{slot.kind} {slot.dialect} {slot.label}: {s['requests']} requests,"
+                f" {s['failures']} failed, {s['per_second']:,.0f}/s,"
+                f" p50 {s['p50_ms']:.2f} ms, p99 {s['p99_ms']:.2f} ms"
+            )
+            what = f"{slot.kind} {slot.dialect} {slot.label}"
+            self.problems += [f"{what}: {failure}" for failure in cell.failures[:5]]
+
+    # -- what a slot runs -----------------------------------------------------------------
+    def http(
+        self, target: Target, jobs: Sequence[Job], clients: int
+    ) -> Callable[[int], Awaitable[Cell]]:
+        return lambda index: target.send(part(jobs, index, self.plan.rounds), clients)
+
+    def raw(
+        self, target: Target, prepared: list[baseline.Prepared], clients: int, exact: bool
+    ) -> Callable[[int], Awaitable[Cell]]:
+        def run(index: int) -> Awaitable[Cell]:
+            work = part(prepared, index, self.plan.rounds)
+            return baseline.run(target.url, work, clients, exact=exact, pids=target.postgres_pids)
+
+        return run
+
+    def localstripe(self, server: Server, clients: int) -> Callable[[int], Awaitable[Cell]]:
+        async def pids() -> tuple[list[int], list[int]]:
+            return server.pids(), []
+
+        async def run(index: int) -> Cell:
+            cells = []
+            for _ in range(self.plan.peer_batches):
+                await peer.flush(server)
+                intents = await peer.authorised_intents(server, self.plan.peer_batch)
+                jobs = peer.capture_jobs(intents)
+                cells.append(await http_cell(HOST, server.port, jobs, clients, pids))
+            return merge(cells)
+
+        return run
+
+    # -- the phases -----------------------------------------------------------------------
+    async def throughput(self, main: Target) -> dict[tuple[str, int], Captures]:
+        """At each client count: orderdesk, raw asyncpg (two ways) and localstripe in turns."""
+        plan = self.plan
+        self.say("creating orders through the sandbox API")
+        work: dict[tuple[str, int], Captures] = {}
+        raw_work: dict[tuple[str, int, bool], Captures] = {}
+        for dialect in TEMPLATES:
+            for clients in plan.levels:
+                work[dialect, clients] = await main.captures(dialect, plan.captures[clients])
+                for exact in (False, True):
+                    count = plan.captures[clients]
+                    raw_work[dialect, clients, exact] = await main.captures(dialect, count)
+        warm = await self.warm(main, plan.warmup)
+        prepared = {}
+        for (dialect, clients, exact), raw in raw_work.items():
+            stored = warm[dialect].answers[0]
+            assert stored is not None
+            prepared[dialect, clients, exact] = await baseline.prepare(
+                main.monitor, main.shop.client_id, raw, stored.body
+            )
+        stripe = await start_localstripe(self.out)
+        self.servers.append(stripe)
+        for clients in plan.levels:
+            label = f"{clients} clients"
+            slots = []
+            for dialect in TEMPLATES:
+                http = self.http(main, work[dialect, clients].jobs, clients)
+                slots.append(Slot("orderdesk", dialect, label, http))
+                for exact in (False, True):
+                    run = self.raw(main, prepared[dialect, clients, exact], clients, exact)
+                    slots.append(Slot("raw-exact" if exact else "raw", dialect, label, run))
+            slots.append(Slot("localstripe", "stripe", label, self.localstripe(stripe, clients)))
+            await self.rounds(slots)
+            await self.verify(main, *(work[d, clients] for d in TEMPLATES))
+            await self.verify(main, *(w for key, w in raw_work.items() if key[1] == clients))
+        stripe.stop()
+        return work
+
+    async def replay(self, main: Target, work: dict[tuple[str, int], Captures]) -> None:
+        """The same captures again with the same keys: each answer must equal the first."""
+        for clients in self.plan.levels:
+            slots = [
+                Slot(
+                    "replay",
+                    dialect,
+                    f"{clients} clients",
+                    self.http(main, replays(work[dialect, clients]), clients),
+                )
+                for dialect in TEMPLATES
+            ]
+            await self.rounds(slots)
+            await self.verify(main, *(work[d, clients] for d in TEMPLATES))
+
+    async def lines(self, main: Target) -> None:
+        """One line captured from orders of 1 to 1,000 lines, one client."""
+        slots, works = [], []
+        for count, n in self.plan.lines.items():
+            for dialect in TEMPLATES:
+                work = await main.captures(dialect, n, article_lines(count))
+                label = f"{count:,} line{'s' if count > 1 else ''}"
+                slots.append(Slot("lines", dialect, label, self.http(main, work.jobs, 1)))
+                works.append(work)
+        await self.rounds(slots)
+        await self.verify(main, *works)
+
+    async def db_size(self) -> None:
+        """The same captures on a database of ``db_sizes[0]`` orders and of ``db_sizes[1]``."""
+        plan = self.plan
+        slots, works = [], []
+        for size in plan.db_sizes:
+            target = await self.target(f"size{size}")
+            template = (await self.warm(target, plan.db_warmup))["walley"]
+            for dialect in TEMPLATES:
+                work = await target.captures(dialect, plan.db_captures)
+                label = f"{size:,} orders"
+                slots.append(Slot("db-size", dialect, label, self.http(target, work.jobs, 1)))
+                works.append((target, work))
+            self.say(f"filling a database up to {size:,} orders")
+            total = await bulk.fill(target.monitor, template.order_ids[0], size)
+            if total != size:
+                self.problems.append(f"the database holds {total:,} orders, not {size:,}")
+        await self.rounds(slots)
+        for target, work in works:
+            await self.verify(target, work)
+
+    async def close(self) -> None:
+        for monitor in self.monitors:
+            await monitor.close()
+        for server in self.servers:
+            server.stop()
+        for url in self.databases:
+            await drop_database(self.admin_url, url)
+
+    async def main(self) -> None:
+        try:
+            main = await self.target("main")
+            work = await self.throughput(main)
+            await self.replay(main, work)
+            await self.lines(main)
+            main.server.stop()
+            await self.db_size()
+        finally:
+            await self.close()
+
+
+async def server_version(admin_url: str) -> str:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        version: str = await conn.fetchval("SHOW server_version")
+    finally:
+        await conn.close()
+    return f"PostgreSQL {version.split()[0]}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="a seconds-long version (CI)")
+    parser.add_argument("--workers", type=int, default=2, help="orderdesk worker processes")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("ORDERDESK_BENCH_DATABASE_URL", DEFAULT_ADMIN_URL),
+        help="a PostgreSQL server where the benchmark may create and drop databases",
+    )
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where to write results")
+    args = parser.parse_args(argv)
+
+    plan = SMOKE if args.smoke else FULL
+    out = args.results / time.strftime("%Y%m%d-%H%M%S")
+    run = Run(plan, args.database_url, args.workers, out)
+    started = time.monotonic()
+    postgres = uvloop.run(server_version(args.database_url))
+    uvloop.run(run.main())
+    report = render(run.results, run.workers, postgres, plan.levels, plan.mid, plan.db_sizes)
+    print(report)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.md").write_text(report + "\n")
+    figures = [
+        {"kind": r.kind, "dialect": r.dialect, "label": r.label, **summary(r.cell)}
+        for r in run.results
+    ]
+    (out / "results.json").write_text(json.dumps({"results": figures}, indent=1))
+    run.say(f"done in {time.monotonic() - started:.0f} s; results in {out}")
+    if run.problems:
+        print("\nFAILED:\n" + "\n".join(run.problems), file=sys.stderr)
+        return 1
+    return 0
