@@ -41,7 +41,8 @@ def key_parameter(header: str) -> dict[str, Any]:
         "description": (
             "Makes the write safe to retry: the same key and request get the stored answer and"
             " apply nothing again; the key with another request is 422, and while its first"
-            " request runs, 409. Keys are kept 24 h (ORDERDESK_IDEMPOTENCY_TTL_HOURS)."
+            " request runs, 409. Keys are kept at least ORDERDESK_IDEMPOTENCY_TTL_HOURS"
+            " (default 24)."
         ),
         "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"\S"},
     }
