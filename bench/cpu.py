@@ -7,6 +7,7 @@ on a shared machine, which would disturb the numbers and is therefore reported.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Iterable
@@ -104,3 +105,18 @@ def used(before: CpuSample, after: CpuSample) -> CpuUse:
         postgres=postgres,
         other=max(0.0, machine - client - server - postgres),
     )
+
+
+async def wait_until_quiet(timeout: float, limit: float = 0.2, window: float = 0.5) -> float:
+    """Wait (at most ``timeout`` s) for a ``window`` in which the machine used < ``limit`` cores.
+
+    Between measurements the servers under test are idle, so whatever runs then is someone
+    else's work. Returns the seconds waited.
+    """
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = machine_busy_seconds()
+        await asyncio.sleep(window)
+        if machine_busy_seconds() - before < limit * window:
+            break
+    return time.monotonic() - started

@@ -239,18 +239,16 @@ def disturbance(results: list[Result], limit: float = 0.25) -> str:
 
 def render(
     results: list[Result],
-    workers: int,
-    postgres: str,
+    preamble: str,
     levels: tuple[int, ...],
     mid: int,
     db_sizes: tuple[int, int],
 ) -> str:
-    """The whole report: machine, targets, every cell, and the two scaling tables."""
+    """The whole report: ``preamble``, targets, every cell, and the two scaling tables."""
     sizes = (f"{db_sizes[0]:,} orders", f"{db_sizes[1]:,} orders")
     return "\n\n".join(
         [
-            f"orderdesk with {workers} worker processes; {machine(postgres)}.",
-            disturbance(results),
+            preamble + " " + disturbance(results),
             "### Targets\n\n" + headline(results, max(levels), mid, sizes),
             "### Every cell\n\n" + detail_table(results),
             "### Capture latency by order size (1 client)\n\n"

@@ -22,10 +22,10 @@ from typing import Any
 import asyncpg
 import uvloop
 
-from bench import baseline, bulk, peer
+from bench import baseline, bulk, cpu, peer
 from bench.captures import TEMPLATES, Captures, captures, replays
 from bench.load import Cell, Job, http_cell, merge, part
-from bench.report import Result, render, summary
+from bench.report import Result, machine, render, summary
 from bench.sandbox import Shop, article_lines, open_shop
 from bench.servers import (
     HOST,
@@ -140,8 +140,12 @@ class Slot:
 class Run:
     """One benchmark run: its databases, servers and results."""
 
-    def __init__(self, plan: Plan, admin_url: str, workers: int, out: Path) -> None:
+    def __init__(
+        self, plan: Plan, admin_url: str, workers: int, out: Path, quiet: float = 0.0
+    ) -> None:
         self.plan = plan
+        self.quiet = quiet
+        self.waited = 0.0
         self.admin_url = admin_url
         self.workers = workers
         self.out = out
@@ -186,6 +190,8 @@ class Run:
         parts: list[list[Cell]] = [[] for _ in slots]
         for index in range(self.plan.rounds):
             for slot, cells in zip(slots, parts, strict=True):
+                if self.quiet:
+                    self.waited += await cpu.wait_until_quiet(self.quiet)
                 cells.append(await slot.run(index))
         for slot, cells in zip(slots, parts, strict=True):
             cell = merge(cells)
@@ -354,15 +360,30 @@ def main(argv: list[str] | None = None) -> int:
         help="a PostgreSQL server where the benchmark may create and drop databases",
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write results")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="before each measurement, wait up to this long for the machine to be idle"
+        " (default: 60, with --smoke 0)",
+    )
     args = parser.parse_args(argv)
 
     plan = SMOKE if args.smoke else FULL
     out = args.results / time.strftime("%Y%m%d-%H%M%S")
-    run = Run(plan, args.database_url, args.workers, out)
+    quiet = args.quiet_wait if args.quiet_wait is not None else (0.0 if args.smoke else 60.0)
+    run = Run(plan, args.database_url, args.workers, out, quiet)
     started = time.monotonic()
     postgres = uvloop.run(server_version(args.database_url))
     uvloop.run(run.main())
-    report = render(run.results, run.workers, postgres, plan.levels, plan.mid, plan.db_sizes)
+    preamble = f"orderdesk with {run.workers} worker processes; {machine(postgres)}."
+    if quiet:
+        preamble += (
+            f" Before each measurement the run waited for the machine to be idle (at most"
+            f" {quiet:.0f} s; {run.waited:.0f} s in all)."
+        )
+    report = render(run.results, preamble, plan.levels, plan.mid, plan.db_sizes)
     print(report)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.md").write_text(report + "\n")
@@ -371,7 +392,10 @@ def main(argv: list[str] | None = None) -> int:
         for r in run.results
     ]
     (out / "results.json").write_text(json.dumps({"results": figures}, indent=1))
-    run.say(f"done in {time.monotonic() - started:.0f} s; results in {out}")
+    run.say(
+        f"done in {time.monotonic() - started:.0f} s ({run.waited:.0f} s waiting for other"
+        f" processes to finish); results in {out}"
+    )
     if run.problems:
         print("\nFAILED:\n" + "\n".join(run.problems), file=sys.stderr)
         return 1
