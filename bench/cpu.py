@@ -1,6 +1,6 @@
 """Where the CPU went during a measurement: the load generator, the server, PostgreSQL, others.
 
-Read from ``/proc`` (Linux): per-process ``utime + stime`` and the machine's busy time. The
+Read from ``/proc`` (Linux): each process's run time and the machine's busy time. The
 "other" share is whatever the machine did that none of the three did — other people's work
 on a shared machine, which would disturb the numbers and is therefore reported.
 """
@@ -19,12 +19,18 @@ PROC = Path("/proc")
 
 
 def process_seconds(pid: int) -> float:
-    """CPU seconds (user + system) a process has used; 0 once it is gone."""
+    """CPU seconds a process's threads have run (``schedstat``, in ns); 0 once it is gone.
+
+    Not ``/proc/<pid>/stat``: its clock ticks are 10 ms, and a young process that ran for
+    less than one tick during a measurement would look idle.
+    """
+    total = 0
     try:
-        fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+        for task in (PROC / str(pid) / "task").iterdir():
+            total += int((task / "schedstat").read_text().split()[0])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return total / 1e9
 
 
 def descendants(root: int) -> set[int]:
