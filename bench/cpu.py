@@ -117,7 +117,7 @@ async def wait_until_quiet(timeout: float, limit: float = 0.2, window: float = 0
     """Wait (at most ``timeout`` s) for a ``window`` in which the machine used < ``limit`` cores.
 
     Between measurements the servers under test are idle, so whatever runs then is someone
-    else's work. Returns the seconds waited.
+    else's work. Returns the seconds waited beyond the one window every call takes.
     """
     started = time.monotonic()
     while time.monotonic() - started < timeout:
@@ -125,4 +125,4 @@ async def wait_until_quiet(timeout: float, limit: float = 0.2, window: float = 0
         await asyncio.sleep(window)
         if machine_busy_seconds() - before < limit * window:
             break
-    return time.monotonic() - started
+    return max(0.0, time.monotonic() - started - window)

@@ -25,6 +25,10 @@ class Result:
     cell: Cell
 
 
+def clients_label(clients: int) -> str:
+    return f"{clients} client{'s' if clients != 1 else ''}"
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (``q`` in 0..1) of ``values``."""
     if not values:
@@ -225,7 +229,7 @@ def machine(postgres: str) -> str:
 def disturbance(results: list[Result], limit: float = 0.25) -> str:
     """A warning naming the cells during which other processes used more than ``limit`` cores."""
     busy = [
-        f"{_name(r)} ({r.cell.concurrency} clients: {s['other_cores']:.2f})"
+        f"{_name(r)} ({clients_label(r.cell.concurrency)}: {s['other_cores']:.2f})"
         for r in results
         if (s := summary(r.cell)).get("other_cores", 0.0) > limit
     ]

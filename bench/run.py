@@ -25,7 +25,7 @@ import uvloop
 from bench import baseline, bulk, cpu, peer
 from bench.captures import TEMPLATES, Captures, captures, replays
 from bench.load import Cell, Job, http_cell, merge, part
-from bench.report import Result, machine, render, summary
+from bench.report import Result, clients_label, machine, render, summary
 from bench.sandbox import Shop, article_lines, open_shop
 from bench.servers import (
     HOST,
@@ -259,7 +259,7 @@ class Run:
         stripe = await start_localstripe(self.out)
         self.servers.append(stripe)
         for clients in plan.levels:
-            label = f"{clients} clients"
+            label = clients_label(clients)
             slots = []
             for dialect in TEMPLATES:
                 http = self.http(main, work[dialect, clients].jobs, clients)
@@ -281,7 +281,7 @@ class Run:
                 Slot(
                     "replay",
                     dialect,
-                    f"{clients} clients",
+                    clients_label(clients),
                     self.http(main, replays(work[dialect, clients]), clients),
                 )
                 for dialect in TEMPLATES
@@ -381,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     if quiet:
         preamble += (
             f" Before each measurement the run waited for the machine to be idle (at most"
-            f" {quiet:.0f} s; {run.waited:.0f} s in all)."
+            f" {quiet:.0f} s; {run.waited:.0f} s in all beyond half a second each)."
         )
     report = render(run.results, preamble, plan.levels, plan.mid, plan.db_sizes)
     print(report)
