@@ -95,7 +95,7 @@ class Target:
     shop: Shop
 
     async def pids(self) -> tuple[list[int], list[int]]:
-        """The server's processes, and PostgreSQL's: this database's backends and its own."""
+        """The server's processes; PostgreSQL's: this database's backends and background ones."""
         rows = await self.monitor.fetch(
             "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
             " AND (datname = current_database() OR backend_type <> 'client backend')"
@@ -160,7 +160,7 @@ class Run:
         print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
     async def target(self, label: str) -> Target:
-        """A new database, ``orderdesk serve`` on it, a shop, and warmed-up workers."""
+        """A new database, ``orderdesk serve`` on it, and a shop set up through the sandbox."""
         url = await create_database(self.admin_url, label)
         self.databases.append(url)
         server = await start_orderdesk(url, self.workers, ADMIN_TOKEN, self.out, label)
