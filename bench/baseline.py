@@ -6,8 +6,9 @@ and insert the idempotency record. Every parameter is computed before timing sta
 orderdesk's own parsing and domain code on the very request bodies sent over HTTP, so the
 database receives the same statements and the same bytes orderdesk sends it.
 
-``exact=True`` also runs the two statements orderdesk adds in front (the idempotency key's
-advisory lock and the look-up of a stored response): orderdesk's SQL, minus Python and HTTP.
+``exact=True`` also runs the statement orderdesk adds in front (the idempotency key's advisory
+lock and the look-up of a stored response, in one round trip): orderdesk's SQL, minus Python and
+HTTP. The statements are orderdesk's own (imported from ``orderdesk.store``).
 """
 
 from __future__ import annotations
@@ -29,22 +30,8 @@ from orderdesk.domain.money import exponent
 from orderdesk.domain.order import CaptureMeta, Order
 from orderdesk.service.transaction import utcnow
 from orderdesk.store.codec import order_doc, order_from_doc
-
-LOCK_KEY = "SELECT pg_try_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0))"
-FIND_KEY = (
-    "SELECT fingerprint, status_code, headers, body FROM idempotency_keys"
-    " WHERE client_id=$1 AND key=$2"
-)
-LOCK_ORDER = "SELECT seq, state FROM orders WHERE id=$1 FOR UPDATE"
-UPDATE_ORDER = (
-    "UPDATE orders SET authorized=$2, captured=$3, refunded=$4, cancelled=$5,"
-    " expires_at=$6, updated_at=$7, state=$8 WHERE id=$1"
-)
-SAVE_KEY = (
-    "INSERT INTO idempotency_keys"
-    " (client_id, key, fingerprint, order_id, status_code, headers, body)"
-    " VALUES ($1,$2,$3,$4,$5,$6,$7)"
-)
+from orderdesk.store.idempotency import CLAIM_SQL, SAVE_SQL
+from orderdesk.store.orders import LOCK_SQL, UPDATE_SQL
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,16 +99,15 @@ async def run(
     try:
         statements = []
         for conn in connections:
-            names = (LOCK_KEY, FIND_KEY, LOCK_ORDER, UPDATE_ORDER, SAVE_KEY)
+            names = (CLAIM_SQL, LOCK_SQL, UPDATE_SQL, SAVE_SQL)
             statements.append([await conn.prepare(sql) for sql in names])
 
         async def send(client: int, index: int) -> str | None:
-            lock_key, find_key, lock_order, update_order, save_key = statements[client]
+            claim_key, lock_order, update_order, save_key = statements[client]
             capture = captures[index]
             async with connections[client].transaction():
                 if exact:
-                    await lock_key.fetchval(capture.key[0], capture.key[1])
-                    await find_key.fetchrow(capture.key[0], capture.key[1])
+                    await claim_key.fetchrow(capture.key[0], capture.key[1])
                 if await lock_order.fetchrow(capture.order_id) is None:
                     return f"order {capture.order_id} is missing"
                 await update_order.fetch(*capture.update)

@@ -98,15 +98,35 @@ async def mutate_order(
     Rule and state errors are answers too: they are stored under the key, so a retry sees
     the same error. Not-found, forbidden and in-progress are not stored (they may change).
     """
-    async with pool.acquire() as conn, conn.transaction():
+    async with pool.acquire() as conn:
+        try:
+            return await _run_once(
+                conn, principal, order_id, provider, key, apply, render, render_error
+            )
+        except asyncpg.UniqueViolationError as exc:
+            if key is None or exc.constraint_name != idempotency.PRIMARY_KEY:
+                raise
+            # The key's first request committed between this one's snapshot and its lock:
+            # nothing of this attempt was kept; running again replays the stored answer.
+            log.info("order %s: key %r completed concurrently, replaying", order_id, key.key)
+            return await _run_once(
+                conn, principal, order_id, provider, key, apply, render, render_error
+            )
+
+
+async def _run_once(
+    conn: asyncpg.Connection,
+    principal: Principal,
+    order_id: str,
+    provider: str,
+    key: IdempotencyKey | None,
+    apply: Callable[[Order, datetime], T],
+    render: Callable[[Order, int, T], HttpAnswer],
+    render_error: Callable[[DomainError], HttpAnswer],
+) -> HttpAnswer:
+    async with conn.transaction():
         if key is not None:
-            if not await idempotency.lock_key(conn, principal.client_id, key.key):
-                raise DomainError(
-                    e.IDEMPOTENCY_REQUEST_IN_PROGRESS,
-                    "A request with this idempotency key is in progress; retry later",
-                    Kind.IN_PROGRESS,
-                )
-            stored = await idempotency.find(conn, principal.client_id, key.key)
+            locked, stored = await idempotency.claim(conn, principal.client_id, key.key)
             if stored is not None:
                 if stored.fingerprint != key.fingerprint:
                     raise DomainError(
@@ -114,6 +134,12 @@ async def mutate_order(
                         "This idempotency key was used for a different request",
                     )
                 return HttpAnswer(stored.status_code, stored.headers, stored.body)
+            if not locked:
+                raise DomainError(
+                    e.IDEMPOTENCY_REQUEST_IN_PROGRESS,
+                    "A request with this idempotency key is in progress; retry later",
+                    Kind.IN_PROGRESS,
+                )
         order, seq = await load_order(conn, principal, order_id, provider, for_update=True)
         events_before = len(order.events)
         try:

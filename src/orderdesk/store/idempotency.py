@@ -16,28 +16,41 @@ class StoredResponse:
     body: bytes
 
 
+LOCK_SQL = "SELECT pg_try_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0))"
+# The lock and the look-up in one round trip. Both run on the statement's snapshot, taken
+# before the lock: a first request that commits in between is not seen here, and its row then
+# makes this request's ``save`` fail on the primary key (see service/transaction.py).
+CLAIM_SQL = (
+    "SELECT pg_try_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0)) AS locked,"
+    " k.fingerprint, k.status_code, k.headers, k.body"
+    " FROM (SELECT 1) AS one"
+    " LEFT JOIN idempotency_keys k ON k.client_id = $1 AND k.key = $2"
+)
+SAVE_SQL = (
+    "INSERT INTO idempotency_keys"
+    " (client_id, key, fingerprint, order_id, status_code, headers, body)"
+    " VALUES ($1,$2,$3,$4,$5,$6,$7)"
+)
+PRIMARY_KEY = "idempotency_keys_pkey"
+
+
 async def lock_key(conn: asyncpg.Connection, client_id: str, key: str) -> bool:
     """Try to take the key's transaction-scoped lock; False while another request holds it."""
-    taken: bool = await conn.fetchval(
-        "SELECT pg_try_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0))",
-        client_id,
-        key,
-    )
+    taken: bool = await conn.fetchval(LOCK_SQL, client_id, key)
     return taken
 
 
-async def find(conn: asyncpg.Connection, client_id: str, key: str) -> StoredResponse | None:
-    row = await conn.fetchrow(
-        "SELECT fingerprint, status_code, headers, body FROM idempotency_keys"
-        " WHERE client_id=$1 AND key=$2",
-        client_id,
-        key,
-    )
-    if row is None:
-        return None
-    return StoredResponse(
+async def claim(
+    conn: asyncpg.Connection, client_id: str, key: str
+) -> tuple[bool, StoredResponse | None]:
+    """Take the key's lock (False while another request holds it) and read its stored answer."""
+    row = await conn.fetchrow(CLAIM_SQL, client_id, key)
+    if row["fingerprint"] is None:
+        return row["locked"], None
+    stored = StoredResponse(
         bytes(row["fingerprint"]), row["status_code"], row["headers"], bytes(row["body"])
     )
+    return row["locked"], stored
 
 
 async def save(
@@ -48,9 +61,7 @@ async def save(
     response: StoredResponse,
 ) -> None:
     await conn.execute(
-        "INSERT INTO idempotency_keys"
-        " (client_id, key, fingerprint, order_id, status_code, headers, body)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7)",
+        SAVE_SQL,
         client_id,
         key,
         response.fingerprint,

@@ -41,10 +41,17 @@ async def insert(conn: asyncpg.Connection, order: Order) -> int:
     return seq
 
 
+UPDATE_SQL = (
+    "UPDATE orders SET authorized=$2, captured=$3, refunded=$4, cancelled=$5,"
+    " expires_at=$6, updated_at=$7, state=$8 WHERE id=$1"
+)
+GET_SQL = "SELECT seq, state FROM orders WHERE id=$1"
+LOCK_SQL = GET_SQL + " FOR UPDATE"
+
+
 async def update(conn: asyncpg.Connection, order: Order) -> None:
     await conn.execute(
-        "UPDATE orders SET authorized=$2, captured=$3, refunded=$4, cancelled=$5,"
-        " expires_at=$6, updated_at=$7, state=$8 WHERE id=$1",
+        UPDATE_SQL,
         order.id,
         order.authorized,
         order.captured_amount,
@@ -60,8 +67,7 @@ async def get(
     conn: asyncpg.Connection, order_id: str, *, for_update: bool = False
 ) -> tuple[Order, int] | None:
     """The order and its sequence number, or None. ``for_update`` locks the row."""
-    lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(f"SELECT seq, state FROM orders WHERE id=$1{lock}", order_id)
+    row = await conn.fetchrow(LOCK_SQL if for_update else GET_SQL, order_id)
     if row is None:
         return None
     return order_from_doc(row["state"]), row["seq"]
