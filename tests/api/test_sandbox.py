@@ -120,3 +120,11 @@ async def test_the_store_id_can_be_chosen_once(merchant: Merchant) -> None:
     assert first.status_code in (201, 422)  # another test run may have taken it already
     assert again.status_code == 422
     assert again.json()["error"]["code"] == "STORE_EXISTS"
+
+
+async def test_an_expiry_with_an_offset_is_stored_in_utc(merchant: Merchant) -> None:
+    created = await merchant.order("ledyer", [SAMSUNG], expiresAt="2030-01-01T02:30:00+02:00")
+    r = await merchant.client.get(
+        f"/v1/orders/{created['orderId']}", headers=await merchant.ledyer_headers()
+    )
+    assert r.json()["expiresAt"] == "2030-01-01T00:30:00.000000Z"

@@ -43,8 +43,11 @@ def to_response(answer: HttpAnswer) -> Response:
 
 
 def iso_z(moment: datetime) -> str:
-    """``2023-04-09T14:45:35.367198Z``: RFC 3339 UTC with microseconds (Ledyer)."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``2023-04-09T14:45:35.367198Z``: RFC 3339 UTC with microseconds (Ledyer).
+
+    Every stored time is UTC; ``isoformat`` is cheaper than ``strftime`` on this hot path.
+    """
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def iso_offset(moment: datetime) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -112,7 +112,9 @@ async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, in
             merchant_reference=request.merchant_reference,
             customer=request.customer,
             payment_method=request.payment_method,
-            expires_at=request.expires_at or now + DEFAULT_EXPIRY,
+            expires_at=request.expires_at.astimezone(UTC)
+            if request.expires_at
+            else now + DEFAULT_EXPIRY,
             now=now,
         )
         seq = await orders.insert(conn, order)

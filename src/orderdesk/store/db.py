@@ -7,14 +7,24 @@ from typing import Any
 import asyncpg
 import orjson
 
+_JSONB_VERSION = b"\x01"  # jsonb's binary wire format: a version byte, then the JSON text
 
-def _encode_json(value: Any) -> str:
-    return orjson.dumps(value).decode()
+
+def _encode_jsonb(value: Any) -> bytes:
+    return _JSONB_VERSION + orjson.dumps(value)
+
+
+def _decode_jsonb(data: bytes) -> Any:
+    return orjson.loads(data[1:])
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec(
-        "jsonb", encoder=_encode_json, decoder=orjson.loads, schema="pg_catalog"
+        "jsonb",
+        encoder=_encode_jsonb,
+        decoder=_decode_jsonb,
+        schema="pg_catalog",
+        format="binary",
     )
 
 
