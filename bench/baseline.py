@@ -29,9 +29,9 @@ from orderdesk.dialects.walley import wire as walley_wire
 from orderdesk.domain.money import exponent
 from orderdesk.domain.order import CaptureMeta, Order
 from orderdesk.service.transaction import utcnow
-from orderdesk.store.codec import order_doc, order_from_doc
+from orderdesk.store.codec import order_from_doc
 from orderdesk.store.idempotency import CLAIM_SQL, SAVE_SQL
-from orderdesk.store.orders import LOCK_SQL, UPDATE_SQL
+from orderdesk.store.orders import LOCK_SQL, UPDATE_SQL, update_args
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,16 +68,8 @@ async def prepare(
             status, headers = 202, {"location": f"/manage/orders/{order_id}"}
         else:
             status, headers = 200, {"content-type": "application/json"}
-        update = (
-            order.id,
-            order.authorized,
-            order.captured_amount,
-            order.refunded_amount,
-            order.cancelled,
-            order.expires_at,
-            order.updated_at,
-            orjson.dumps(order_doc(order)).decode(),
-        )
+        *columns, state = update_args(order)
+        update = (*columns, orjson.dumps(state).decode())  # raw connections send jsonb as text
         key = str(uuid.uuid4())
         fingerprint = hashlib.sha256(key.encode()).digest()
         headers_json = orjson.dumps(headers).decode()

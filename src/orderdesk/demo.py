@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from orderdesk.domain.lines import CaptureLine
+from orderdesk.domain.lines import priced_line
 from orderdesk.domain.order import Order
 from orderdesk.service import sandbox
 from orderdesk.store import merchants
@@ -23,22 +23,6 @@ class Demo:
     client_secret: str
     walley_order: Order
     ledyer_order: Order
-
-
-def _line(reference: str, description: str, quantity: int, unit: int, vat: int) -> CaptureLine:
-    total = unit * quantity
-    return CaptureLine(
-        id=None,
-        reference=reference,
-        description=description,
-        type="physical",
-        quantity=quantity,
-        unit_price=unit,
-        unit_discount=0,
-        total_amount=total,
-        vat=vat,
-        total_vat=total * vat // (10000 + vat),
-    )
 
 
 async def _demo_merchant(pool: asyncpg.Pool) -> str:
@@ -69,8 +53,8 @@ async def create_demo(pool: asyncpg.Pool) -> Demo:
         },
     }
     walley_lines = [
-        _line("10001", "Shoes", 1, 9500, 2500),
-        _line("10002", "T-Shirt", 2, 9500, 2500),
+        priced_line("10001", "Shoes", 1, 9500, 2500),
+        priced_line("10002", "T-Shirt", 2, 9500, 2500),
     ]
     walley_order, _ = await sandbox.create_order(
         pool,
@@ -79,8 +63,8 @@ async def create_demo(pool: asyncpg.Pool) -> Demo:
         ),
     )
     ledyer_lines = [
-        _line("1334227", "SAMSUNG Galaxy S20 FE 4G 128GB", 1, 489000, 2500),
-        _line("231654", "APPLE iPhone 13 Pro 5G 256GB", 1, 999000, 2500),
+        priced_line("1334227", "SAMSUNG Galaxy S20 FE 4G 128GB", 1, 489000, 2500),
+        priced_line("231654", "APPLE iPhone 13 Pro 5G 256GB", 1, 999000, 2500),
     ]
     ledyer_order, _ = await sandbox.create_order(
         pool,

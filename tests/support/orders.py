@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from orderdesk.domain.lines import CaptureLine
+from orderdesk.domain.lines import CaptureLine, priced_line
 from orderdesk.domain.order import B2C, LEDYER, WALLEY, Order, new_order
-from orderdesk.domain.vat import vat_amount
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -19,19 +18,9 @@ def cline(
     description: str | None = None,
     id: str | None = None,
 ) -> CaptureLine:
-    total = quantity * unit_price
-    return CaptureLine(
-        id=id,
-        reference=reference,
-        description=description or reference,
-        type="physical",
-        quantity=quantity,
-        unit_price=unit_price,
-        unit_discount=0,
-        total_amount=total,
-        vat=vat,
-        total_vat=vat_amount(total, vat),
-    )
+    line = priced_line(reference, description or reference, quantity, unit_price, vat)
+    line.id = id
+    return line
 
 
 def make_order(

@@ -139,3 +139,22 @@ def amount_row(amount: int, description: str) -> Line:
         vat=0,
         total_vat=0,
     )
+
+
+def priced_line(
+    reference: str, description: str, quantity: int, unit_price: int, vat: int
+) -> CaptureLine:
+    """A line from a unit price: total and VAT computed exactly (demo data, tests)."""
+    total = quantity * unit_price
+    return CaptureLine(
+        id=None,
+        reference=reference,
+        description=description,
+        type="physical",
+        quantity=quantity,
+        unit_price=unit_price,
+        unit_discount=0,
+        total_amount=total,
+        vat=vat,
+        total_vat=vat_amount(total, vat),
+    )

@@ -83,6 +83,26 @@ async def load_order(
     return found
 
 
+async def _claim(
+    conn: asyncpg.Connection, principal: Principal, key: IdempotencyKey
+) -> HttpAnswer | None:
+    """The stored answer to replay, or None once this request holds the key."""
+    locked, stored = await idempotency.claim(conn, principal.client_id, key.key)
+    if stored is not None:
+        if stored.fingerprint != key.fingerprint:
+            raise DomainError(
+                e.IDEMPOTENCY_KEY_REUSED, "This idempotency key was used for a different request"
+            )
+        return HttpAnswer(stored.status_code, stored.headers, stored.body)
+    if not locked:
+        raise DomainError(
+            e.IDEMPOTENCY_REQUEST_IN_PROGRESS,
+            "A request with this idempotency key is in progress; retry later",
+            Kind.IN_PROGRESS,
+        )
+    return None
+
+
 async def mutate_order(
     pool: asyncpg.Pool,
     principal: Principal,
@@ -98,68 +118,48 @@ async def mutate_order(
     Rule and state errors are answers too: they are stored under the key, so a retry sees
     the same error. Not-found, forbidden and in-progress are not stored (they may change).
     """
+
+    async def run_once(conn: asyncpg.Connection) -> HttpAnswer:
+        async with conn.transaction():
+            if key is not None:
+                replay = await _claim(conn, principal, key)
+                if replay is not None:
+                    return replay
+            order, seq = await load_order(conn, principal, order_id, provider, for_update=True)
+            events_before = len(order.events)
+            try:
+                result = apply(order, utcnow())
+            except DomainError as err:
+                if err.kind not in (Kind.RULE, Kind.STATE):
+                    raise
+                log.info("order %s: refused %s", order_id, err.code)
+                answer = render_error(err)
+            else:
+                await orders.update(conn, order)
+                for event in order.events[events_before:]:
+                    log.info(
+                        "order %s: %s %d %s", order_id, event.type, event.amount, order.currency
+                    )
+                answer = render(order, seq, result)
+            if key is not None:
+                await idempotency.save(
+                    conn,
+                    principal.client_id,
+                    key.key,
+                    order_id,
+                    StoredResponse(
+                        key.fingerprint, answer.status_code, answer.headers, answer.body
+                    ),
+                )
+            return answer
+
     async with pool.acquire() as conn:
         try:
-            return await _run_once(
-                conn, principal, order_id, provider, key, apply, render, render_error
-            )
+            return await run_once(conn)
         except asyncpg.UniqueViolationError as exc:
             if key is None or exc.constraint_name != idempotency.PRIMARY_KEY:
                 raise
             # The key's first request committed between this one's snapshot and its lock:
             # nothing of this attempt was kept; running again replays the stored answer.
             log.info("order %s: key %r completed concurrently, replaying", order_id, key.key)
-            return await _run_once(
-                conn, principal, order_id, provider, key, apply, render, render_error
-            )
-
-
-async def _run_once(
-    conn: asyncpg.Connection,
-    principal: Principal,
-    order_id: str,
-    provider: str,
-    key: IdempotencyKey | None,
-    apply: Callable[[Order, datetime], T],
-    render: Callable[[Order, int, T], HttpAnswer],
-    render_error: Callable[[DomainError], HttpAnswer],
-) -> HttpAnswer:
-    async with conn.transaction():
-        if key is not None:
-            locked, stored = await idempotency.claim(conn, principal.client_id, key.key)
-            if stored is not None:
-                if stored.fingerprint != key.fingerprint:
-                    raise DomainError(
-                        e.IDEMPOTENCY_KEY_REUSED,
-                        "This idempotency key was used for a different request",
-                    )
-                return HttpAnswer(stored.status_code, stored.headers, stored.body)
-            if not locked:
-                raise DomainError(
-                    e.IDEMPOTENCY_REQUEST_IN_PROGRESS,
-                    "A request with this idempotency key is in progress; retry later",
-                    Kind.IN_PROGRESS,
-                )
-        order, seq = await load_order(conn, principal, order_id, provider, for_update=True)
-        events_before = len(order.events)
-        try:
-            result = apply(order, utcnow())
-        except DomainError as err:
-            if err.kind not in (Kind.RULE, Kind.STATE):
-                raise
-            log.info("order %s: refused %s", order_id, err.code)
-            answer = render_error(err)
-        else:
-            await orders.update(conn, order)
-            for event in order.events[events_before:]:
-                log.info("order %s: %s %d %s", order_id, event.type, event.amount, order.currency)
-            answer = render(order, seq, result)
-        if key is not None:
-            await idempotency.save(
-                conn,
-                principal.client_id,
-                key.key,
-                order_id,
-                StoredResponse(key.fingerprint, answer.status_code, answer.headers, answer.body),
-            )
-        return answer
+            return await run_once(conn)

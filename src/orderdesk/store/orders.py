@@ -49,9 +49,9 @@ GET_SQL = "SELECT seq, state FROM orders WHERE id=$1"
 LOCK_SQL = GET_SQL + " FOR UPDATE"
 
 
-async def update(conn: asyncpg.Connection, order: Order) -> None:
-    await conn.execute(
-        UPDATE_SQL,
+def update_args(order: Order) -> tuple[object, ...]:
+    """The parameters of ``UPDATE_SQL`` for ``order`` (the state as a document)."""
+    return (
         order.id,
         order.authorized,
         order.captured_amount,
@@ -61,6 +61,10 @@ async def update(conn: asyncpg.Connection, order: Order) -> None:
         order.updated_at,
         order_doc(order),
     )
+
+
+async def update(conn: asyncpg.Connection, order: Order) -> None:
+    await conn.execute(UPDATE_SQL, *update_args(order))
 
 
 async def get(
