@@ -46,21 +46,19 @@ HTTP_CODES = {
 }
 
 
-def _envelope(path: str) -> Envelope:
-    """The error envelope of the API a path belongs to."""
-    if path.startswith("/manage/"):
-        return walley_errors.envelope
-    if path.startswith("/v1/"):
-        return ledyer_errors.envelope
-    return sandbox_errors.envelope
-
-
 def _error_module(path: str) -> Any:
+    """The errors module (``envelope``, ``error_answer``) of the API a path belongs to."""
     if path.startswith("/manage/"):
         return walley_errors
     if path.startswith("/v1/"):
         return ledyer_errors
     return sandbox_errors
+
+
+def _envelope(path: str) -> Envelope:
+    """The error envelope of the API a path belongs to."""
+    envelope: Envelope = _error_module(path).envelope
+    return envelope
 
 
 class BodyTooLarge(Exception):
