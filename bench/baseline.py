@@ -1,10 +1,11 @@
 """The raw-PostgreSQL baseline: a capture's database work with asyncpg, no HTTP, no framework.
 
-Each capture is one transaction on its own connection: lock the order row (reading its state),
-write the captured state — the new ledger chunk and event are inside the ``state`` document —
-and insert the idempotency record. Every parameter is computed before timing starts, with
-orderdesk's own parsing and domain code on the very request bodies sent over HTTP, so the
-database receives the same statements and the same bytes orderdesk sends it.
+Each capture is one transaction on its own connection: lock the order row (reading its state,
+lines and events), write the captured order — its row, the lines that moved, the new event and
+ledger row, in one statement — and insert the idempotency record. Every parameter is computed
+before timing starts, with orderdesk's own parsing and domain code on the very request bodies
+sent over HTTP, so the database receives the same statements and the same bytes orderdesk
+sends it.
 
 ``exact=True`` also runs the statement orderdesk adds in front (the idempotency key's advisory
 lock and the look-up of a stored response, in one round trip): orderdesk's SQL, minus Python and
@@ -20,18 +21,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-import orjson
 
 from bench.captures import Captures
 from bench.load import Cell, Pids, measure
 from orderdesk.dialects.ledyer import wire as ledyer_wire
 from orderdesk.dialects.walley import wire as walley_wire
-from orderdesk.domain.money import exponent
+from orderdesk.domain import ledyer, walley
 from orderdesk.domain.order import CaptureMeta, Order
-from orderdesk.service.transaction import utcnow
-from orderdesk.store.codec import order_from_doc
+from orderdesk.service.unit_of_work import utcnow
+from orderdesk.store import orders
+from orderdesk.store.db import init_connection
 from orderdesk.store.idempotency import CLAIM_SQL, SAVE_SQL
-from orderdesk.store.orders import LOCK_SQL, UPDATE_SQL, update_args
+from orderdesk.store.orders import LOCK_SQL
+from orderdesk.store.orders import SAVE_SQL as SAVE_ORDER_SQL
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,38 +44,36 @@ class Prepared:
 
 
 def _apply(dialect: str, order: Order, body: bytes) -> None:
-    """What the capture route does to the order (see ``dialects/*/routes.py``)."""
+    """What the capture use case does to the order (see ``service/capture.py``)."""
     now = utcnow()
     if dialect == "walley":
-        command = walley_wire.capture_request(walley_wire.parse_body(body))
-        order.capture_walley(command.in_minor_units(exponent(order.currency)), now)
+        walley.capture(order, walley_wire.capture_request(walley_wire.parse_body(body)), now)
     else:
         parsed = ledyer_wire.parse(ledyer_wire.CaptureBody, body)
         lines = [line.command() for line in parsed.orderLines]
-        order.capture_lines(lines, parsed.totalCaptureAmount, CaptureMeta(), now)
+        ledyer.partial_capture(order, lines, parsed.totalCaptureAmount, CaptureMeta(), now)
 
 
 async def prepare(
     conn: asyncpg.Connection, client_id: str, work: Captures, stored_body: bytes
 ) -> list[Prepared]:
     """Parameters for each capture of ``work``; ``stored_body`` is a real answer's body."""
-    rows = await conn.fetch("SELECT id, state FROM orders WHERE id = ANY($1)", work.order_ids)
-    states = {row["id"]: orjson.loads(row["state"]) for row in rows}
+    await init_connection(conn)
     prepared = []
     for order_id, job in zip(work.order_ids, work.jobs, strict=True):
-        order = order_from_doc(states[order_id])
+        loaded = await orders.get(conn, order_id)
+        assert loaded is not None, order_id
+        order = loaded.order
         body = job.raw.split(b"\r\n\r\n", 1)[1]
         _apply(work.dialect, order, body)
         if work.dialect == "walley":
             status, headers = 202, {"location": f"/manage/orders/{order_id}"}
         else:
             status, headers = 200, {"content-type": "application/json"}
-        *columns, state = update_args(order)
-        update = (*columns, orjson.dumps(state).decode())  # raw connections send jsonb as text
+        update = orders.save_args(loaded)
         key = str(uuid.uuid4())
         fingerprint = hashlib.sha256(key.encode()).digest()
-        headers_json = orjson.dumps(headers).decode()
-        record = (client_id, key, fingerprint, order_id, status, headers_json, stored_body)
+        record = (client_id, key, fingerprint, order_id, status, headers, stored_body)
         prepared.append(Prepared(order_id, update, record))
     return prepared
 
@@ -91,7 +91,8 @@ async def run(
     try:
         statements = []
         for conn in connections:
-            names = (CLAIM_SQL, LOCK_SQL, UPDATE_SQL, SAVE_SQL)
+            await init_connection(conn)  # jsonb in binary, as orderdesk's pool sends it
+            names = (CLAIM_SQL, LOCK_SQL, SAVE_ORDER_SQL, SAVE_SQL)
             statements.append([await conn.prepare(sql) for sql in names])
 
         async def send(client: int, index: int) -> str | None:

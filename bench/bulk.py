@@ -1,8 +1,8 @@
 """Filling a database with many orders at SQL speed (a million through HTTP would take hours).
 
-Each filler order is a copy of a real, captured order's row — the same columns and ``state``
-document — under a new random UUID, with a copy of that order's stored idempotency record
-pointing at it, so both tables grow as they would in use.
+Each filler order is a copy of a real, captured order — its row, its lines, events and ledger
+rows — under a new random UUID, with a copy of that order's stored idempotency record pointing
+at it, so every table grows as it would in use.
 """
 
 from __future__ import annotations
@@ -14,11 +14,29 @@ WITH template AS (SELECT * FROM orders WHERE id = $1),
      record AS (SELECT * FROM idempotency_keys WHERE order_id = $1 LIMIT 1),
      copies AS (
         INSERT INTO orders (id, provider, merchant_id, store_id, currency, authorized, captured,
-                            refunded, cancelled, created_at, expires_at, updated_at, state)
+                            refunded, cancelled, created_at, expires_at, updated_at, state,
+                            merchant_reference, order_reference, status)
         SELECT gen_random_uuid()::text, provider, merchant_id, store_id, currency, authorized,
-               captured, refunded, cancelled, created_at, expires_at, updated_at, state
+               captured, refunded, cancelled, created_at, expires_at, updated_at, state,
+               merchant_reference, order_reference, status
         FROM template, generate_series(1, $2)
-        RETURNING id)
+        RETURNING id),
+     lines AS (
+        INSERT INTO order_lines
+        SELECT copies.id, l.id, l.chunk, l.position, l.reference, l.description, l.type,
+               l.quantity, l.unit_price, l.unit_discount, l.total_amount, l.vat, l.total_vat
+        FROM copies, order_lines l WHERE l.order_id = $1),
+     events AS (
+        INSERT INTO order_events (order_id, id, type, amount, ledger_id, created_at)
+        SELECT copies.id, 'oe_' || md5(copies.id || e.id), e.type, e.amount, e.ledger_id,
+               e.created_at
+        FROM copies, order_events e WHERE e.order_id = $1),
+     entries AS (
+        INSERT INTO ledger (order_id, store_id, merchant_id, kind, amount, currency, ledger_id,
+                            action_reference, created_at)
+        SELECT copies.id, g.store_id, g.merchant_id, g.kind, g.amount, g.currency, g.ledger_id,
+               g.action_reference, g.created_at
+        FROM copies, ledger g WHERE g.order_id = $1)
 INSERT INTO idempotency_keys (client_id, key, fingerprint, order_id, status_code, headers, body)
 SELECT record.client_id, gen_random_uuid()::text, record.fingerprint, copies.id,
        record.status_code, record.headers, record.body
@@ -40,6 +58,6 @@ async def fill(conn: asyncpg.Connection, template_id: str, up_to: int) -> int:
         batch = min(BATCH, up_to - total)
         await conn.execute(_COPY, template_id, batch)
         total += batch
-    await conn.execute("VACUUM ANALYZE orders")
-    await conn.execute("VACUUM ANALYZE idempotency_keys")
+    for table in ("orders", "order_lines", "order_events", "ledger", "idempotency_keys"):
+        await conn.execute(f"VACUUM ANALYZE {table}")
     return total

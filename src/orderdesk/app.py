@@ -20,7 +20,7 @@ from orderdesk import openapi
 from orderdesk.auth import routes as token_routes
 from orderdesk.auth.tokens import TokenError, TokenService
 from orderdesk.config import Settings
-from orderdesk.dialects.common import require_json, to_response
+from orderdesk.dialects.common import require_json
 from orderdesk.dialects.ledyer import errors as ledyer_errors
 from orderdesk.dialects.ledyer import routes as ledyer_routes
 from orderdesk.dialects.sandbox import errors as sandbox_errors
@@ -30,14 +30,15 @@ from orderdesk.dialects.walley import routes as walley_routes
 from orderdesk.domain.errors import DomainError
 from orderdesk.invoices import routes as invoice_routes
 from orderdesk.service.purge import purge_periodically
-from orderdesk.service.transaction import HttpAnswer
+from orderdesk.service.replies import Reply
 from orderdesk.store import keys
 from orderdesk.store.db import create_pool
 from orderdesk.store.migrate import migrate
+from orderdesk.web import to_response
 
 log = logging.getLogger("orderdesk")
 
-Envelope = Callable[[int, str, str], HttpAnswer]
+Envelope = Callable[[int, str, str], Reply]
 HTTP_CODES = {
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from orderdesk.service.transaction import MAX_KEY_LENGTH
+from orderdesk.service.unit_of_work import MAX_KEY_LENGTH
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,7 +157,7 @@ class Caller:
     async def events(self, order: dict[str, Any]) -> int:
         """How many operations were applied to the order (each one appends an event)."""
         count: int = await self.pool.fetchval(
-            "SELECT jsonb_array_length(state->'events') FROM orders WHERE id = $1",
+            "SELECT count(*) FROM order_events WHERE order_id = $1",
             order["orderId"],
         )
         return count
@@ -245,7 +245,8 @@ async def test_a_refusal_is_stored_and_replayed_unchanged(caller: Caller) -> Non
 async def key_in_flight(pool: asyncpg.Pool, client_id: str, key: str) -> AsyncIterator[None]:
     """Hold the key's lock as a request still running in another process would."""
     async with pool.acquire() as conn, conn.transaction():
-        assert await idempotency.lock_key(conn, client_id, key)
+        locked, _stored = await idempotency.claim(conn, client_id, key)
+        assert locked
         yield
 
 
@@ -313,15 +314,15 @@ async def test_a_server_error_is_not_stored_and_the_retry_applies_once(
     walley: Caller, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     order = await walley.order()
-    real_update = orders.update
+    real_save = orders.save
     failures = [RuntimeError("disk full")]
 
-    async def update_once_failing(conn: asyncpg.Connection, changed: Any) -> None:
+    async def save_once_failing(conn: asyncpg.Connection, changed: Any) -> None:
         if failures:
             raise failures.pop()
-        await real_update(conn, changed)
+        await real_save(conn, changed)
 
-    monkeypatch.setattr(orders, "update", update_once_failing)
+    monkeypatch.setattr(orders, "save", save_once_failing)
     before = await walley.events(order)
     r = await send_tolerating_errors(app, walley, order, "crash-1")
     assert r.status_code == 500

@@ -3,9 +3,11 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from orderdesk.domain import walley
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.matching import ItemSpec
-from orderdesk.domain.order import CaptureMeta, WalleyCapture
+from orderdesk.domain.order import CaptureMeta
+from orderdesk.domain.walley import WalleyCapture
 from tests.support.orders import NOW, cline, make_order
 
 line_specs = st.lists(
@@ -49,13 +51,13 @@ def test_part_captures_never_exceed_the_order_and_activate_exactly_when_done(
         else:
             request = WalleyCapture(order.remaining, None, False, CaptureMeta())
         try:
-            order.capture_walley(request, NOW)
+            walley.capture_minor(order, request, NOW)
         except DomainError:
             continue  # a refused capture changes nothing that the checks below could see
         captured = sum(chunk.total for chunk in order.captured)
         assert captured <= total
         assert captured + order.remaining == total
-        assert (order.walley_status(NOW) == "Activated") == (order.remaining == 0)
+        assert (walley.status(order, NOW) == "Activated") == (order.remaining == 0)
         left = order.uncaptured.lines if order.uncaptured else []
         assert sum(line.total_amount for line in left) == order.remaining
         if not order.items_replaced:

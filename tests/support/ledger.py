@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncpg
-import orjson
 
 from orderdesk.domain.order import Order
-from orderdesk.store.codec import order_from_doc
+from orderdesk.store import orders
+from orderdesk.store.db import init_connection
 
 CAPTURE_EVENTS = ("partialCapture", "fullCapture")
 
@@ -15,19 +15,25 @@ async def checked_order(database_url: str, order_id: str) -> Order:
     """The stored order, after checking that its ledger adds up to the minor unit.
 
     captured + uncaptured + cancelled = authorised; the captured column, the captured
-    chunks and the capture events agree; no amount is negative.
+    chunks, the capture events and the ledger table's capture rows agree; so do the cancelled
+    column and the release rows of cancels; no amount is negative.
     """
     conn = await asyncpg.connect(database_url)
     try:
+        await init_connection(conn)
         row = await conn.fetchrow(
-            "SELECT authorized, captured, refunded, cancelled, state::text FROM orders"
-            " WHERE id = $1",
+            "SELECT authorized, captured, refunded, cancelled FROM orders WHERE id = $1",
+            order_id,
+        )
+        loaded = await orders.get(conn, order_id)
+        ledger = await conn.fetch(
+            "SELECT kind, amount, ledger_id FROM ledger WHERE order_id = $1 ORDER BY seq",
             order_id,
         )
     finally:
         await conn.close()
-    assert row is not None, order_id
-    order = order_from_doc(orjson.loads(row["state"]))
+    assert row is not None and loaded is not None, order_id
+    order = loaded.order
     assert (row["authorized"], row["captured"], row["cancelled"]) == (
         order.authorized,
         order.captured_amount,
@@ -35,6 +41,10 @@ async def checked_order(database_url: str, order_id: str) -> Order:
     )
     captured_events = sum(e.amount for e in order.events if e.type in CAPTURE_EVENTS)
     assert captured_events == order.captured_amount == sum(c.total for c in order.captured)
+    captures = [(r["amount"], r["ledger_id"]) for r in ledger if r["kind"] == "capture"]
+    assert captures == [(c.total, c.ledger_id) for c in order.captured]
+    cancels = sum(e.amount for e in order.events if e.type == "cancel")
+    assert cancels == order.cancelled
     assert order.captured_amount + order.remaining + order.cancelled == order.authorized
     assert min(order.captured_amount, order.remaining, order.cancelled, row["refunded"]) >= 0
     return order

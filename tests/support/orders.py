@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from orderdesk.domain.lines import CaptureLine, priced_line
-from orderdesk.domain.order import B2C, LEDYER, WALLEY, Order, new_order
+from orderdesk.domain.order import Order, Provider, Segment, new_order
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -25,8 +25,8 @@ def cline(
 
 def make_order(
     lines: list[CaptureLine],
-    provider: str = WALLEY,
-    segment: str = B2C,
+    provider: Provider = Provider.WALLEY,
+    segment: Segment = Segment.B2C,
     expires_in: timedelta = timedelta(days=14),
 ) -> Order:
     return new_order(
@@ -48,7 +48,7 @@ def make_order(
     )
 
 
-def walley_seed_order(segment: str = B2C) -> Order:
+def walley_seed_order(segment: Segment = Segment.B2C) -> Order:
     """The seed's Walley example: Shoes 95.00 × 1 and T-Shirt 95.00 × 2 (285.00)."""
     return make_order(
         [
@@ -60,4 +60,6 @@ def walley_seed_order(segment: str = B2C) -> Order:
 
 
 def ledyer_seed_order() -> Order:
-    return make_order([cline("1334227", 1, 489000), cline("231654", 1, 999000)], provider=LEDYER)
+    return make_order(
+        [cline("1334227", 1, 489000), cline("231654", 1, 999000)], provider=Provider.LEDYER
+    )

@@ -5,9 +5,12 @@ from datetime import timedelta
 import pytest
 
 from orderdesk.domain import errors as e
+from orderdesk.domain import ledyer, walley
 from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.domain.ledyer import EditOrder
 from orderdesk.domain.matching import ItemSpec
-from orderdesk.domain.order import B2B, CaptureMeta, WalleyCapture
+from orderdesk.domain.order import CaptureMeta, Segment
+from orderdesk.domain.walley import WalleyCapture
 from tests.support.orders import NOW, cline, ledyer_seed_order, make_order, walley_seed_order
 
 
@@ -29,13 +32,13 @@ def test_a_new_order_is_uncaptured_with_create_and_ready_events() -> None:
     order = ledyer_seed_order()
     assert order.authorized == 1488000
     assert order.remaining == 1488000
-    assert order.ledyer_status(NOW) == ["uncaptured"]
-    assert order.walley_status(NOW) == "NotActivated"
+    assert ledyer.statuses(order, NOW) == ["uncaptured"]
+    assert walley.status(order, NOW) == "NotActivated"
     assert [(ev.type, ev.amount) for ev in order.events] == [
         ("create", 1488000),
         ("readyForCapture", 0),
     ]
-    assert order.uncaptured_actions(NOW) == [
+    assert ledyer.available_actions(order, NOW) == [
         "cancel",
         "capture",
         "partialCapture",
@@ -48,24 +51,24 @@ def test_a_new_order_is_uncaptured_with_create_and_ready_events() -> None:
 def test_expired_order_status() -> None:
     order = walley_seed_order()
     later = NOW + timedelta(days=15)
-    assert order.walley_status(later) == "Expired"
-    assert "expired" in order.ledyer_status(later)
-    assert order.uncaptured_actions(later) == ["cancel", "extendOrderExpiry"]
+    assert walley.status(order, later) == "Expired"
+    assert "expired" in ledyer.statuses(order, later)
+    assert ledyer.available_actions(order, later) == ["cancel", "extendOrderExpiry"]
 
 
 def test_full_capture_by_amount_captures_everything() -> None:
     order = walley_seed_order()
-    chunk = order.capture_walley(capture(28500), NOW)
+    chunk = walley.capture_minor(order, capture(28500), NOW)
     assert chunk.total == 28500 and len(chunk.lines) == 2
-    assert order.walley_status(NOW) == "Activated"
+    assert walley.status(order, NOW) == "Activated"
     assert order.uncaptured is None
     assert order.events[-1].type == "fullCapture"
 
 
 def test_part_capture_by_items_splits_a_line_by_quantity() -> None:
     order = walley_seed_order()
-    order.capture_walley(capture(9500, [ItemSpec(9500, 1, id="10002")]), NOW)
-    assert order.walley_status(NOW) == "PartActivated"
+    walley.capture_minor(order, capture(9500, [ItemSpec(9500, 1, id="10002")]), NOW)
+    assert walley.status(order, NOW) == "PartActivated"
     assert order.remaining == 19000
     assert order.uncaptured is not None
     left = {
@@ -78,22 +81,28 @@ def test_part_capture_by_items_splits_a_line_by_quantity() -> None:
 
 def test_items_without_a_unique_article_are_ambiguous() -> None:
     order = walley_seed_order()
-    assert code_of(lambda: order.capture_walley(capture(9500, [ItemSpec(9500, 1)]), NOW)) == (
-        e.CAPTURE_ITEM_AMBIGUOUS
-    )
+    assert code_of(
+        lambda: walley.capture_minor(order, capture(9500, [ItemSpec(9500, 1)]), NOW)
+    ) == (e.CAPTURE_ITEM_AMBIGUOUS)
     # the description singles it out
-    order.capture_walley(capture(9500, [ItemSpec(9500, 1, description="Shoes")]), NOW)
+    walley.capture_minor(order, capture(9500, [ItemSpec(9500, 1, description="Shoes")]), NOW)
     assert order.remaining == 19000
 
 
 def test_unmatched_item_and_too_many_units() -> None:
     order = walley_seed_order()
     assert (
-        code_of(lambda: order.capture_walley(capture(9000, [ItemSpec(9000, 1, id="10001")]), NOW))
+        code_of(
+            lambda: walley.capture_minor(order, capture(9000, [ItemSpec(9000, 1, id="10001")]), NOW)
+        )
         == e.CAPTURE_ITEM_NOT_MATCHED
     )
     assert (
-        code_of(lambda: order.capture_walley(capture(28500, [ItemSpec(9500, 3, id="10002")]), NOW))
+        code_of(
+            lambda: walley.capture_minor(
+                order, capture(28500, [ItemSpec(9500, 3, id="10002")]), NOW
+            )
+        )
         == e.CAPTURE_ITEM_QUANTITY_TOO_LARGE
     )
     assert order.remaining == 28500
@@ -101,7 +110,7 @@ def test_unmatched_item_and_too_many_units() -> None:
 
 def test_part_capture_by_amount_replaces_the_items_b2c_only() -> None:
     order = walley_seed_order()
-    order.capture_walley(capture(10000, description=None), NOW)
+    walley.capture_minor(order, capture(10000, description=None), NOW)
     assert order.items_replaced
     assert [(ln.description, ln.total_amount) for ln in order.captured[0].lines] == [
         ("Part capture", 10000)
@@ -112,11 +121,13 @@ def test_part_capture_by_amount_replaces_the_items_b2c_only() -> None:
     ]
     # the original articles can no longer be captured by item
     assert (
-        code_of(lambda: order.capture_walley(capture(9500, [ItemSpec(9500, 1, id="10001")]), NOW))
+        code_of(
+            lambda: walley.capture_minor(order, capture(9500, [ItemSpec(9500, 1, id="10001")]), NOW)
+        )
         == e.CAPTURE_ITEM_NOT_MATCHED
     )
-    b2b = walley_seed_order(segment=B2B)
-    assert code_of(lambda: b2b.capture_walley(capture(10000), NOW)) == (
+    b2b = walley_seed_order(segment=Segment.B2B)
+    assert code_of(lambda: walley.capture_minor(b2b, capture(10000), NOW)) == (
         e.CAPTURE_BY_AMOUNT_NOT_ALLOWED_FOR_B2B
     )
 
@@ -124,41 +135,44 @@ def test_part_capture_by_amount_replaces_the_items_b2c_only() -> None:
 def test_replace_items_consolidates_the_rest_without_vat() -> None:
     order = walley_seed_order()
     items = [ItemSpec(5000, 2, id="NEW", description="New thing", vat=1200)]
-    order.capture_walley(capture(10000, items, replace=True), NOW)
+    walley.capture_minor(order, capture(10000, items, replace=True), NOW)
     assert order.captured[0].lines[0].vat == 1200
     assert order.captured[0].lines[0].total_vat == 1071
     assert order.uncaptured is not None
     assert [(ln.total_amount, ln.vat) for ln in order.uncaptured.lines] == [(18500, 0)]
     # repeatable: capture the rest as two new items
     rest = [ItemSpec(8500, 1, id="A"), ItemSpec(10000, 1, id="B")]
-    order.capture_walley(capture(18500, rest, replace=True), NOW)
-    assert order.walley_status(NOW) == "Activated"
+    walley.capture_minor(order, capture(18500, rest, replace=True), NOW)
+    assert walley.status(order, NOW) == "Activated"
 
 
 def test_walley_check_precedence() -> None:
     order = walley_seed_order()
     long = "x" * 51
     # description beats the negative amount, which beats the item sum, which beats the state
-    assert code_of(lambda: order.capture_walley(capture(-1, description=long), NOW)) == (
+    assert code_of(lambda: walley.capture_minor(order, capture(-1, description=long), NOW)) == (
         e.CAPTURE_DESCRIPTION_TOO_LONG
     )
-    assert code_of(lambda: order.capture_walley(capture(-1, [ItemSpec(1, 1)]), NOW)) == (
+    assert code_of(lambda: walley.capture_minor(order, capture(-1, [ItemSpec(1, 1)]), NOW)) == (
         e.CAPTURE_AMOUNT_MUST_NOT_BE_NEGATIVE
     )
-    order.capture_walley(capture(28500), NOW)
-    assert code_of(lambda: order.capture_walley(capture(1, [ItemSpec(2, 1)]), NOW)) == (
+    walley.capture_minor(order, capture(28500), NOW)
+    assert code_of(lambda: walley.capture_minor(order, capture(1, [ItemSpec(2, 1)]), NOW)) == (
         e.CAPTURE_ITEMS_AMOUNT_NOT_EQUAL_TO_TOTAL_AMOUNT
     )
-    assert code_of(lambda: order.capture_walley(capture(99999), NOW)) == (
+    assert code_of(lambda: walley.capture_minor(order, capture(99999), NOW)) == (
         e.CAPTURE_ORDER_ALREADY_CAPTURED
     )
 
 
 def test_too_large_before_greater_than_invoice_amount() -> None:
     order = walley_seed_order()
-    order.capture_walley(capture(9500, [ItemSpec(9500, 1, id="10001")]), NOW)
-    assert code_of(lambda: order.capture_walley(capture(28501), NOW)) == e.CAPTURE_AMOUNT_TOO_LARGE
-    assert code_of(lambda: order.capture_walley(capture(28500), NOW)) == (
+    walley.capture_minor(order, capture(9500, [ItemSpec(9500, 1, id="10001")]), NOW)
+    assert (
+        code_of(lambda: walley.capture_minor(order, capture(28501), NOW))
+        == e.CAPTURE_AMOUNT_TOO_LARGE
+    )
+    assert code_of(lambda: walley.capture_minor(order, capture(28500), NOW)) == (
         e.CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT
     )
 
@@ -166,12 +180,12 @@ def test_too_large_before_greater_than_invoice_amount() -> None:
 def test_closed_and_expired_orders_cannot_be_captured() -> None:
     order = walley_seed_order()
     later = NOW + timedelta(days=30)
-    assert code_of(lambda: order.capture_walley(capture(28500), later)) == (
+    assert code_of(lambda: walley.capture_minor(order, capture(28500), later)) == (
         e.CAPTURE_INVALID_INVOICE_STATUS
     )
     order.closed = True
     with pytest.raises(DomainError) as err:
-        order.capture_walley(capture(28500), NOW)
+        walley.capture_minor(order, capture(28500), NOW)
     assert err.value.code == e.CAPTURE_INVALID_INVOICE_STATUS
     assert err.value.kind is Kind.STATE
 
@@ -180,25 +194,25 @@ def test_ledyer_partial_capture_with_and_without_id() -> None:
     order = make_order([cline("S20", 3, 100000)], provider="ledyer")
     assert order.uncaptured is not None
     line_id = order.uncaptured.lines[0].id
-    order.capture_lines([cline("S20", 1, 100000)], 100000, CaptureMeta(), NOW)
+    ledyer.partial_capture(order, [cline("S20", 1, 100000)], 100000, CaptureMeta(), NOW)
     assert order.uncaptured is not None and order.uncaptured.lines[0].quantity == 3
     assert order.remaining == 200000
-    assert order.ledyer_status(NOW) == ["partiallyCaptured"]
+    assert ledyer.statuses(order, NOW) == ["partiallyCaptured"]
     # the uncaptured line is worth more than is left until the shop edits it down
     assert (
         code_of(
-            lambda: order.capture_lines(
-                [cline("S20", 3, 100000, id=line_id)], 300000, CaptureMeta(), NOW
+            lambda: ledyer.partial_capture(
+                order, [cline("S20", 3, 100000, id=line_id)], 300000, CaptureMeta(), NOW
             )
         )
         == e.CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT
     )
-    order.edit([cline("S20", 2, 100000)], 200000, 40000, NOW)
+    ledyer.edit(order, EditOrder([cline("S20", 2, 100000)], 200000, 160000, 40000), NOW)
     assert order.authorized == 300000 and order.remaining == 200000
     assert order.uncaptured is not None
     new_id = order.uncaptured.lines[0].id
-    order.capture_lines([cline("S20", 2, 100000, id=new_id)], 200000, CaptureMeta(), NOW)
-    assert order.ledyer_status(NOW) == ["fullyCaptured"]
+    ledyer.partial_capture(order, [cline("S20", 2, 100000, id=new_id)], 200000, CaptureMeta(), NOW)
+    assert ledyer.statuses(order, NOW) == ["fullyCaptured"]
     assert order.uncaptured is None
     assert [ev.type for ev in order.events] == [
         "create",
@@ -215,17 +229,19 @@ def test_ledyer_line_id_rules() -> None:
     samsung = order.uncaptured.lines[0]
     assert (
         code_of(
-            lambda: order.capture_lines(
-                [cline("x", 1, 489000, id="ol_nope")], 489000, CaptureMeta(), NOW
+            lambda: ledyer.partial_capture(
+                order, [cline("x", 1, 489000, id="ol_nope")], 489000, CaptureMeta(), NOW
             )
         )
         == e.CAPTURE_LINE_NOT_FOUND
     )
-    order.capture_lines([cline("1334227", 1, 489000, id=samsung.id)], 489000, CaptureMeta(), NOW)
+    ledyer.partial_capture(
+        order, [cline("1334227", 1, 489000, id=samsung.id)], 489000, CaptureMeta(), NOW
+    )
     assert (
         code_of(
-            lambda: order.capture_lines(
-                [cline("1334227", 1, 489000, id=samsung.id)], 489000, CaptureMeta(), NOW
+            lambda: ledyer.partial_capture(
+                order, [cline("1334227", 1, 489000, id=samsung.id)], 489000, CaptureMeta(), NOW
             )
         )
         == e.CAPTURE_LINE_ALREADY_CAPTURED
@@ -235,7 +251,11 @@ def test_ledyer_line_id_rules() -> None:
 def test_edit_cannot_raise_the_authorisation() -> None:
     order = ledyer_seed_order()
     assert (
-        code_of(lambda: order.edit([cline("big", 1, 2000000)], 2000000, 400000, NOW))
+        code_of(
+            lambda: ledyer.edit(
+                order, EditOrder([cline("big", 1, 2000000)], 2000000, 1600000, 400000), NOW
+            )
+        )
         == e.EDIT_ABOVE_AUTHORIZATION
     )
     assert order.authorized == 1488000

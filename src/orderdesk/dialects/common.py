@@ -1,28 +1,16 @@
-"""Helpers every dialect shares: JSON answers, bearer tokens, timestamps, request bodies."""
+"""Helpers every dialect shares: bearer tokens, timestamps, request bodies, error statuses."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-import orjson
 from fastapi import Request
-from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from orderdesk.auth.tokens import Principal, TokenError, TokenService
-from orderdesk.service.transaction import HttpAnswer
-
-JSON = "application/json"
-
-
-def json_answer(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> HttpAnswer:
-    merged = {"content-type": JSON}
-    if headers:
-        merged.update(headers)
-    return HttpAnswer(status, merged, orjson.dumps(body))
-
+from orderdesk.web import JSON
 
 #: The statuses a dialect route may answer with its error envelope (never 5xx by design).
 ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 415, 422)
@@ -38,10 +26,6 @@ def error_responses(
     }
 
 
-def to_response(answer: HttpAnswer) -> Response:
-    return Response(content=answer.body, status_code=answer.status_code, headers=answer.headers)
-
-
 def iso_z(moment: datetime) -> str:
     """``2023-04-09T14:45:35.367198Z``: RFC 3339 UTC with microseconds (Ledyer).
 
@@ -53,11 +37,6 @@ def iso_z(moment: datetime) -> str:
 def iso_offset(moment: datetime) -> str:
     """``2022-09-21T11:14:35.790041+00:00`` (Walley)."""
     return moment.isoformat()
-
-
-def document_reference(seq: int, document_number: int) -> str:
-    """A stable invoice number: the order's sequence number and the capture's ordinal."""
-    return f"{seq:012d}{document_number:04d}"
 
 
 def authenticate(request: Request, dialect: str) -> Principal:

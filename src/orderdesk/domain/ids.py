@@ -56,17 +56,6 @@ def prefixed(prefix: str) -> str:
     return f"{prefix}_{ksuid()}"
 
 
-def is_prefixed(value: str, prefix: str) -> bool:
-    head, sep, body = value.partition("_")
-    if head != prefix or not sep:
-        return False
-    try:
-        ksuid_decode(body)
-    except ValueError:
-        return False
-    return True
-
-
 def new_uuid() -> str:
     return str(uuid.uuid4())
 

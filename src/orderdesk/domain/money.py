@@ -7,7 +7,7 @@ as :class:`~decimal.Decimal` and converted to minor units here; everything downs
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 # ISO 4217 minor-unit exponents. Only currencies whose exponent differs from 2 are listed in
 # ``_EXPONENT_OVERRIDES``; every code in ``_CURRENCIES`` not listed there has exponent 2.
@@ -37,6 +37,7 @@ _DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 #: Largest absolute amount accepted anywhere, in minor units (fits BIGINT with room for sums).
 MAX_MINOR = 10**15
+_MAX_DIGITS = 15  # MAX_MINOR = 10**_MAX_DIGITS
 
 
 class MoneyFormatError(ValueError):
@@ -62,20 +63,25 @@ def to_minor(value: Decimal, exp: int) -> int:
     """Convert a decimal major-unit amount to minor units without rounding.
 
     Trailing zeros are fine (``285.000`` is 28500 at exponent 2); a non-zero digit beyond the
-    exponent is a ``MoneyFormatError("too_many_decimals")``, never a rounding.
+    exponent is a ``MoneyFormatError("too_many_decimals")``, never a rounding. Worked out on
+    the decimal's own digits with integers, so no ``decimal`` context (precision, rounding)
+    can change the result.
     """
     if not value.is_finite():
         raise MoneyFormatError("not_a_number")
-    if abs(value) >= Decimal(MAX_MINOR).scaleb(-exp):
+    sign, digits, power = value.as_tuple()
+    assert isinstance(power, int)  # finite
+    while len(digits) > 1 and digits[-1] == 0:  # 285.000 → 285: trailing zeros change nothing
+        digits, power = digits[:-1], power + 1
+    if not any(digits):
+        return 0
+    if value.adjusted() + exp >= _MAX_DIGITS:  # |value| ≥ MAX_MINOR minor units
         raise MoneyFormatError("out_of_range")
-    try:
-        scaled = value.scaleb(exp)
-        minor = int(scaled)
-    except (InvalidOperation, OverflowError) as exc:  # pragma: no cover - guarded above
-        raise MoneyFormatError("out_of_range") from exc
-    if scaled != minor:
+    shift = power + exp
+    if shift < 0:  # a non-zero digit below the minor unit
         raise MoneyFormatError("too_many_decimals")
-    return minor
+    minor = int("".join(map(str, digits))) * 10**shift
+    return -minor if sign else minor
 
 
 def parse_decimal_text(text: str) -> Decimal:

@@ -1,4 +1,7 @@
-"""Invoice PDFs for captured chunks, rendered on request from the order's state (fpdf2)."""
+"""Invoice PDFs for captured chunks, rendered on request from the order's state (fpdf2).
+
+An invoice shows the customer it was issued to (kept on the chunk), not today's.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ def render_invoice(order: Order, chunk: Chunk, document_reference: str) -> bytes
     pdf.set_font("Helvetica", "B", 18)
     pdf.cell(0, 12, "Invoice", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
-    customer = order.customer
+    customer = chunk.customer if chunk.customer is not None else order.customer
     name = customer.get("companyName") or " ".join(
         part for part in (customer.get("firstName"), customer.get("lastName")) if part
     )

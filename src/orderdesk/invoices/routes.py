@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from orderdesk.dialects.common import document_reference, json_answer, to_response
+from orderdesk.domain.order import document_reference
 from orderdesk.invoices.links import check_signature
 from orderdesk.invoices.pdf import render_invoice
 from orderdesk.store import orders
+from orderdesk.web import json_answer, to_response
 
 router = APIRouter(tags=["Invoices"])
 
@@ -39,11 +40,11 @@ async def invoice_pdf(
         return _problem(403, "This invoice link is not valid")
     async with request.app.state.pool.acquire() as conn:
         found = await orders.get(conn, order_id)
-    chunk = found[0].find_chunk(ledger_id) if found else None
+    chunk = found.order.find_chunk(ledger_id) if found else None
     if found is None or chunk is None or chunk.document_number == 0:
         return _problem(404, "No such invoice")
-    order, seq = found
-    pdf = render_invoice(order, chunk, document_reference(seq, chunk.document_number))
+    number = document_reference(found.seq, chunk.document_number)
+    pdf = render_invoice(found.order, chunk, number)
     return Response(
         pdf,
         media_type="application/pdf",

@@ -15,8 +15,8 @@ from orderdesk.domain import ids
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.lines import CaptureLine
 from orderdesk.domain.money import is_currency
-from orderdesk.domain.order import WALLEY, Order, new_order
-from orderdesk.service.transaction import utcnow
+from orderdesk.domain.order import Order, Provider, Segment, new_order
+from orderdesk.service.unit_of_work import utcnow
 from orderdesk.store import merchants, orders
 from orderdesk.store.merchants import Credential, Store
 
@@ -99,13 +99,15 @@ async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, in
             raise _not_found("STORE_NOT_FOUND", f"Store {request.store_id}")
         now = utcnow()
         order = new_order(
-            order_id=ids.new_uuid() if store.provider == WALLEY else ids.prefixed(ids.ORDER),
-            provider=store.provider,
+            order_id=ids.new_uuid()
+            if store.provider == Provider.WALLEY
+            else ids.prefixed(ids.ORDER),
+            provider=Provider(store.provider),
             merchant_id=store.merchant_id,
             store_id=store.id,
             currency=store.currency,
             country=store.country,
-            segment=store.segment,
+            segment=Segment(store.segment),
             lines=request.lines,
             total=request.total,
             total_vat=request.total_vat,
@@ -130,7 +132,6 @@ async def close_order(pool: asyncpg.Pool, order_id: str) -> Order:
         found = await orders.get(conn, order_id, for_update=True)
         if found is None:
             raise _not_found(e.ORDER_NOT_FOUND, f"Order {order_id}")
-        order = found[0]
-        order.closed = True
-        await orders.update(conn, order)
-    return order
+        found.order.close(utcnow())
+        await orders.save(conn, found)
+    return found.order

@@ -1,15 +1,25 @@
-"""The Order aggregate as the JSONB document stored in ``orders.state``."""
+"""The Order aggregate as stored: ``orders.state`` (a JSONB document of the small parts),
+``order_lines`` rows and ``order_events`` rows.
+
+Line rows are compared with the rows an order was loaded with (:func:`line_changes`), so a
+save writes only the lines that changed — a capture of one line from a 1,000-line order
+writes one line row, not a thousand.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from orderdesk.domain.lines import Line
-from orderdesk.domain.order import Chunk, Event, Order
+from orderdesk.domain.order import Chunk, Event, EventType, Order, Provider, Segment
 
-_LINE_FIELDS = (
+#: ``order_lines`` columns after ``order_id``, in the order :func:`line_row` gives them.
+LINE_COLUMNS = (
     "id",
+    "chunk",
+    "position",
     "reference",
     "description",
     "type",
@@ -20,41 +30,43 @@ _LINE_FIELDS = (
     "vat",
     "total_vat",
 )
+#: A stored line: (id, chunk, position, reference, …, total_vat).
+LineRow = tuple[Any, ...]
 
 
-def _line_doc(line: Line) -> list[Any]:
-    return [getattr(line, name) for name in _LINE_FIELDS]
-
-
-def _line(doc: list[Any]) -> Line:
-    return Line(*doc)
+@dataclass(frozen=True, slots=True)
+class LineChanges:
+    upserted: list[LineRow]
+    deleted: list[str]
 
 
 def _chunk_doc(chunk: Chunk) -> dict[str, Any]:
     return {
         "ledger_id": chunk.ledger_id,
         "created_at": chunk.created_at.isoformat(),
-        "lines": [_line_doc(line) for line in chunk.lines],
         "note": chunk.note,
         "document_number": chunk.document_number,
         "description": chunk.description,
         "action_reference": chunk.action_reference,
+        "customer": chunk.customer,
     }
 
 
-def _chunk(doc: dict[str, Any]) -> Chunk:
+def _chunk(doc: dict[str, Any], lines: dict[str, list[Line]]) -> Chunk:
     return Chunk(
         ledger_id=doc["ledger_id"],
         created_at=datetime.fromisoformat(doc["created_at"]),
-        lines=[_line(line) for line in doc["lines"]],
+        lines=lines.get(doc["ledger_id"], []),
         note=doc["note"],
         document_number=doc["document_number"],
         description=doc["description"],
         action_reference=doc["action_reference"],
+        customer=doc.get("customer"),
     )
 
 
-def order_doc(order: Order) -> dict[str, Any]:
+def state_doc(order: Order) -> dict[str, Any]:
+    """The ``orders.state`` document: everything but the lines and the events."""
     return {
         "id": order.id,
         "provider": order.provider,
@@ -76,22 +88,24 @@ def order_doc(order: Order) -> dict[str, Any]:
         "cancelled": order.cancelled,
         "closed": order.closed,
         "items_replaced": order.items_replaced,
-        "events": [
-            [ev.id, ev.type, ev.amount, ev.ledger_id, ev.created_at.isoformat()]
-            for ev in order.events
-        ],
     }
 
 
-def order_from_doc(doc: dict[str, Any]) -> Order:
+def order_from_rows(
+    doc: dict[str, Any], line_rows: list[LineRow], event_rows: list[list[Any]]
+) -> Order:
+    """The aggregate from its state document, its line rows (in chunk order) and events."""
+    lines: dict[str, list[Line]] = {}
+    for row in line_rows:
+        lines.setdefault(row[1], []).append(Line(row[0], *row[3:]))
     return Order(
         id=doc["id"],
-        provider=doc["provider"],
+        provider=Provider(doc["provider"]),
         merchant_id=doc["merchant_id"],
         store_id=doc["store_id"],
         currency=doc["currency"],
         country=doc["country"],
-        segment=doc["segment"],
+        segment=Segment(doc["segment"]),
         merchant_reference=doc["merchant_reference"],
         order_reference=doc["order_reference"],
         customer=doc["customer"],
@@ -99,13 +113,70 @@ def order_from_doc(doc: dict[str, Any]) -> Order:
         created_at=datetime.fromisoformat(doc["created_at"]),
         expires_at=datetime.fromisoformat(doc["expires_at"]),
         authorized=doc["authorized"],
-        uncaptured=_chunk(doc["uncaptured"]) if doc["uncaptured"] else None,
-        captured=[_chunk(chunk) for chunk in doc["captured"]],
-        refunded=[_chunk(chunk) for chunk in doc["refunded"]],
+        uncaptured=_chunk(doc["uncaptured"], lines) if doc["uncaptured"] else None,
+        captured=[_chunk(chunk, lines) for chunk in doc["captured"]],
+        refunded=[_chunk(chunk, lines) for chunk in doc["refunded"]],
         cancelled=doc["cancelled"],
         closed=doc["closed"],
         items_replaced=doc["items_replaced"],
         events=[
-            Event(ev[0], ev[1], ev[2], ev[3], datetime.fromisoformat(ev[4])) for ev in doc["events"]
+            Event(ev[0], EventType(ev[1]), ev[2], ev[3], datetime.fromisoformat(ev[4]))
+            for ev in event_rows
         ],
     )
+
+
+def _chunks(order: Order) -> list[Chunk]:
+    chunks = [*order.captured, *order.refunded]
+    if order.uncaptured is not None:
+        chunks.append(order.uncaptured)
+    return chunks
+
+
+def line_rows(order: Order, before: dict[str, LineRow] | None = None) -> list[LineRow]:
+    """Every line of ``order`` as a row. A line keeps the position it was stored with while
+    that keeps its chunk in order, so moving lines out of a chunk rewrites none of the rest."""
+    before = before or {}
+    rows: list[LineRow] = []
+    for chunk in _chunks(order):
+        last = -1
+        for line in chunk.lines:
+            stored = before.get(line.id)
+            keep = stored is not None and stored[1] == chunk.ledger_id and stored[2] > last
+            position = stored[2] if keep and stored is not None else last + 1
+            last = position
+            rows.append(
+                (
+                    line.id,
+                    chunk.ledger_id,
+                    position,
+                    line.reference,
+                    line.description,
+                    line.type,
+                    line.quantity,
+                    line.unit_price,
+                    line.unit_discount,
+                    line.total_amount,
+                    line.vat,
+                    line.total_vat,
+                )
+            )
+    return rows
+
+
+def line_changes(order: Order, before: dict[str, LineRow]) -> LineChanges:
+    """The rows to write and the line ids to delete to store ``order`` over ``before``."""
+    now = line_rows(order, before)
+    upserted = [row for row in now if before.get(row[0]) != row]
+    kept = {row[0] for row in now}
+    return LineChanges(upserted, [line_id for line_id in before if line_id not in kept])
+
+
+def event_doc(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "type": event.type,
+        "amount": event.amount,
+        "ledger_id": event.ledger_id,
+        "created_at": event.created_at.isoformat(),
+    }

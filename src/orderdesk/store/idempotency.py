@@ -16,10 +16,9 @@ class StoredResponse:
     body: bytes
 
 
-LOCK_SQL = "SELECT pg_try_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0))"
 # The lock and the look-up in one round trip. Both run on the statement's snapshot, taken
 # before the lock: a first request that commits in between is not seen here, and its row then
-# makes this request's ``save`` fail on the primary key (see service/transaction.py).
+# makes this request's ``save`` fail on the primary key (see service/unit_of_work.py).
 CLAIM_SQL = (
     "SELECT pg_try_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0)) AS locked,"
     " k.fingerprint, k.status_code, k.headers, k.body"
@@ -32,12 +31,6 @@ SAVE_SQL = (
     " VALUES ($1,$2,$3,$4,$5,$6,$7)"
 )
 PRIMARY_KEY = "idempotency_keys_pkey"
-
-
-async def lock_key(conn: asyncpg.Connection, client_id: str, key: str) -> bool:
-    """Try to take the key's transaction-scoped lock; False while another request holds it."""
-    taken: bool = await conn.fetchval(LOCK_SQL, client_id, key)
-    return taken
 
 
 async def claim(
@@ -72,7 +65,7 @@ async def save(
     )
 
 
-# Two-int advisory lock: a key space apart from lock_key's single-bigint hashes.
+# Two-int advisory lock: a key space apart from the keys' single-bigint hashes.
 _PURGE_LOCK = (0x6F72, 0x6964)
 
 
@@ -85,8 +78,9 @@ async def purge(conn: asyncpg.Connection, older_than: timedelta, limit: int) -> 
     if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1, $2)", *_PURGE_LOCK):
         return None
     status = await conn.execute(
-        "DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY("
-        " SELECT ctid FROM idempotency_keys WHERE created_at < now() - $1::interval LIMIT $2))",
+        "DELETE FROM idempotency_keys k USING ("
+        " SELECT client_id, key FROM idempotency_keys WHERE created_at < now() - $1::interval"
+        " LIMIT $2) AS old WHERE k.client_id = old.client_id AND k.key = old.key",
         older_than,
         limit,
     )

@@ -1,77 +1,177 @@
-"""Reading and writing orders."""
+"""Reading and writing orders: the ``orders`` row, its ``order_lines``, ``order_events`` and
+``ledger`` rows — all in one statement each way."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import asyncpg
 
-from orderdesk.domain.order import Order
-from orderdesk.store.codec import order_doc, order_from_doc
-
-_COLUMNS = (
-    "id, provider, merchant_id, store_id, currency, authorized, captured, refunded, cancelled,"
-    " created_at, expires_at, updated_at, state"
+from orderdesk.domain import ledyer, walley
+from orderdesk.domain.order import Order, Provider
+from orderdesk.store.codec import (
+    LINE_COLUMNS,
+    LineRow,
+    event_doc,
+    line_changes,
+    line_rows,
+    order_from_rows,
+    state_doc,
 )
 
+_LINE_RECORD = (
+    "x(id text, chunk text, position integer, reference text, description text, type text,"
+    " quantity integer, unit_price bigint, unit_discount bigint, total_amount bigint,"
+    " vat integer, total_vat bigint)"
+)
+_WRITE_LINES = (
+    "INSERT INTO order_lines (order_id, " + ", ".join(LINE_COLUMNS) + ")"
+    f" SELECT $1, x.* FROM jsonb_to_recordset($11::jsonb) AS {_LINE_RECORD}"
+)
+_WRITE_EVENTS = (
+    "INSERT INTO order_events (order_id, id, type, amount, ledger_id, created_at)"
+    " SELECT $1, x.* FROM jsonb_to_recordset($12::jsonb)"
+    " AS x(id text, type text, amount bigint, ledger_id text, created_at timestamptz)"
+)
+_WRITE_LEDGER = (
+    "INSERT INTO ledger (order_id, store_id, merchant_id, currency, kind, amount, ledger_id,"
+    " action_reference, created_at)"
+    " SELECT $1, $13, $14, $15, x.* FROM jsonb_to_recordset($16::jsonb)"
+    " AS x(kind text, amount bigint, ledger_id text, action_reference text,"
+    " created_at timestamptz)"
+)
+_ORDER_VALUES = (
+    "authorized=$2, captured=$3, refunded=$4, cancelled=$5, expires_at=$6, updated_at=$7,"
+    " status=$8, merchant_reference=$9, state=$10"
+)
+INSERT_SQL = (
+    "WITH o AS (INSERT INTO orders (id, authorized, captured, refunded, cancelled, expires_at,"
+    " updated_at, status, merchant_reference, state, order_reference, provider, merchant_id,"
+    " store_id, currency, created_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $17, $18, $14, $13, $15, $19)"
+    " RETURNING seq),"
+    f" l AS ({_WRITE_LINES}), e AS ({_WRITE_EVENTS}), g AS ({_WRITE_LEDGER})"
+    " SELECT seq FROM o"
+)
+SAVE_SQL = (
+    f"WITH o AS (UPDATE orders SET {_ORDER_VALUES} WHERE id=$1),"
+    f" l AS ({_WRITE_LINES} ON CONFLICT (order_id, id) DO UPDATE SET "
+    + ", ".join(f"{column}=EXCLUDED.{column}" for column in LINE_COLUMNS[1:])
+    + "),"
+    " d AS (DELETE FROM order_lines WHERE order_id=$1 AND id = ANY($17::text[])),"
+    f" e AS ({_WRITE_EVENTS}), g AS ({_WRITE_LEDGER})"
+    " SELECT 1"
+)
+# ``current`` is false when the row changed between this statement's snapshot and its lock
+# (a concurrent change committed while it waited): the lines and events read alongside are
+# then from before that change, and are read again (see ``get``).
+GET_SQL = (
+    "SELECT o.seq, o.state,"
+    " o.xmin::text = (SELECT s.xmin::text FROM orders s WHERE s.id = o.id) AS current,"
+    " (SELECT jsonb_agg(jsonb_build_array(" + ", ".join(f"l.{c}" for c in LINE_COLUMNS) + ")"
+    " ORDER BY l.chunk, l.position) FROM order_lines l WHERE l.order_id = o.id) AS lines,"
+    " (SELECT jsonb_agg(jsonb_build_array(e.id, e.type, e.amount, e.ledger_id, e.created_at)"
+    " ORDER BY e.seq) FROM order_events e WHERE e.order_id = o.id) AS events"
+    " FROM orders o WHERE o.id = $1"
+)
+LOCK_SQL = GET_SQL + " FOR UPDATE OF o"
 
-def _values(order: Order) -> tuple[object, ...]:
+
+@dataclass(slots=True)
+class Loaded:
+    """An order as read, with what is needed to write back only what changed."""
+
+    order: Order
+    seq: int
+    lines: dict[str, LineRow]
+    events: int
+
+
+def status(order: Order) -> str:
+    """The provider's status word for the indexed ``status`` column, as of the last change
+    (an order that expires without a change keeps its last one here)."""
+    at = order.updated_at
+    if order.provider == Provider.WALLEY:
+        return walley.status(order, at)
+    return ledyer.statuses(order, at)[0]
+
+
+def _shared_args(order: Order) -> tuple[Any, ...]:
     return (
         order.id,
-        order.provider,
-        order.merchant_id,
-        order.store_id,
-        order.currency,
         order.authorized,
         order.captured_amount,
         order.refunded_amount,
         order.cancelled,
-        order.created_at,
         order.expires_at,
         order.updated_at,
-        order_doc(order),
+        status(order),
+        order.merchant_reference,
+        state_doc(order),
+    )
+
+
+def _tail_args(order: Order, rows: list[LineRow], events_from: int) -> tuple[Any, ...]:
+    return (
+        [dict(zip(LINE_COLUMNS, row, strict=True)) for row in rows],
+        [event_doc(event) for event in order.events[events_from:]],
+        order.store_id,
+        order.merchant_id,
+        order.currency,
+        [
+            {
+                "kind": entry.kind,
+                "amount": entry.amount,
+                "ledger_id": entry.ledger_id,
+                "action_reference": entry.action_reference,
+                "created_at": entry.created_at.isoformat(),
+            }
+            for entry in order.new_entries
+        ],
     )
 
 
 async def insert(conn: asyncpg.Connection, order: Order) -> int:
     """Store a new order; returns its sequence number."""
     seq: int = await conn.fetchval(
-        f"INSERT INTO orders ({_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
-        " RETURNING seq",
-        *_values(order),
+        INSERT_SQL,
+        *_shared_args(order),
+        *_tail_args(order, line_rows(order), 0),
+        order.order_reference,
+        order.provider,
+        order.created_at,
     )
+    order.new_entries.clear()
     return seq
 
 
-UPDATE_SQL = (
-    "UPDATE orders SET authorized=$2, captured=$3, refunded=$4, cancelled=$5,"
-    " expires_at=$6, updated_at=$7, state=$8 WHERE id=$1"
-)
-GET_SQL = "SELECT seq, state FROM orders WHERE id=$1"
-LOCK_SQL = GET_SQL + " FOR UPDATE"
-
-
-def update_args(order: Order) -> tuple[object, ...]:
-    """The parameters of ``UPDATE_SQL`` for ``order`` (the state as a document)."""
+def save_args(loaded: Loaded) -> tuple[Any, ...]:
+    """The parameters of ``SAVE_SQL`` that store ``loaded.order`` over what was loaded."""
+    order = loaded.order
+    changes = line_changes(order, loaded.lines)
     return (
-        order.id,
-        order.authorized,
-        order.captured_amount,
-        order.refunded_amount,
-        order.cancelled,
-        order.expires_at,
-        order.updated_at,
-        order_doc(order),
+        *_shared_args(order),
+        *_tail_args(order, changes.upserted, loaded.events),
+        changes.deleted,
     )
 
 
-async def update(conn: asyncpg.Connection, order: Order) -> None:
-    await conn.execute(UPDATE_SQL, *update_args(order))
+async def save(conn: asyncpg.Connection, loaded: Loaded) -> None:
+    await conn.execute(SAVE_SQL, *save_args(loaded))
+    loaded.order.new_entries.clear()
 
 
 async def get(
     conn: asyncpg.Connection, order_id: str, *, for_update: bool = False
-) -> tuple[Order, int] | None:
-    """The order and its sequence number, or None. ``for_update`` locks the row."""
-    row = await conn.fetchrow(LOCK_SQL if for_update else GET_SQL, order_id)
+) -> Loaded | None:
+    """The order, or None. ``for_update`` locks its row until the transaction ends."""
+    sql = LOCK_SQL if for_update else GET_SQL
+    row = await conn.fetchrow(sql, order_id)
     if row is None:
         return None
-    return order_from_doc(row["state"]), row["seq"]
+    if not row["current"]:
+        row = await conn.fetchrow(sql, order_id)  # holds the lock now: a fresh snapshot
+    lines = [tuple(line) for line in row["lines"] or ()]
+    order = order_from_rows(row["state"], lines, row["events"] or [])
+    return Loaded(order, row["seq"], {line[0]: line for line in lines}, len(order.events))

@@ -11,9 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from orderdesk.dialects.common import error_responses, json_answer
+from orderdesk.dialects.common import error_responses
 from orderdesk.domain.errors import DomainError, Kind
-from orderdesk.service.transaction import HttpAnswer
+from orderdesk.service.replies import Reply
+from orderdesk.web import json_answer
 
 STATUS = {
     Kind.INVALID: 400,
@@ -52,7 +53,7 @@ RESPONSES = error_responses(
 )
 
 
-def envelope(status: int, code: str, message: str, field: str | None = None) -> HttpAnswer:
+def envelope(status: int, code: str, message: str, field: str | None = None) -> Reply:
     error: dict[str, Any] = {"message": message, "code": code}
     if field is not None:
         error["field"] = field
@@ -60,5 +61,5 @@ def envelope(status: int, code: str, message: str, field: str | None = None) -> 
     return json_answer({"errors": [error]}, status, headers)
 
 
-def error_answer(err: DomainError) -> HttpAnswer:
+def error_answer(err: DomainError) -> Reply:
     return envelope(STATUS[err.kind], err.code, err.message, err.field)

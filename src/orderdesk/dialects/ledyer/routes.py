@@ -1,30 +1,24 @@
-"""Ledyer order management: ``/v1/orders/…``; every answer is the whole order object."""
+"""Ledyer order management: ``/v1/orders/…``; every answer is the whole order object.
+
+Each route authenticates, parses the body, calls its use case and returns the reply.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from orderdesk.auth.tokens import Principal
-from orderdesk.dialects.common import (
-    authenticate,
-    base_url,
-    idempotency_header,
-    json_answer,
-    to_response,
-)
+from orderdesk.dialects.common import authenticate, base_url, idempotency_header
 from orderdesk.dialects.ledyer import views, wire
-from orderdesk.dialects.ledyer.errors import error_answer
 from orderdesk.dialects.ledyer.responses import LedyerOrder
-from orderdesk.domain.order import LEDYER, CaptureMeta, Order
-from orderdesk.invoices.links import signed_url
-from orderdesk.service.orders import get_order
-from orderdesk.service.transaction import HttpAnswer, IdempotencyKey, mutate_order, utcnow
+from orderdesk.domain.ledyer import EditOrder
+from orderdesk.domain.order import Provider
+from orderdesk.service import cancel, capture, edit
+from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, read_order
+from orderdesk.web import to_response
 
 router = APIRouter(tags=["Ledyer"])
 
@@ -43,48 +37,40 @@ def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-def _order_answer(request: Request) -> Callable[[Order, int, object], HttpAnswer]:
-    key: bytes = request.app.state.link_key
-    base = base_url(request)
-
-    def render(order: Order, seq: int, _result: object) -> HttpAnswer:
-        def document_url(ledger_id: str) -> str:
-            return signed_url(key, base, order.id, ledger_id)
-
-        return json_answer(views.order_view(order, seq, utcnow(), document_url))
-
-    return render
+def _order_ref(request: Request, order_id: str) -> OrderRef:
+    return OrderRef(authenticate(request, Provider.LEDYER), order_id, Provider.LEDYER)
 
 
-async def _mutate(
-    request: Request,
-    principal: Principal,
-    order_id: str,
-    apply: Callable[[Order, datetime], object],
-    body: bytes,
-    method: str = "POST",
-) -> Response:
-    key = IdempotencyKey.from_request(
-        idempotency_header(request, "idempotency-key"), method, request.url.path, body
-    )
-    answer = await mutate_order(
-        request.app.state.pool,
-        principal,
-        order_id,
-        LEDYER,
-        key,
-        apply,
-        _order_answer(request),
-        error_answer,
-    )
-    return to_response(answer)
+def _key(request: Request, body: bytes, method: str = "POST") -> IdempotencyKey | None:
+    header = idempotency_header(request, "idempotency-key")
+    return IdempotencyKey.from_request(header, method, request.url.path, body)
+
+
+def _presenter(request: Request) -> views.OrderObject:
+    return views.OrderObject(request.app.state.link_key, base_url(request))
 
 
 @router.get("/v1/orders/{orderId}", summary="Get order", responses=ORDER_RESPONSE)
 async def get_order_route(request: Request, order_id: OrderId) -> Response:
-    principal = authenticate(request, LEDYER)
-    order, seq = await get_order(request.app.state.pool, principal, order_id, LEDYER)
-    return to_response(_order_answer(request)(order, seq, None))
+    found = await read_order(request.app.state.pool, _order_ref(request, order_id))
+    return to_response(_presenter(request).present(found.order, found.seq, None))
+
+
+async def _capture(request: Request, order_id: str, *, partial: bool) -> Response:
+    ref = _order_ref(request, order_id)
+    body = await request.body()
+    parsed = wire.parse(wire.CaptureBody, body)
+    lines = [line.command() for line in parsed.orderLines]
+    reply = await capture.capture_ledyer(
+        request.app.state.pool,
+        ref,
+        lines,
+        parsed.totalCaptureAmount,
+        _key(request, body),
+        _presenter(request),
+        partial=partial,
+    )
+    return to_response(reply)
 
 
 @router.post(
@@ -94,15 +80,7 @@ async def get_order_route(request: Request, order_id: OrderId) -> Response:
     openapi_extra=_body_schema(wire.CaptureBody),
 )
 async def partial_capture_route(request: Request, order_id: OrderId) -> Response:
-    principal = authenticate(request, LEDYER)
-    body = await request.body()
-    parsed = wire.parse(wire.CaptureBody, body)
-    lines = [line.command() for line in parsed.orderLines]
-
-    def apply(order: Order, now: datetime) -> object:
-        return order.capture_lines(lines, parsed.totalCaptureAmount, CaptureMeta(), now)
-
-    return await _mutate(request, principal, order_id, apply, body)
+    return await _capture(request, order_id, partial=True)
 
 
 @router.post(
@@ -112,15 +90,7 @@ async def partial_capture_route(request: Request, order_id: OrderId) -> Response
     openapi_extra=_body_schema(wire.CaptureBody),
 )
 async def capture_route(request: Request, order_id: OrderId) -> Response:
-    principal = authenticate(request, LEDYER)
-    body = await request.body()
-    parsed = wire.parse(wire.CaptureBody, body)
-    lines = [line.command() for line in parsed.orderLines]
-
-    def apply(order: Order, now: datetime) -> object:
-        return order.capture_all(lines, parsed.totalCaptureAmount, CaptureMeta(), now)
-
-    return await _mutate(request, principal, order_id, apply, body)
+    return await _capture(request, order_id, partial=False)
 
 
 @router.post(
@@ -130,17 +100,19 @@ async def capture_route(request: Request, order_id: OrderId) -> Response:
     openapi_extra=_body_schema(wire.EditBody),
 )
 async def edit_route(request: Request, order_id: OrderId) -> Response:
-    principal = authenticate(request, LEDYER)
+    ref = _order_ref(request, order_id)
     body = await request.body()
     parsed = wire.parse(wire.EditBody, body)
-    lines = [line.command() for line in parsed.orderLines]
-
-    def apply(order: Order, now: datetime) -> object:
-        wire.edit_totals(parsed)
-        order.edit(lines, parsed.totalOrderAmount, parsed.totalOrderVatAmount, now)
-        return None
-
-    return await _mutate(request, principal, order_id, apply, body)
+    command = EditOrder(
+        lines=[line.command() for line in parsed.orderLines],
+        total=parsed.totalOrderAmount,
+        total_excl_vat=parsed.totalOrderAmountExclVat,
+        total_vat=parsed.totalOrderVatAmount,
+    )
+    reply = await edit.edit_order(
+        request.app.state.pool, ref, command, _key(request, body), _presenter(request)
+    )
+    return to_response(reply)
 
 
 @router.delete(
@@ -149,12 +121,10 @@ async def edit_route(request: Request, order_id: OrderId) -> Response:
     responses=ORDER_RESPONSE,
 )
 async def cancel_route(request: Request, order_id: OrderId) -> Response:
-    principal = authenticate(request, LEDYER)
-
-    def apply(order: Order, now: datetime) -> object:
-        return order.cancel_ledyer(now)
-
-    return await _mutate(request, principal, order_id, apply, b"", method="DELETE")
+    ref = _order_ref(request, order_id)
+    key = _key(request, b"", method="DELETE")
+    reply = await cancel.cancel_ledyer(request.app.state.pool, ref, key, _presenter(request))
+    return to_response(reply)
 
 
 @router.post(
@@ -164,15 +134,13 @@ async def cancel_route(request: Request, order_id: OrderId) -> Response:
     openapi_extra=_body_schema(wire.EditCustomerBody),
 )
 async def edit_customer_route(request: Request, order_id: OrderId) -> Response:
-    principal = authenticate(request, LEDYER)
+    ref = _order_ref(request, order_id)
     body = await request.body()
     changes = wire.parse(wire.EditCustomerBody, body).changes()
-
-    def apply(order: Order, now: datetime) -> object:
-        order.edit_customer(changes, now)
-        return None
-
-    return await _mutate(request, principal, order_id, apply, body)
+    reply = await edit.edit_customer(
+        request.app.state.pool, ref, changes, _key(request, body), _presenter(request)
+    )
+    return to_response(reply)
 
 
 @router.post(
@@ -181,10 +149,9 @@ async def edit_customer_route(request: Request, order_id: OrderId) -> Response:
     responses=ORDER_RESPONSE,
 )
 async def extend_route(request: Request, order_id: OrderId) -> Response:
-    principal = authenticate(request, LEDYER)
+    ref = _order_ref(request, order_id)
     body = await request.body()
-
-    def apply(order: Order, now: datetime) -> object:
-        return order.extend_ledyer(now)
-
-    return await _mutate(request, principal, order_id, apply, body)
+    reply = await edit.extend_expiry(
+        request.app.state.pool, ref, _key(request, body), _presenter(request)
+    )
+    return to_response(reply)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from orderdesk.dialects.common import document_reference, iso_z
+from orderdesk.dialects.common import iso_z
+from orderdesk.dialects.ledyer.errors import error_answer
+from orderdesk.domain import ledyer
+from orderdesk.domain.errors import DomainError
 from orderdesk.domain.lines import Line
 from orderdesk.domain.money import exponent, grouped_string, major_string
-from orderdesk.domain.order import Chunk, Order
+from orderdesk.domain.order import Chunk, Order, document_reference
+from orderdesk.invoices.links import signed_url
+from orderdesk.service.replies import Reply
+from orderdesk.service.unit_of_work import utcnow
+from orderdesk.web import json_answer
 
-CAPTURED_ACTIONS = [{"type": "refund"}, {"type": "partialRefund"}]
+CAPTURED_ACTIONS = [{"type": action} for action in ledyer.CAPTURED_ACTIONS]
 
 
 def amount(minor: int, currency: str) -> dict[str, Any]:
@@ -70,7 +78,7 @@ def uncaptured_view(order: Order, now: datetime) -> dict[str, Any] | None:
     if chunk is None:
         return None
     return {
-        "availableActions": [{"type": action} for action in order.uncaptured_actions(now)],
+        "availableActions": [{"type": action} for action in ledyer.available_actions(order, now)],
         "createdAt": iso_z(chunk.created_at),
         "ledgerId": chunk.ledger_id,
         "note": chunk.note,
@@ -80,7 +88,9 @@ def uncaptured_view(order: Order, now: datetime) -> dict[str, Any] | None:
     }
 
 
-def order_view(order: Order, seq: int, now: datetime, document_url: Any) -> dict[str, Any]:
+def order_view(
+    order: Order, seq: int, now: datetime, document_url: Callable[[str], str]
+) -> dict[str, Any]:
     """The whole order; ``document_url(ledger_id)`` gives each captured chunk's signed URL."""
     currency = order.currency
     events = sorted(
@@ -116,9 +126,26 @@ def order_view(order: Order, seq: int, now: datetime, document_url: Any) -> dict
         "riskProfile": {"tags": []},
         "refunded": [],
         "refundedAmount": amount(order.refunded_amount, currency),
-        "status": order.ledyer_status(now),
+        "status": ledyer.statuses(order, now),
         "storeId": order.store_id,
         "uncaptured": uncaptured_view(order, now),
         "uncapturedAmount": amount(order.remaining, currency),
         "updatedAt": iso_z(order.updated_at),
     }
+
+
+class OrderObject:
+    """Ledyer's answer to a change or a read: the whole order; refusals in its envelope."""
+
+    def __init__(self, link_key: bytes, base_url: str) -> None:
+        self.link_key = link_key
+        self.base_url = base_url
+
+    def present(self, order: Order, seq: int, result: object) -> Reply:
+        def document_url(ledger_id: str) -> str:
+            return signed_url(self.link_key, self.base_url, order.id, ledger_id)
+
+        return json_answer(order_view(order, seq, utcnow(), document_url))
+
+    def refuse(self, error: DomainError) -> Reply:
+        return error_answer(error)

@@ -7,8 +7,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from orderdesk.domain import errors as e
-from orderdesk.domain.errors import DomainError, invalid
+from orderdesk.domain.errors import invalid
 from orderdesk.domain.lines import MAX_QUANTITY, CaptureLine
 from orderdesk.domain.money import MAX_MINOR
 from orderdesk.domain.vat import MAX_VAT_BP
@@ -87,15 +86,6 @@ def parse(model: type[M], body: bytes) -> M:
         where = _where(tuple(first["loc"]))
         message = f"{where}: {first['msg']}" if where else str(first["msg"])
         raise invalid(message, where or None) from None
-
-
-def edit_totals(body: EditBody) -> None:
-    if body.totalOrderAmountExclVat != body.totalOrderAmount - body.totalOrderVatAmount:
-        raise DomainError(
-            e.TOTAL_AMOUNT_MISMATCH,
-            "totalOrderAmountExclVat must be totalOrderAmount − totalOrderVatAmount",
-            field="totalOrderAmountExclVat",
-        )
 
 
 class Contact(BaseModel):

@@ -6,9 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from orderdesk.dialects.common import error_responses, json_answer
+from orderdesk.dialects.common import error_responses
 from orderdesk.domain.errors import DomainError, Kind
-from orderdesk.service.transaction import HttpAnswer
+from orderdesk.service.replies import Reply
+from orderdesk.web import json_answer
 
 STATUS = {
     Kind.INVALID: 400,
@@ -33,12 +34,12 @@ class SandboxError(BaseModel):
 RESPONSES = error_responses(SandboxError, {401: "The admin token is missing or wrong"})
 
 
-def envelope(status: int, code: str, message: str, field: str | None = None) -> HttpAnswer:
+def envelope(status: int, code: str, message: str, field: str | None = None) -> Reply:
     error: dict[str, Any] = {"code": code, "message": message}
     if field is not None:
         error["field"] = field
     return json_answer({"error": error}, status)
 
 
-def error_answer(err: DomainError) -> HttpAnswer:
+def error_answer(err: DomainError) -> Reply:
     return envelope(STATUS[err.kind], err.code, err.message, err.field)

@@ -13,13 +13,13 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from orderdesk.dialects.common import json_answer, to_response
 from orderdesk.dialects.ledyer.wire import parse
 from orderdesk.dialects.sandbox import wire
 from orderdesk.dialects.sandbox.errors import envelope
 from orderdesk.domain.order import Order
 from orderdesk.service import sandbox
 from orderdesk.store.merchants import Store
+from orderdesk.web import json_answer, to_response
 
 router = APIRouter(prefix="/sandbox", tags=["Sandbox"])
 

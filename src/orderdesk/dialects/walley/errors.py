@@ -6,9 +6,10 @@ import uuid
 
 from pydantic import BaseModel, Field
 
-from orderdesk.dialects.common import error_responses, json_answer
+from orderdesk.dialects.common import error_responses
 from orderdesk.domain.errors import DomainError, Kind
-from orderdesk.service.transaction import HttpAnswer
+from orderdesk.service.replies import Reply
+from orderdesk.web import json_answer
 
 STATUS = {
     Kind.INVALID: 400,
@@ -53,7 +54,7 @@ class WalleyError(BaseModel):
 RESPONSES = error_responses(WalleyError, TITLES)
 
 
-def envelope(status: int, reason: str, message: str) -> HttpAnswer:
+def envelope(status: int, reason: str, message: str) -> Reply:
     body = {
         "id": str(uuid.uuid4()),
         "error": {
@@ -66,5 +67,5 @@ def envelope(status: int, reason: str, message: str) -> HttpAnswer:
     return json_answer(body, status, headers)
 
 
-def error_answer(err: DomainError) -> HttpAnswer:
+def error_answer(err: DomainError) -> Reply:
     return envelope(STATUS[err.kind], err.code, err.message)

@@ -1,74 +1,43 @@
-"""Walley Checkout order management: ``/manage/orders/…`` and the token endpoint."""
+"""Walley Checkout order management: ``/manage/orders/…``.
+
+Each route authenticates, parses the body, calls its use case and returns the reply.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from orderdesk.auth.tokens import Principal
-from orderdesk.dialects.common import (
-    authenticate,
-    idempotency_header,
-    json_answer,
-    to_response,
-)
+from orderdesk.dialects.common import authenticate, idempotency_header
 from orderdesk.dialects.walley import views, wire
-from orderdesk.dialects.walley.errors import error_answer
 from orderdesk.dialects.walley.responses import LOCATION, WalleyOrderAnswer
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.ids import is_uuid
-from orderdesk.domain.money import exponent
-from orderdesk.domain.order import WALLEY, Chunk, Order
-from orderdesk.service.orders import get_order
-from orderdesk.service.transaction import HttpAnswer, IdempotencyKey, mutate_order, utcnow
+from orderdesk.domain.order import Provider
+from orderdesk.service import cancel, capture, edit
+from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, read_order, utcnow
+from orderdesk.web import json_answer, to_response
 
 router = APIRouter(tags=["Walley"])
 
 OrderId = Annotated[str, Path(alias="orderId", description="The Walley order id (a UUID)")]
 
 
-def _check_id(order_id: str) -> None:
+def _order_ref(request: Request, order_id: str) -> OrderRef:
+    """The caller and the order; an id that is not a UUID names no Walley order (404)."""
+    principal = authenticate(request, Provider.WALLEY)
     if not is_uuid(order_id):
         raise DomainError(e.ORDER_NOT_FOUND, f"Order {order_id} was not found", Kind.NOT_FOUND)
+    return OrderRef(principal, order_id, Provider.WALLEY)
 
 
-@router.get(
-    "/manage/orders/{orderId}",
-    summary="Get order",
-    responses={200: {"description": 'The order, as `{"data": {...}}`', "model": WalleyOrderAnswer}},
-)
-async def get_order_route(request: Request, order_id: OrderId) -> Response:
-    principal = authenticate(request, WALLEY)
-    _check_id(order_id)
-    order, seq = await get_order(request.app.state.pool, principal, order_id, WALLEY)
-    return to_response(json_answer(views.order_view(order, seq, utcnow())))
-
-
-async def _accepted(
-    request: Request,
-    principal: Principal,
-    order_id: str,
-    apply: Callable[[Order, datetime], object],
-    body: bytes,
-) -> Response:
-    """Run a write in the order's transaction; Walley answers 202 + Location, no body."""
-    key = IdempotencyKey.from_request(
-        idempotency_header(request, "x-idempotency"), "POST", request.url.path, body
-    )
-
-    def render(order: Order, seq: int, result: object) -> HttpAnswer:
-        return HttpAnswer(202, {"location": f"/manage/orders/{order.id}"}, b"")
-
-    answer = await mutate_order(
-        request.app.state.pool, principal, order_id, WALLEY, key, apply, render, error_answer
-    )
-    return to_response(answer)
+def _key(request: Request, body: bytes) -> IdempotencyKey | None:
+    header = idempotency_header(request, "x-idempotency")
+    return IdempotencyKey.from_request(header, "POST", request.url.path, body)
 
 
 def _body_schema(model: type[BaseModel], required: bool) -> dict[str, Any]:
@@ -86,6 +55,16 @@ def _accepted_response(what: str) -> dict[int | str, dict[str, Any]]:
     }
 
 
+@router.get(
+    "/manage/orders/{orderId}",
+    summary="Get order",
+    responses={200: {"description": 'The order, as `{"data": {...}}`', "model": WalleyOrderAnswer}},
+)
+async def get_order_route(request: Request, order_id: OrderId) -> Response:
+    found = await read_order(request.app.state.pool, _order_ref(request, order_id))
+    return to_response(json_answer(views.order_view(found.order, found.seq, utcnow())))
+
+
 @router.post(
     "/manage/orders/{orderId}/capture",
     summary="Capture order (full, part by items, part by amount, replacing items)",
@@ -94,15 +73,13 @@ def _accepted_response(what: str) -> dict[int | str, dict[str, Any]]:
     openapi_extra=_body_schema(wire.CaptureSchema, required=True),
 )
 async def capture_route(request: Request, order_id: OrderId) -> Response:
-    principal = authenticate(request, WALLEY)
-    _check_id(order_id)
+    ref = _order_ref(request, order_id)
     body = await request.body()
     command = wire.capture_request(wire.parse_body(body))
-
-    def apply(order: Order, now: datetime) -> Chunk:
-        return order.capture_walley(command.in_minor_units(exponent(order.currency)), now)
-
-    return await _accepted(request, principal, order_id, apply, body)
+    reply = await capture.capture_walley(
+        request.app.state.pool, ref, command, _key(request, body), views.ACCEPTED
+    )
+    return to_response(reply)
 
 
 @router.post(
@@ -113,16 +90,13 @@ async def capture_route(request: Request, order_id: OrderId) -> Response:
     openapi_extra=_body_schema(wire.CancelSchema, required=False),
 )
 async def cancel_route(request: Request, order_id: OrderId) -> Response:
-    principal = authenticate(request, WALLEY)
-    _check_id(order_id)
+    ref = _order_ref(request, order_id)
     body = await request.body()
-    if body.strip():
-        wire.cancel_request(wire.parse_body(body))
-
-    def apply(order: Order, now: datetime) -> int:
-        return order.cancel_walley(now)
-
-    return await _accepted(request, principal, order_id, apply, body)
+    action_reference = wire.cancel_request(wire.parse_body(body)) if body.strip() else None
+    reply = await cancel.cancel_walley(
+        request.app.state.pool, ref, action_reference, _key(request, body), views.ACCEPTED
+    )
+    return to_response(reply)
 
 
 @router.post(
@@ -132,11 +106,9 @@ async def cancel_route(request: Request, order_id: OrderId) -> Response:
     responses=_accepted_response("Extended"),
 )
 async def extend_route(request: Request, order_id: OrderId) -> Response:
-    principal = authenticate(request, WALLEY)
-    _check_id(order_id)
+    ref = _order_ref(request, order_id)
     body = await request.body()
-
-    def apply(order: Order, now: datetime) -> datetime:
-        return order.extend_walley(now)
-
-    return await _accepted(request, principal, order_id, apply, body)
+    reply = await edit.extend_expiry(
+        request.app.state.pool, ref, _key(request, body), views.ACCEPTED
+    )
+    return to_response(reply)

@@ -1,4 +1,5 @@
-"""Walley's order model (``GET /manage/orders/{id}`` → ``{"data": {...}}``)."""
+"""Walley's answers: the order model (``GET /manage/orders/{id}`` → ``{"data": {...}}``) and
+``202 Accepted`` + ``Location`` for every change."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ from typing import Any
 
 import orjson
 
-from orderdesk.dialects.common import document_reference, iso_offset
+from orderdesk.dialects.common import iso_offset
+from orderdesk.dialects.walley.errors import error_answer
+from orderdesk.domain import walley
+from orderdesk.domain.errors import DomainError
 from orderdesk.domain.lines import Line
 from orderdesk.domain.money import exponent, major_string
-from orderdesk.domain.order import Order
+from orderdesk.domain.order import Order, document_reference
+from orderdesk.service.replies import Reply
 
 INVOICE_DUE = timedelta(days=14)
 
@@ -93,7 +98,7 @@ def order_view(order: Order, seq: int, now: datetime) -> dict[str, Any]:
             "paymentMethod": order.payment_method,
             "totalAmount": decimal_number(order.order_amount, exp),
             "currency": order.currency,
-            "status": order.walley_status(now),
+            "status": walley.status(order, now),
             "salesSegment": order.segment,
             "countryCode": order.country,
             "productCode": None,
@@ -117,3 +122,16 @@ def order_view(order: Order, seq: int, now: datetime) -> dict[str, Any]:
             ],
         }
     }
+
+
+class Accepted:
+    """Walley's answer to a change: ``202`` + ``Location``, no body; refusals in its envelope."""
+
+    def present(self, order: Order, seq: int, result: object) -> Reply:
+        return Reply(202, {"location": f"/manage/orders/{order.id}"}, b"")
+
+    def refuse(self, error: DomainError) -> Reply:
+        return error_answer(error)
+
+
+ACCEPTED = Accepted()

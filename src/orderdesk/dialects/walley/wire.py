@@ -8,17 +8,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from orderdesk.domain import errors as e
-from orderdesk.domain.errors import DomainError, invalid
-from orderdesk.domain.matching import ItemSpec
-from orderdesk.domain.money import MoneyFormatError, parse_decimal_text, to_minor
-from orderdesk.domain.order import CaptureMeta, WalleyCapture
+from orderdesk.domain.errors import invalid
+from orderdesk.domain.money import MoneyFormatError, parse_decimal_text
+from orderdesk.domain.order import CaptureMeta
+from orderdesk.domain.walley import CaptureRequest, RequestedItem
 
 MAX_TEXT = 255
 
@@ -69,18 +67,6 @@ def _number(value: Any, where: str) -> Decimal:
         except MoneyFormatError:
             raise invalid(f"{where} must be a number or a numeric string", where) from None
     raise invalid(f"{where} must be a number", where)
-
-
-def money(value: Decimal, where: str, exp: int, too_many_decimals: str) -> int:
-    """A decimal amount in minor units; more decimals than the currency has is a 422."""
-    try:
-        return to_minor(value, exp)
-    except MoneyFormatError as exc:
-        if exc.reason == "too_many_decimals":
-            raise DomainError(
-                too_many_decimals, f"{where} has more than {exp} decimals", field=where
-            ) from None
-        raise invalid(f"{where} is not a representable amount", where) from None
 
 
 def _storable(value: str, where: str) -> str:
@@ -134,57 +120,14 @@ def _vat_bp(value: Any, where: str) -> int | None:
     return int(bp)
 
 
-@dataclass(frozen=True, slots=True)
-class RawItem:
-    unit_price: Decimal
-    quantity: int
-    id: str | None
-    description: str | None
-    vat: int | None
-    type: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class RawCapture:
-    """A capture request checked for shape; amounts still decimals until the currency is known."""
-
-    amount: Decimal
-    items: list[RawItem] | None
-    replace_items: bool
-    meta: CaptureMeta
-
-    def in_minor_units(self, exp: int) -> WalleyCapture:
-        """Amounts in minor units; a decimal too many is a 422 (amount first, then items)."""
-        amount = money(self.amount, "amount", exp, e.CAPTURE_AMOUNT_HAS_TOO_MANY_DECIMALS)
-        items = None
-        if self.items is not None:
-            items = [
-                ItemSpec(
-                    unit_price=money(
-                        item.unit_price,
-                        f"items[{index}].unitPrice",
-                        exp,
-                        e.CAPTURE_ITEMS_UNITPRICE_HAS_TOO_MANY_DECIMALS,
-                    ),
-                    quantity=item.quantity,
-                    id=item.id,
-                    description=item.description,
-                    vat=item.vat,
-                    type=item.type,
-                )
-                for index, item in enumerate(self.items)
-            ]
-        return WalleyCapture(amount, items, self.replace_items, self.meta)
-
-
-def _item(raw: Any, index: int) -> RawItem:
+def _item(raw: Any, index: int) -> RequestedItem:
     where = f"items[{index}]"
     if not isinstance(raw, dict):
         raise invalid(f"{where} must be an object", where)
     for key, name in (("unitprice", "unitPrice"), ("quantity", "quantity")):
         if raw.get(key) is None:
             raise invalid(f"{where}.{name} is required", f"{where}.{name}")
-    return RawItem(
+    return RequestedItem(
         unit_price=_number(raw["unitprice"], f"{where}.unitPrice"),
         quantity=_quantity(raw["quantity"], f"{where}.quantity"),
         id=_article_id(raw.get("id"), f"{where}.id"),
@@ -194,7 +137,7 @@ def _item(raw: Any, index: int) -> RawItem:
     )
 
 
-def capture_request(data: Any) -> RawCapture:
+def capture_request(data: Any) -> CaptureRequest:
     """The parsed body of ``POST /manage/orders/{id}/capture``, checked for shape (400s)."""
     if not isinstance(data, dict):
         raise invalid("The body must be a JSON object")
@@ -221,7 +164,7 @@ def capture_request(data: Any) -> RawCapture:
         description=description if description and description.strip() else None,
         action_reference=_text(data.get("actionreference"), "actionReference"),
     )
-    return RawCapture(amount, items, replace, meta)
+    return CaptureRequest(amount, items, replace, meta)
 
 
 # -- OpenAPI: what the wire format looks like (parsing above is deliberately more lenient) --

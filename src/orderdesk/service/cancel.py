@@ -1,0 +1,34 @@
+"""Cancelling what is not captured (Walley ``/cancel``, Ledyer ``DELETE /v1/orders/{id}``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from orderdesk.domain import ledyer, walley
+from orderdesk.domain.order import Order
+from orderdesk.service.replies import Presenter, Reply
+from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, change_order
+
+
+async def cancel_walley(
+    pool: asyncpg.Pool,
+    ref: OrderRef,
+    action_reference: str | None,
+    key: IdempotencyKey | None,
+    presenter: Presenter[int],
+) -> Reply:
+    """Release everything not captured; the amount released is the result."""
+
+    def change(order: Order, now: datetime) -> int:
+        return walley.cancel(order, now, action_reference)
+
+    return await change_order(pool, ref, key, change, presenter)
+
+
+async def cancel_ledyer(
+    pool: asyncpg.Pool, ref: OrderRef, key: IdempotencyKey | None, presenter: Presenter[int]
+) -> Reply:
+    """Remove every uncaptured line; captured chunks stay."""
+    return await change_order(pool, ref, key, ledyer.cancel, presenter)

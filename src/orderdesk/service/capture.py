@@ -1,0 +1,51 @@
+"""Capturing: Walley's capture (full, by items, by amount, replacing items) and Ledyer's
+capture and partial capture. Each answers with the caller's presenter, inside the change's
+transaction (see ``unit_of_work.py``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from orderdesk.domain import ledyer, walley
+from orderdesk.domain.lines import CaptureLine
+from orderdesk.domain.order import CaptureMeta, Chunk, Order
+from orderdesk.service.replies import Presenter, Reply
+from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, change_order
+
+
+async def capture_walley(
+    pool: asyncpg.Pool,
+    ref: OrderRef,
+    request: walley.CaptureRequest,
+    key: IdempotencyKey | None,
+    presenter: Presenter[Chunk],
+) -> Reply:
+    """``POST /manage/orders/{id}/capture``: amounts become minor units in the order's
+    currency (a decimal too many is refused), then Walley's capture rules decide."""
+
+    def change(order: Order, now: datetime) -> Chunk:
+        return walley.capture(order, request, now)
+
+    return await change_order(pool, ref, key, change, presenter)
+
+
+async def capture_ledyer(
+    pool: asyncpg.Pool,
+    ref: OrderRef,
+    lines: list[CaptureLine],
+    total: int,
+    key: IdempotencyKey | None,
+    presenter: Presenter[Chunk],
+    *,
+    partial: bool,
+) -> Reply:
+    """``POST /v1/orders/{id}/partialcapture`` (``partial``) or ``…/capture`` (everything
+    left: the lines must match the uncaptured lines)."""
+    capture = ledyer.partial_capture if partial else ledyer.capture
+
+    def change(order: Order, now: datetime) -> Chunk:
+        return capture(order, lines, total, CaptureMeta(), now)
+
+    return await change_order(pool, ref, key, change, presenter)

@@ -1,0 +1,159 @@
+"""The one transaction every order change runs in.
+
+Take the idempotency key's lock, replay a stored reply if the key was used before, lock the
+order row, apply the change, save the order (its row, the lines that changed, the new events
+and ledger rows) and the reply — then commit. Either all of it is written or none of it; a
+retry with the same key never applies twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import asyncpg
+
+from orderdesk.auth.tokens import Principal
+from orderdesk.domain import errors as e
+from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.domain.order import Order, Provider
+from orderdesk.service.replies import Presenter, Reply
+from orderdesk.store import idempotency, orders
+from orderdesk.store.idempotency import StoredResponse
+
+R = TypeVar("R")
+log = logging.getLogger("orderdesk.orders")
+
+MAX_KEY_LENGTH = 255
+
+#: A change to one order: runs on the locked order, returns what the presenter shows.
+Change = Callable[[Order, datetime], R]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRef:
+    """Who acts on which order, in which provider's API."""
+
+    principal: Principal
+    order_id: str
+    provider: Provider
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyKey:
+    key: str
+    fingerprint: bytes
+
+    @classmethod
+    def from_request(
+        cls, key: str | None, method: str, path: str, body: bytes
+    ) -> IdempotencyKey | None:
+        """None without a key; the fingerprint covers method, path and the exact body bytes."""
+        if key is None:
+            return None
+        if not key.strip() or len(key) > MAX_KEY_LENGTH:
+            raise DomainError(
+                e.IDEMPOTENCY_KEY_INVALID,
+                f"The idempotency key must be 1 to {MAX_KEY_LENGTH} characters",
+                Kind.INVALID,
+            )
+        digest = hashlib.sha256(f"{method} {path}\n".encode() + body).digest()
+        return cls(key, digest)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def load_order(
+    conn: asyncpg.Connection, ref: OrderRef, *, for_update: bool = False
+) -> orders.Loaded:
+    """The order, if it exists in this dialect and the credential may act on its store."""
+    found = await orders.get(conn, ref.order_id, for_update=for_update)
+    if found is None or found.order.provider != ref.provider:
+        raise DomainError(e.ORDER_NOT_FOUND, f"Order {ref.order_id} was not found", Kind.NOT_FOUND)
+    if not ref.principal.may_use(found.order.store_id):
+        raise DomainError(
+            e.FORBIDDEN, "This credential may not act on the order's store", Kind.FORBIDDEN
+        )
+    return found
+
+
+async def _claim(conn: asyncpg.Connection, ref: OrderRef, key: IdempotencyKey) -> Reply | None:
+    """The stored reply to replay, or None once this request holds the key."""
+    locked, stored = await idempotency.claim(conn, ref.principal.client_id, key.key)
+    if stored is not None:
+        if stored.fingerprint != key.fingerprint:
+            raise DomainError(
+                e.IDEMPOTENCY_KEY_REUSED, "This idempotency key was used for a different request"
+            )
+        return Reply(stored.status_code, stored.headers, stored.body)
+    if not locked:
+        raise DomainError(
+            e.IDEMPOTENCY_REQUEST_IN_PROGRESS,
+            "A request with this idempotency key is in progress; retry later",
+            Kind.IN_PROGRESS,
+        )
+    return None
+
+
+async def change_order(
+    pool: asyncpg.Pool,
+    ref: OrderRef,
+    key: IdempotencyKey | None,
+    change: Change[R],
+    presenter: Presenter[R],
+) -> Reply:
+    """Run ``change`` on the locked order and answer with ``presenter``.
+
+    Rule and state refusals are replies too: they are stored under the key, so a retry sees
+    the same refusal. Not-found, forbidden and in-progress are not stored (they may change).
+    """
+
+    async def run_once(conn: asyncpg.Connection) -> Reply:
+        async with conn.transaction():
+            if key is not None:
+                replay = await _claim(conn, ref, key)
+                if replay is not None:
+                    return replay
+            loaded = await load_order(conn, ref, for_update=True)
+            order = loaded.order
+            try:
+                result = change(order, utcnow())
+            except DomainError as err:
+                if err.kind not in (Kind.RULE, Kind.STATE):
+                    raise
+                log.info("order %s: refused %s", ref.order_id, err.code)
+                reply = presenter.refuse(err)
+            else:
+                for event in order.events[loaded.events :]:
+                    log.info(
+                        "order %s: %s %d %s", ref.order_id, event.type, event.amount, order.currency
+                    )
+                await orders.save(conn, loaded)
+                reply = presenter.present(order, loaded.seq, result)
+            if key is not None:
+                stored = StoredResponse(key.fingerprint, reply.status, reply.headers, reply.body)
+                await idempotency.save(conn, ref.principal.client_id, key.key, ref.order_id, stored)
+            return reply
+
+    async with pool.acquire() as conn:
+        try:
+            return await run_once(conn)
+        except asyncpg.UniqueViolationError as exc:
+            if key is None or exc.constraint_name != idempotency.PRIMARY_KEY:
+                raise
+            # The key's first request committed between this one's snapshot and its lock:
+            # nothing of this attempt was kept; running again replays the stored reply.
+            log.info("order %s: key %r completed concurrently, replaying", ref.order_id, key.key)
+            return await run_once(conn)
+
+
+async def read_order(pool: asyncpg.Pool, ref: OrderRef) -> orders.Loaded:
+    """The order as it is now (no lock, no transaction)."""
+    async with pool.acquire() as conn:
+        return await load_order(conn, ref)
