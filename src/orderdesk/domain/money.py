@@ -80,7 +80,7 @@ def to_minor(value: Decimal, exp: int) -> int:
     shift = power + exp
     if shift < 0:  # a non-zero digit below the minor unit
         raise MoneyFormatError("too_many_decimals")
-    minor = int("".join(map(str, digits))) * 10**shift
+    minor: int = int("".join(map(str, digits))) * 10**shift
     return -minor if sign else minor
 
 
