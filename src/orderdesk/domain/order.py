@@ -177,7 +177,11 @@ class Order:
 
     def uncaptured_ledger(self) -> str:
         """The ledger id events about the order as a whole are recorded against."""
-        return self.uncaptured.ledger_id if self.uncaptured else self.captured[-1].ledger_id
+        if self.uncaptured is not None:
+            return self.uncaptured.ledger_id
+        if self.captured:
+            return self.captured[-1].ledger_id
+        return self.events[-1].ledger_id  # cancelled whole: the chunk the cancel released
 
     # -- changes ------------------------------------------------------------------------------
     def record_capture(
