@@ -141,9 +141,16 @@ class Run:
     """One benchmark run: its databases, servers and results."""
 
     def __init__(
-        self, plan: Plan, admin_url: str, workers: int, out: Path, quiet: float = 0.0
+        self,
+        plan: Plan,
+        admin_url: str,
+        workers: int,
+        out: Path,
+        quiet: float = 0.0,
+        lines_only: bool = False,
     ) -> None:
         self.plan = plan
+        self.lines_only = lines_only
         self.quiet = quiet
         self.waited = 0.0
         self.admin_url = admin_url
@@ -332,6 +339,9 @@ class Run:
     async def main(self) -> None:
         try:
             main = await self.target("main")
+            if self.lines_only:
+                await self.lines(main)
+                return
             work = await self.throughput(main)
             await self.replay(main, work)
             await self.lines(main)
@@ -368,12 +378,17 @@ def main(argv: list[str] | None = None) -> int:
         help="before each measurement, wait up to this long for the machine to be idle"
         " (default: 60, with --smoke 0)",
     )
+    parser.add_argument(
+        "--lines-only",
+        action="store_true",
+        help="only the order-size figures (one line captured from orders of 1 to 1,000 lines)",
+    )
     args = parser.parse_args(argv)
 
     plan = SMOKE if args.smoke else FULL
     out = args.results / time.strftime("%Y%m%d-%H%M%S")
     quiet = args.quiet_wait if args.quiet_wait is not None else (0.0 if args.smoke else 60.0)
-    run = Run(plan, args.database_url, args.workers, out, quiet)
+    run = Run(plan, args.database_url, args.workers, out, quiet, args.lines_only)
     started = time.monotonic()
     postgres = uvloop.run(server_version(args.database_url))
     uvloop.run(run.main())
