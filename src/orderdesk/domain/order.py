@@ -49,13 +49,17 @@ class EventType(StrEnum):
     EDIT = "edit"
     EDIT_CUSTOMER = "editCustomer"
     EXTEND_EXPIRY = "extendExpiry"
+    PARTIAL_REFUND = "partialRefund"
+    FULL_REFUND = "fullRefund"
     CLOSE = "close"
 
 
 class LedgerKind(StrEnum):
-    """A movement of money: captured (invoiced) or released (no longer authorised)."""
+    """A movement of money: captured (invoiced), refunded (credited) or released (no longer
+    authorised)."""
 
     CAPTURE = "capture"
+    REFUND = "refund"
     RELEASE = "release"
 
 
@@ -71,6 +75,7 @@ class Chunk:
     description: str | None = None
     action_reference: str | None = None
     customer: dict[str, Any] | None = None  # the invoice's customer, as it was when issued
+    refunds: str | None = None  # a credit's captured chunk (None: a credit of the whole order)
 
     @property
     def total(self) -> int:
@@ -151,6 +156,15 @@ class Order:
         return sum(chunk.total for chunk in self.refunded)
 
     @property
+    def refundable(self) -> int:
+        """Money captured and not yet refunded."""
+        return self.captured_amount - self.refunded_amount
+
+    def refunded_of(self, chunk: Chunk) -> int:
+        """What has been refunded of one captured chunk."""
+        return sum(credit.total for credit in self.refunded if credit.refunds == chunk.ledger_id)
+
+    @property
     def remaining(self) -> int:
         """Money still authorised and not captured or cancelled."""
         return self.authorized - self.captured_amount - self.cancelled
@@ -168,7 +182,7 @@ class Order:
         return self.remaining > 0 and now >= self.expires_at
 
     def find_chunk(self, ledger_id: str) -> Chunk | None:
-        for chunk in self.captured:
+        for chunk in (*self.captured, *self.refunded):
             if chunk.ledger_id == ledger_id:
                 return chunk
         if self.uncaptured is not None and self.uncaptured.ledger_id == ledger_id:
@@ -215,6 +229,37 @@ class Order:
         self._event(kind, amount, chunk.ledger_id, now)
         self._entry(LedgerKind.CAPTURE, amount, chunk.ledger_id, meta.action_reference, now)
         return chunk
+
+    def record_refund(
+        self, lines: list[Line], meta: CaptureMeta, now: datetime, of: Chunk | None = None
+    ) -> Chunk:
+        """Append a credit (a refunded chunk, one credit note) of ``of`` — a captured chunk —
+        or of the order as a whole. Never more than is left to refund, of the chunk or of the
+        order; the provider modules have checked the request."""
+        amount = sum(line.total_amount for line in lines)
+        left = self.refundable if of is None else of.total - self.refunded_of(of)
+        if not 0 < amount <= left:  # callers check first; the last line of defence
+            raise DomainError(
+                e.REFUND_AMOUNT_TOO_LARGE,
+                f"The amount to refund ({amount}) is not within the {left} left to refund",
+            )
+        credit = Chunk(
+            ledger_id=ids.prefixed(ids.LEDGER),
+            created_at=now,
+            lines=lines,
+            note=meta.note,
+            document_number=len(self.captured) + len(self.refunded) + 1,
+            description=meta.description,
+            action_reference=meta.action_reference,
+            customer=dict(self.customer),
+            refunds=None if of is None else of.ledger_id,
+        )
+        self.refunded.append(credit)
+        full = self.refundable == 0 and self.remaining == 0
+        kind = EventType.FULL_REFUND if full else EventType.PARTIAL_REFUND
+        self._event(kind, amount, credit.ledger_id, now)
+        self._entry(LedgerKind.REFUND, amount, credit.ledger_id, meta.action_reference, now)
+        return credit
 
     def release_rest(self, now: datetime, action_reference: str | None = None) -> int:
         """Cancel everything not captured; returns the amount released."""

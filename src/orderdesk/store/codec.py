@@ -49,6 +49,7 @@ def _chunk_doc(chunk: Chunk) -> dict[str, Any]:
         "description": chunk.description,
         "action_reference": chunk.action_reference,
         "customer": chunk.customer,
+        "refunds": chunk.refunds,
     }
 
 
@@ -62,6 +63,7 @@ def _chunk(doc: dict[str, Any], lines: dict[str, list[Line]]) -> Chunk:
         description=doc["description"],
         action_reference=doc["action_reference"],
         customer=doc.get("customer"),
+        refunds=doc.get("refunds"),
     )
 
 
