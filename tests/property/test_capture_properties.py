@@ -1,13 +1,24 @@
-"""Any sequence of valid part captures keeps the ledger exact."""
+"""Any sequence of part captures keeps the ledger exact, and valid captures are never refused.
 
-from hypothesis import given, settings
+Every request the plans build is either valid — and must succeed, capturing exactly what was
+asked — or invalid in a known way — and must be refused with its code, changing nothing. No
+refusal is skipped over, so a core that refused every capture would fail here.
+"""
+
+from collections import Counter
+from typing import Any
+
+from hypothesis import event, given, settings, target
 from hypothesis import strategies as st
 
+from orderdesk.domain import errors as e
 from orderdesk.domain import walley
 from orderdesk.domain.errors import DomainError
+from orderdesk.domain.lines import Line
 from orderdesk.domain.matching import ItemSpec
-from orderdesk.domain.order import CaptureMeta
+from orderdesk.domain.order import CaptureMeta, LedgerKind, Order
 from orderdesk.domain.walley import WalleyCapture
+from orderdesk.store.codec import line_rows, state_doc
 from tests.support.orders import NOW, cline, make_order
 
 line_specs = st.lists(
@@ -19,9 +30,18 @@ line_specs = st.lists(
     min_size=1,
     max_size=6,
 )
+VALID = ["item", "amount", "full"]
 steps = st.lists(
     st.tuples(
-        st.sampled_from(["item", "amount", "full"]),
+        st.sampled_from(VALID),
+        st.integers(min_value=0, max_value=10**6),
+        st.integers(min_value=1, max_value=5),
+    ),
+    max_size=12,
+)
+mixed_steps = st.lists(
+    st.tuples(
+        st.sampled_from([*VALID, "too_much", "wrong_price", "cancel"]),
         st.integers(min_value=0, max_value=10**6),
         st.integers(min_value=1, max_value=5),
     ),
@@ -29,38 +49,140 @@ steps = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
-@given(line_specs, steps)
-def test_part_captures_never_exceed_the_order_and_activate_exactly_when_done(
-    specs: list[tuple[int, int, int]], plan: list[tuple[str, int, int]]
-) -> None:
-    order = make_order([cline(f"A{i}", q, p, vat) for i, (q, p, vat) in enumerate(specs)])
-    total = order.authorized
-    total_vat = sum(line.total_vat for line in order.uncaptured.lines)  # type: ignore[union-attr]
-    for kind, pick, qty in plan:
-        if order.uncaptured is None:
-            break
-        if kind == "item" and not order.items_replaced:
-            line = order.uncaptured.lines[pick % len(order.uncaptured.lines)]
-            qty = min(qty, line.quantity)
-            price = line.unit_price or 0
-            items = [ItemSpec(price, qty, id=line.reference)]
-            request = WalleyCapture(price * qty, items, False, CaptureMeta())
-        elif kind == "amount":
-            request = WalleyCapture(1 + pick % order.remaining, None, False, CaptureMeta())
-        else:
-            request = WalleyCapture(order.remaining, None, False, CaptureMeta())
-        try:
-            walley.capture_minor(order, request, NOW)
-        except DomainError:
-            continue  # a refused capture changes nothing that the checks below could see
-        captured = sum(chunk.total for chunk in order.captured)
-        assert captured <= total
-        assert captured + order.remaining == total
+def order_of(specs: list[tuple[int, int, int]]) -> Order:
+    return make_order([cline(f"A{i}", q, p, vat) for i, (q, p, vat) in enumerate(specs)])
+
+
+def open_lines(order: Order) -> list[Line]:
+    assert order.uncaptured is not None
+    return [line for line in order.uncaptured.lines if line.quantity > 0]
+
+
+def valid_request(order: Order, kind: str, pick: int, qty: int) -> WalleyCapture:
+    """A request that must succeed on ``order`` (which still has something to capture)."""
+    if kind == "item" and not order.items_replaced:
+        lines = open_lines(order)
+        line = lines[pick % len(lines)]
+        qty = min(qty, line.quantity)
+        price = line.unit_price or 0
+        items = [ItemSpec(price, qty, id=line.reference)]
+        return WalleyCapture(price * qty, items, False, CaptureMeta(action_reference=f"r{pick}"))
+    if kind == "amount":
+        return WalleyCapture(1 + pick % order.remaining, None, False, CaptureMeta())
+    return WalleyCapture(order.remaining, None, False, CaptureMeta())
+
+
+def snapshot(order: Order) -> tuple[Any, ...]:
+    return (state_doc(order), line_rows(order), list(order.events), list(order.new_entries))
+
+
+def check_ledger(order: Order, total: int, total_vat: int) -> None:
+    captured = sum(chunk.total for chunk in order.captured)
+    assert captured == order.captured_amount <= total
+    assert order.captured_amount + order.remaining + order.cancelled == order.authorized == total
+    assert min(order.captured_amount, order.remaining, order.cancelled) >= 0
+    captures = [x for x in order.new_entries if x.kind == LedgerKind.CAPTURE]
+    releases = [x for x in order.new_entries if x.kind == LedgerKind.RELEASE]
+    assert [(x.amount, x.ledger_id) for x in captures] == [
+        (chunk.total, chunk.ledger_id) for chunk in order.captured
+    ]
+    assert sum(x.amount for x in captures) == order.captured_amount
+    assert sum(x.amount for x in releases) == order.cancelled
+    capture_events = [ev for ev in order.events if ev.type in ("partialCapture", "fullCapture")]
+    assert sum(ev.amount for ev in capture_events) == order.captured_amount
+    left = order.uncaptured.lines if order.uncaptured else []
+    if order.cancelled == 0:
         assert (walley.status(order, NOW) == "Activated") == (order.remaining == 0)
-        left = order.uncaptured.lines if order.uncaptured else []
         assert sum(line.total_amount for line in left) == order.remaining
-        if not order.items_replaced:
-            vat = sum(c.total_vat for c in order.captured) + sum(ln.total_vat for ln in left)
-            assert vat == total_vat
-    assert order.captured_amount <= total
+    if not order.items_replaced and order.cancelled == 0:
+        vat = sum(c.total_vat for c in order.captured) + sum(ln.total_vat for ln in left)
+        assert vat == total_vat
+
+
+def test_valid_part_captures_all_succeed_and_activate_exactly_when_done() -> None:
+    seen: Counter[str] = Counter()
+
+    @settings(max_examples=200, deadline=None)
+    @given(line_specs, steps)
+    def run(specs: list[tuple[int, int, int]], plan: list[tuple[str, int, int]]) -> None:
+        order = order_of(specs)
+        total = order.authorized
+        total_vat = sum(line.total_vat for line in open_lines(order))
+        for kind, pick, qty in plan:
+            if order.uncaptured is None:
+                break
+            request = valid_request(order, kind, pick, qty)
+            before = order.captured_amount
+            chunk = walley.capture_minor(order, request, NOW)  # a refusal fails the property
+            seen["captured"] += 1
+            assert chunk is order.captured[-1]
+            assert chunk.total == request.amount == order.captured_amount - before
+            assert chunk.action_reference == request.meta.action_reference
+            check_ledger(order, total, total_vat)
+        if plan and plan[0][0] == "full":
+            assert order.remaining == 0 and walley.status(order, NOW) == "Activated"
+            assert len(order.captured) == 1
+        event(f"captures: {len(order.captured)}")
+        target(float(len(order.captured)), label="captures per order")
+
+    run()
+    assert seen["captured"] >= 200  # the plans average several captures per example
+
+
+def test_captured_remaining_and_cancelled_add_up_to_the_authorisation() -> None:
+    seen: Counter[str] = Counter()
+
+    @settings(max_examples=200, deadline=None)
+    @given(line_specs, mixed_steps)
+    def run(specs: list[tuple[int, int, int]], plan: list[tuple[str, int, int]]) -> None:
+        order = order_of(specs)
+        total = order.authorized
+        total_vat = sum(line.total_vat for line in open_lines(order))
+        for kind, pick, qty in plan:
+            if order.uncaptured is None:
+                break
+            if kind == "cancel":
+                remaining = order.remaining
+                assert walley.cancel(order, NOW) == remaining
+                assert order.cancelled == remaining and order.remaining == 0
+                seen["cancelled"] += 1
+            elif kind in VALID:
+                request = valid_request(order, kind, pick, qty)
+                before = order.captured_amount
+                chunk = walley.capture_minor(order, request, NOW)
+                assert chunk.total == request.amount == order.captured_amount - before
+                seen["captured"] += 1
+            else:
+                if kind == "too_much":
+                    request = WalleyCapture(order.remaining + 1 + pick, None, False, CaptureMeta())
+                else:
+                    line = open_lines(order)[pick % len(open_lines(order))]
+                    price = (line.unit_price or 0) + 1
+                    items = [
+                        ItemSpec(price, qty, id="A0" if order.items_replaced else line.reference)
+                    ]
+                    request = WalleyCapture(price * qty, items, False, CaptureMeta())
+                if request.amount > order.authorized:
+                    expected = e.CAPTURE_AMOUNT_TOO_LARGE
+                elif request.amount > order.remaining:
+                    expected = e.CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT
+                else:
+                    expected = e.CAPTURE_ITEM_NOT_MATCHED
+                state = snapshot(order)
+                try:
+                    walley.capture_minor(order, request, NOW)
+                except DomainError as err:
+                    assert err.code == expected
+                else:
+                    raise AssertionError(f"{kind} was captured: {request}")
+                assert snapshot(order) == state  # a refusal changes nothing
+                seen["refused"] += 1
+            check_ledger(order, total, total_vat)
+        if order.cancelled:
+            assert walley.status(order, NOW) in ("Cancelled", "Activated")
+            assert order.cancelled == total - order.captured_amount
+
+    run()
+    assert seen["captured"] >= 100
+    assert seen["refused"] >= 50
+    assert seen["cancelled"] >= 10
