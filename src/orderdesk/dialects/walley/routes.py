@@ -75,7 +75,7 @@ async def get_order_route(request: Request, order_id: OrderId) -> Response:
 async def capture_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
-    command = wire.capture_request(wire.parse_body(body))
+    command = wire.capture_body(body)
     reply = await capture.capture_walley(
         request.app.state.pool, ref, command, _key(request, body), views.ACCEPTED
     )
@@ -92,7 +92,7 @@ async def capture_route(request: Request, order_id: OrderId) -> Response:
 async def cancel_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
-    action_reference = wire.cancel_request(wire.parse_body(body)) if body.strip() else None
+    action_reference = wire.cancel_body(body)
     reply = await cancel.cancel_walley(
         request.app.state.pool, ref, action_reference, _key(request, body), views.ACCEPTED
     )

@@ -1,42 +1,69 @@
 """Walley request bodies as real clients send them, read without ever touching ``float``.
 
-* numbers are parsed from the JSON text as ``Decimal``; numeric strings (``"285.00"``) too;
-* property names are matched case-insensitively (``UnitPrice`` = ``unitPrice``);
-* anything malformed is a ``DomainError`` of kind INVALID (HTTP 400).
+Each body has one definition, a pydantic model: it validates the request and the OpenAPI
+document is generated from it. Reading a body takes two steps:
+
+* :func:`parse_body` reads the JSON text, numbers as ``Decimal`` (never ``float``; ``NaN`` and
+  ``Infinity`` are refused) and refuses property names that differ only in case;
+* the model validates the value: property names match case-insensitively (``UnitPrice`` =
+  ``unitPrice``), amounts are numbers or numeric strings (``"285.00"``), and ``command()``
+  gives the domain's request.
+
+Anything malformed is a ``DomainError`` of kind INVALID (HTTP 400) naming the first bad field.
+The documented schema is at times stricter than what is accepted (a quantity of 0 is a 422 from
+the domain, not a 400), never more lenient, so a request the document allows is never a 400.
 """
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from orderdesk.domain.errors import invalid
-from orderdesk.domain.money import MoneyFormatError, parse_decimal_text
+from orderdesk.domain.lines import MAX_QUANTITY
+from orderdesk.domain.money import MoneyFormatError, parse_decimal_text, to_minor
 from orderdesk.domain.order import CaptureMeta
 from orderdesk.domain.walley import CaptureRequest, RequestedItem
 
 MAX_TEXT = 255
+MAX_SHORT_TEXT = 50  # article numbers and item types
+MAX_WHOLE = 10**9  # larger quantities are malformed; up to this the domain says what is wrong
+
+M = TypeVar("M", bound=BaseModel)
 
 
+# -- JSON text -----------------------------------------------------------------------------------
 def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a number")
 
 
-def _lowercase_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
+def _refuse_case_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
         lowered = key.lower()
-        if lowered in out:
+        if lowered in seen:
             raise ValueError(f"property {key!r} appears twice")
-        out[lowered] = value
-    return out
+        seen.add(lowered)
+    return dict(pairs)
 
 
 def parse_body(body: bytes) -> Any:
-    """The JSON value of ``body`` with lower-cased keys and Decimal numbers."""
+    """The JSON value of ``body``: numbers as ``Decimal``, no two keys differing only in case."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -46,7 +73,7 @@ def parse_body(body: bytes) -> Any:
             text,
             parse_float=Decimal,
             parse_constant=_reject_constant,
-            object_pairs_hook=_lowercase_keys,
+            object_pairs_hook=_refuse_case_duplicates,
         )
     except RecursionError:
         raise invalid("The JSON is nested too deeply") from None
@@ -54,26 +81,56 @@ def parse_body(body: bytes) -> Any:
         raise invalid(f"The body is not valid JSON: {exc}") from None
 
 
-def _number(value: Any, where: str) -> Decimal:
-    if isinstance(value, bool) or value is None:
-        raise invalid(f"{where} must be a number", where)
-    if isinstance(value, int):
+# -- values --------------------------------------------------------------------------------------
+def _decimal(value: object) -> Decimal:
+    """A JSON number or a plain numeric string (``"285.00"``), exactly; no bool, null, NaN."""
+    if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal) and value.is_finite():
         return value
     if isinstance(value, str):
         try:
             return parse_decimal_text(value.strip())
         except MoneyFormatError:
-            raise invalid(f"{where} must be a number or a numeric string", where) from None
-    raise invalid(f"{where} must be a number", where)
+            pass
+    raise PydanticCustomError("decimal_type", "Input should be a number or a numeric string")
 
 
-def _storable(value: str, where: str) -> str:
+def _whole_number(value: object) -> int:
+    """``2``, ``2.0`` and ``"2"`` are 2; worked out by ``to_minor``, free of any decimal context."""
+    try:
+        whole = to_minor(_decimal(value), 0)
+    except MoneyFormatError:
+        whole = None
+    if whole is None or abs(whole) > MAX_WHOLE:
+        raise PydanticCustomError(
+            "whole_number",
+            "Input should be a whole number, at most {max} in size",
+            {"max": MAX_WHOLE},
+        )
+    return whole
+
+
+def _basis_points(value: object) -> int:
+    """A VAT rate in percent with at most 2 decimals, as basis points: ``25.5`` → 2550."""
+    percent = _decimal(value)
+    if not 0 <= percent <= 100:  # an exact comparison: no decimal context is involved
+        raise PydanticCustomError("vat_range", "Input should be a VAT rate in percent, 0 to 100")
+    try:
+        return to_minor(percent, 2)
+    except MoneyFormatError:
+        raise PydanticCustomError(
+            "vat_decimals", "Input should be a VAT rate with at most 2 decimals"
+        ) from None
+
+
+def _storable(value: str) -> str:
     """``value`` unless it has a NUL or an unpaired surrogate (``"\\ud800"``), which JSON
     allows but UTF-8 text in PostgreSQL cannot hold."""
     if "\x00" in value or not (value.isascii() or _encodes(value)):
-        raise invalid(f"{where} contains a NUL or an unpaired surrogate", where)
+        raise PydanticCustomError(
+            "unstorable_text", "Text may not contain a NUL or an unpaired surrogate"
+        )
     return value
 
 
@@ -85,92 +142,15 @@ def _encodes(value: str) -> bool:
     return True
 
 
-def _text(value: Any, where: str, limit: int = MAX_TEXT) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise invalid(f"{where} must be a string", where)
-    if len(value) > limit:
-        raise invalid(f"{where} is longer than {limit} characters", where)
-    return _storable(value, where)
+def _int_as_text(value: object) -> object:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-def _article_id(value: Any, where: str) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return _text(value, where, 50)
-
-
-def _quantity(value: Any, where: str) -> int:
-    number = _number(value, where)
-    if not number.is_finite() or number != number.to_integral_value() or abs(number) > 10**9:
-        raise invalid(f"{where} must be a whole number", where)
-    return int(number)
-
-
-def _vat_bp(value: Any, where: str) -> int | None:
-    if value is None:
-        return None
-    percent = _number(value, where)
-    if not percent.is_finite() or not 0 <= percent <= 100:
-        raise invalid(f"{where} must be a VAT rate in percent, 0 to 100", where)
-    bp = percent * 100
-    if bp != bp.to_integral_value():
-        raise invalid(f"{where} has more than 2 decimals", where)
-    return int(bp)
-
-
-def _item(raw: Any, index: int) -> RequestedItem:
-    where = f"items[{index}]"
-    if not isinstance(raw, dict):
-        raise invalid(f"{where} must be an object", where)
-    for key, name in (("unitprice", "unitPrice"), ("quantity", "quantity")):
-        if raw.get(key) is None:
-            raise invalid(f"{where}.{name} is required", f"{where}.{name}")
-    return RequestedItem(
-        unit_price=_number(raw["unitprice"], f"{where}.unitPrice"),
-        quantity=_quantity(raw["quantity"], f"{where}.quantity"),
-        id=_article_id(raw.get("id"), f"{where}.id"),
-        description=_text(raw.get("description"), f"{where}.description"),
-        vat=_vat_bp(raw.get("vat"), f"{where}.vat"),
-        type=_text(raw.get("type"), f"{where}.type", 50),
-    )
-
-
-def capture_request(data: Any) -> CaptureRequest:
-    """The parsed body of ``POST /manage/orders/{id}/capture``, checked for shape (400s)."""
-    if not isinstance(data, dict):
-        raise invalid("The body must be a JSON object")
-    if data.get("amount") is None:
-        raise invalid("amount is required", "amount")
-    amount = _number(data["amount"], "amount")
-    raw_items = data.get("items")
-    if raw_items is not None and not isinstance(raw_items, list):
-        raise invalid("items must be an array", "items")
-    items = None if raw_items is None else [_item(raw, i) for i, raw in enumerate(raw_items)]
-    replace = data.get("replaceitems", False)
-    if replace is None:
-        replace = False
-    if not isinstance(replace, bool):
-        raise invalid("replaceItems must be true or false", "replaceItems")
-    if replace and not items:
-        raise invalid("replaceItems needs items", "items")
-    description = data.get("description")
-    if description is not None and not isinstance(description, str):
-        raise invalid("description must be a string", "description")
-    if description is not None:
-        _storable(description, "description")
-    meta = CaptureMeta(
-        description=description if description and description.strip() else None,
-        action_reference=_text(data.get("actionreference"), "actionReference"),
-    )
-    return CaptureRequest(amount, items, replace, meta)
-
-
-# -- OpenAPI: what the wire format looks like (parsing above is deliberately more lenient) --
 # A number or a numeric string, below 10**11 in size so it fits minor units at any exponent.
+# (A larger one is accepted here and refused by the domain with its reason.)
 Amount = Annotated[
     Decimal,
+    BeforeValidator(_decimal),
     WithJsonSchema(
         {
             "anyOf": [
@@ -183,9 +163,16 @@ Amount = Annotated[
         }
     ),
 ]
-# A VAT rate in percent, 0 to 100, with at most 2 decimals.
-Percent = Annotated[
-    Decimal,
+# A whole number of units; 1 to MAX_QUANTITY is documented, the domain refuses the rest (422).
+Quantity = Annotated[
+    int,
+    BeforeValidator(_whole_number),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY}),
+]
+# A VAT rate in percent, 0 to 100, with at most 2 decimals; validated into basis points.
+VatBasisPoints = Annotated[
+    int,
+    BeforeValidator(_basis_points),
     WithJsonSchema(
         {
             "anyOf": [
@@ -195,20 +182,63 @@ Percent = Annotated[
         }
     ),
 ]
+# A JSON string PostgreSQL can store, of any length or of at most so many characters.
+Text = Annotated[str, Strict(), AfterValidator(_storable)]
+Text255 = Annotated[
+    str, StringConstraints(strict=True, max_length=MAX_TEXT), AfterValidator(_storable)
+]
+Text50 = Annotated[
+    str, StringConstraints(strict=True, max_length=MAX_SHORT_TEXT), AfterValidator(_storable)
+]
+# An article number: a string, or an integer taken as its digits.
+ArticleId = Annotated[Text50, BeforeValidator(_int_as_text)]
 
 
-class CaptureItemSchema(BaseModel):
+# -- bodies --------------------------------------------------------------------------------------
+class _WalleyBody(BaseModel):
+    """A JSON object whose property names match the fields' case-insensitively."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fold_case(cls, data: object) -> dict[str, object]:
+        if not isinstance(data, dict):
+            raise PydanticCustomError("model_type", "Input should be a JSON object")
+        names = {name.lower(): name for name in cls.model_fields}
+        folded: dict[str, object] = {}
+        for key, value in data.items():
+            name = names.get(key.lower()) if isinstance(key, str) else None
+            if name is None:
+                continue  # not ours: ignored
+            if name in folded:
+                raise PydanticCustomError(
+                    "duplicate_property", "Property {name} appears twice", {"name": name}
+                )
+            folded[name] = value
+        return folded
+
+
+class CaptureItemSchema(_WalleyBody):
     model_config = ConfigDict(title="CaptureItem")
 
-    id: str | None = Field(None, max_length=50, description="Article number")
-    description: str | None = Field(None, max_length=MAX_TEXT)
+    id: ArticleId | None = Field(None, description="Article number")
+    description: Text255 | None = None
     unitPrice: Amount = Field(description="Price per unit incl. VAT, at most 2 decimals")
-    quantity: int = Field(ge=1, le=1_000_000)
-    vat: Percent | None = Field(None, description="VAT rate in percent")
-    type: str | None = Field(None, max_length=50, description="purchase, fee, …")
+    quantity: Quantity
+    vat: VatBasisPoints | None = Field(None, description="VAT rate in percent")
+    type: Text50 | None = Field(None, description="purchase, fee, …")
+
+    def command(self) -> RequestedItem:
+        return RequestedItem(
+            unit_price=self.unitPrice,
+            quantity=self.quantity,
+            id=self.id,
+            description=self.description,
+            vat=self.vat,
+            type=self.type,
+        )
 
 
-class CaptureSchema(BaseModel):
+class CaptureSchema(_WalleyBody):
     model_config = ConfigDict(
         title="CaptureRequest",
         json_schema_extra={  # replaceItems: true needs the items that replace the order's
@@ -221,20 +251,68 @@ class CaptureSchema(BaseModel):
     )
 
     amount: Amount = Field(description="Amount to capture, at most 2 decimals")
-    description: str | None = Field(None, description="At most 50 characters")
-    actionReference: str | None = Field(None, max_length=MAX_TEXT)
+    # Longer than 50 characters is Walley's CAPTURE_DESCRIPTION_TOO_LONG (422), not malformed.
+    description: Text | None = Field(None, description="At most 50 characters")
+    actionReference: Text255 | None = None
     items: list[CaptureItemSchema] | None = None
-    replaceItems: bool | None = None
+    replaceItems: Annotated[bool, Strict()] | None = None
+
+    @model_validator(mode="after")
+    def _replacing_needs_items(self) -> Self:
+        if self.replaceItems and not self.items:
+            raise PydanticCustomError(
+                "replace_without_items",
+                "At least one item is needed when replaceItems is true",
+                {"field": "items"},
+            )
+        return self
+
+    def command(self) -> CaptureRequest:
+        """The domain's request; a blank description is no description."""
+        description = self.description if self.description and self.description.strip() else None
+        return CaptureRequest(
+            amount=self.amount,
+            items=None if self.items is None else [item.command() for item in self.items],
+            replace_items=bool(self.replaceItems),
+            meta=CaptureMeta(description=description, action_reference=self.actionReference),
+        )
 
 
-class CancelSchema(BaseModel):
+class CancelSchema(_WalleyBody):
+    # Clients also send ``amount`` and ``items``, which are ignored.
     model_config = ConfigDict(title="CancelRequest")
 
-    actionReference: str | None = Field(None, max_length=MAX_TEXT)
+    actionReference: Text255 | None = None
 
 
-def cancel_request(data: Any) -> str | None:
-    """The optional cancel body; clients also send ``amount`` and ``items``, which are ignored."""
-    if not isinstance(data, dict):
-        raise invalid("The body must be a JSON object")
-    return _text(data.get("actionreference"), "actionReference")
+# -- reading -------------------------------------------------------------------------------------
+def _where(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def validate(model: type[M], data: Any) -> M:
+    """``data`` (from :func:`parse_body`) as ``model``; a 400 naming the first bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = _where(tuple(first["loc"])) or (first.get("ctx") or {}).get("field")
+        message = str(first["msg"])
+        raise invalid(f"{where}: {message}" if where else f"The body: {message}", where) from None
+
+
+def capture_request(data: Any) -> CaptureRequest:
+    """The parsed body of ``POST /manage/orders/{id}/capture``, checked for shape (400s)."""
+    return validate(CaptureSchema, data).command()
+
+
+def capture_body(body: bytes) -> CaptureRequest:
+    return capture_request(parse_body(body))
+
+
+def cancel_body(body: bytes) -> str | None:
+    """The action reference of an optional cancel body (an empty body is none)."""
+    return validate(CancelSchema, parse_body(body)).actionReference if body.strip() else None
