@@ -1,0 +1,42 @@
+"""An issued invoice keeps the customer it was issued to (issue 9's fourth bug)."""
+
+import re
+import zlib
+
+from orderdesk.domain import ledyer
+from orderdesk.domain.order import CaptureMeta, Provider, document_reference
+from orderdesk.invoices.pdf import render_invoice
+from tests.support.orders import NOW, cline, make_order
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text fpdf2 drew: the ``(…) Tj`` strings of every (deflated) content stream."""
+    shown = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            content = stream
+        shown += re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", content)
+    return "\n".join(s.decode("latin-1").replace("\\(", "(").replace("\\)", ")") for s in shown)
+
+
+def test_editing_the_customer_leaves_issued_invoices_alone() -> None:
+    order = make_order([cline("S20", 2, 100000)], provider=Provider.LEDYER)
+    order.customer = {"firstName": "Ada", "lastName": "Lovelace"}
+    first = ledyer.partial_capture(order, [cline("S20", 1, 100000)], 100000, CaptureMeta(), NOW)
+    issued = render_invoice(order, first, document_reference(1, 1))
+    assert "Ada Lovelace" in pdf_text(issued)
+
+    ledyer.edit_customer(order, {"firstName": "Grace", "lastName": "Hopper"}, NOW)
+    again = render_invoice(order, first, document_reference(1, 1))
+    assert "Ada Lovelace" in pdf_text(again)
+    assert "Grace" not in pdf_text(again)
+    assert pdf_text(again) == pdf_text(issued)
+
+    # a capture issued after the edit is invoiced to the new customer
+    second = ledyer.partial_capture(order, [cline("S20", 1, 100000)], 100000, CaptureMeta(), NOW)
+    text = pdf_text(render_invoice(order, second, document_reference(1, 2)))
+    assert "Grace Hopper" in text and "Ada" not in text
+    assert first.customer == {"firstName": "Ada", "lastName": "Lovelace"}
+    assert second.customer == {"firstName": "Grace", "lastName": "Hopper"}
