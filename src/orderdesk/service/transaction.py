@@ -20,6 +20,7 @@ from orderdesk.auth.tokens import Principal
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.order import Order
+from orderdesk.ops import metrics
 from orderdesk.store import idempotency, orders
 from orderdesk.store.idempotency import StoredResponse
 
@@ -90,9 +91,11 @@ async def _claim(
     locked, stored = await idempotency.claim(conn, principal.client_id, key.key)
     if stored is not None:
         if stored.fingerprint != key.fingerprint:
+            metrics.idempotency_conflict(principal.dialect)
             raise DomainError(
                 e.IDEMPOTENCY_KEY_REUSED, "This idempotency key was used for a different request"
             )
+        metrics.idempotent_replay(principal.dialect)
         return HttpAnswer(stored.status_code, stored.headers, stored.body)
     if not locked:
         raise DomainError(
@@ -137,6 +140,7 @@ async def mutate_order(
             else:
                 await orders.update(conn, order)
                 for event in order.events[events_before:]:
+                    metrics.order_event(event.type, order.currency, event.amount)
                     log.info(
                         "order %s: %s %d %s", order_id, event.type, event.amount, order.currency
                     )
