@@ -24,7 +24,6 @@ from http import HTTPStatus
 from typing import Any
 
 import asyncpg
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderdesk.dialects.common import to_response
@@ -155,16 +154,35 @@ class FaultFlag:
             await asyncio.sleep(REFRESH_SECONDS)
 
 
+def routes(app: Any) -> list[Any]:
+    """The application's routes, flattened through included routers (each has ``path``,
+    ``path_regex`` and ``methods``)."""
+    found: list[Any] = []
+
+    def visit(candidates: list[Any]) -> None:
+        for route in candidates:
+            inner = getattr(route, "original_router", None)
+            if inner is not None:
+                visit(inner.routes)
+            elif hasattr(route, "path_regex") and getattr(route, "methods", None):
+                found.append(route)
+
+    visit(app.router.routes)
+    return found
+
+
 def _route_of(scope: Scope) -> tuple[str | None, str | None]:
     """The template and ``orderId`` of the route a request will reach (None when none)."""
     app = scope.get("app")
     if app is None:
         return None, None
-    for route in app.router.routes:
-        match, child = route.matches(scope)
-        if match == Match.FULL:
-            params = child.get("path_params", {})
-            return getattr(route, "path", None), params.get("orderId")
+    table = getattr(app.state, "fault_routes", None)
+    if table is None:
+        table = app.state.fault_routes = routes(app)
+    for route in table:
+        matched = route.path_regex.match(scope["path"])
+        if matched and scope["method"] in route.methods:
+            return route.path, matched.groupdict().get("orderId")
     return None, None
 
 

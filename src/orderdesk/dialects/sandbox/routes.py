@@ -176,7 +176,7 @@ def _split_route(request: Request, route: str | None) -> tuple[str | None, str |
         return None, None
     before, _, template = route.strip().rpartition(" ")
     method = before.strip().upper() or None
-    for known in request.app.router.routes:
+    for known in faults.routes(request.app):
         if getattr(known, "path", None) == template and (
             method is None or method in getattr(known, "methods", ())
         ):
