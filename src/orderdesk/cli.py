@@ -259,6 +259,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     logs.configure(settings.log_level, settings.log_format)
+    logging.getLogger("orderdesk.sandbox").setLevel(logging.WARNING)  # not a line per order
     try:
         scenario = seed.load(Path(args.file))
         with database(settings) as url:
