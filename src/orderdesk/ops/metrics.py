@@ -117,12 +117,13 @@ def dialect_of(path: str) -> str:
 
 
 _MAX_REQUEST_ID = 128
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def _incoming_id(scope: Scope) -> str | None:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
-            text = value.decode("latin-1")
+            text: str = value.decode("latin-1")
             if 0 < len(text) <= _MAX_REQUEST_ID and text.isascii() and text.isprintable():
                 return text
             return None
@@ -140,6 +141,9 @@ class Observe:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # label children, looked up once per (dialect, route, method[, status])
+        self._counted: dict[tuple[str, str, str, str], Any] = {}
+        self._timed: dict[tuple[str, str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -164,7 +168,14 @@ class Observe:
             request_id.reset(token)
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            dialect = dialect_of(scope["path"])
-            method = scope["method"]
-            REQUESTS.labels(dialect, template, method, status).inc()
-            LATENCY.labels(dialect, template, method).observe(time.perf_counter() - start)
+            method = scope["method"] if scope["method"] in METHODS else "OTHER"
+            timed_key = (dialect_of(scope["path"]), template, method)
+            counted_key = (*timed_key, status)
+            counter = self._counted.get(counted_key)
+            if counter is None:
+                counter = self._counted[counted_key] = REQUESTS.labels(*counted_key)
+            histogram = self._timed.get(timed_key)
+            if histogram is None:
+                histogram = self._timed[timed_key] = LATENCY.labels(*timed_key)
+            counter.inc()
+            histogram.observe(time.perf_counter() - start)
