@@ -170,8 +170,27 @@ async def _migrate(url: str) -> list[str]:
 
 
 def _prepare(url: str) -> None:
-    applied = asyncio.run(_migrate(url))
+    import asyncpg
+
+    try:
+        with _quiet("orderdesk.migrate"):  # the line below names what was applied
+            applied = asyncio.run(_migrate(url))
+    except (OSError, asyncpg.PostgresError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StartupError(f"cannot apply the migrations to {redact(url)}: {reason}") from None
     log.info("database ready (%s)", f"applied {', '.join(applied)}" if applied else "up to date")
+
+
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Only warnings and errors from logger ``name`` while the block runs."""
+    logger = logging.getLogger(name)
+    previous = logger.level
+    logger.setLevel(max(previous, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
 
 
 async def _walkthrough(settings: Settings, url: str, base: str, *, fresh: bool) -> str:
@@ -181,10 +200,11 @@ async def _walkthrough(settings: Settings, url: str, base: str, *, fresh: bool) 
 
     pool = await create_pool(url, min_size=1, max_size=2)
     try:
-        if fresh:
-            demo, new = await create_demo(pool), True
-        else:
-            demo, new = await demo_once(pool)
+        with _quiet("orderdesk.sandbox"):  # the walkthrough lists the orders
+            if fresh:
+                demo, new = await create_demo(pool), True
+            else:
+                demo, new = await demo_once(pool)
         async with pool.acquire() as conn:
             stored = (await keys.get_or_create(conn, "admin_token", 24)).hex()
         return walkthrough(demo, base, settings.admin_token or stored, new=new)

@@ -132,7 +132,9 @@ def test_demo_data_is_made_once_per_data_directory_and_start_up_is_quiet(
     first.wait_ready()
     first.stop(signal.SIGTERM)
     before_demo = first.output.split("orderdesk demo data")[0].strip().splitlines()
-    assert len(before_demo) <= 6, before_demo  # no initdb / pg_ctl chatter
+    assert len(before_demo) == 2, before_demo  # no initdb / pg_ctl chatter
+    assert before_demo[0].endswith(f"no DATABASE_URL: embedded PostgreSQL in {tmp_path}/pgdata")
+    assert re.search(r"database ready \(applied 0001_initial.sql, .*\)$", before_demo[1])
     assert not re.search(r"initdb|pg_ctl|Running commandline", first.output)
     client_id = re.findall(r"client id:\s+(\S+)", first.output)
 
