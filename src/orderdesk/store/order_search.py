@@ -81,7 +81,7 @@ def _sql(query: OrderQuery) -> tuple[str, list[object]]:
         if values:
             where.append(f"o.{column} = ANY({arg(values)})")
     if query.statuses:
-        now = arg(query.now)
+        now = arg(query.now) if "expired" in query.statuses else ""
         either = " OR ".join(f"({STATUS_SQL[s].format(now=now)})" for s in query.statuses)
         where.append(f"({either})")
     if query.q is not None:
