@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
+from starlette.convertors import Convertor, register_url_convertor
 
 from orderdesk.dialects.common import authenticate, base_url, idempotency_header
 from orderdesk.dialects.ledyer import views, wire
 from orderdesk.dialects.ledyer.responses import LedyerOrder, LedyerOrderList, LedyerPaymentStatus
 from orderdesk.domain import errors as e
-from orderdesk.domain.errors import DomainError, Kind, invalid
+from orderdesk.domain.errors import DomainError, invalid
 from orderdesk.domain.ledyer import EditOrder
 from orderdesk.domain.order import Provider
 from orderdesk.service import cancel, capture, edit, reference, refund, search
@@ -28,6 +30,22 @@ from orderdesk.web import json_answer, to_response
 
 router = APIRouter(tags=["Ledyer"])
 
+
+class LedgerIdConvertor(Convertor[str]):
+    """``in_…`` only, so ``DELETE /v1/orders/{id}/{ledgerId}`` never takes the place of another
+    endpoint's name (``DELETE …/paymentmethod`` is a 405, not an unknown sub-order)."""
+
+    regex = "in_[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("ledger", LedgerIdConvertor())
+
 OrderId = Annotated[str, Path(alias="orderId", description="The Ledyer order id (or_…)")]
 LedgerId = Annotated[
     str, Path(alias="ledgerId", description="A sub-order's ledger id (in_…), from its chunk")
@@ -35,6 +53,10 @@ LedgerId = Annotated[
 ORDER_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"description": "The whole order object", "model": LedyerOrder}
 }
+SubOrderId = Annotated[
+    str,
+    Path(alias="ledgerId", pattern=r"^in_[^/]+$", description="The sub-order's ledger id (in_…)"),
+]
 MAX_PAGE = 1000
 
 
@@ -66,12 +88,35 @@ def _optional_body_schema(model: type[BaseModel]) -> dict[str, Any]:
     return schema
 
 
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+
+
+def _moment_query(alias: str) -> Any:
+    """A query parameter holding an RFC 3339 time with its offset (``2023-02-10T00:00:00Z``)."""
+    return Query(alias=alias, json_schema_extra={"format": "date-time"})
+
+
+def _moment(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        if not _RFC3339.fullmatch(value):
+            raise ValueError(value)
+        return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid(
+            f"{name} must be an RFC 3339 time such as 2023-02-10T00:00:00Z", name
+        ) from None
+
+
 def _cursor(value: str) -> tuple[datetime, int]:
     try:
         created, _, seq = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).partition(b"|")
         return datetime.fromisoformat(created.decode()), int(seq)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise invalid("cursor is not a nextCursor this server gave", "cursor") from None
+        raise DomainError(
+            e.INVALID_CURSOR, "cursor is not a nextCursor this server gave", field="cursor"
+        ) from None
 
 
 def _next_cursor(after: tuple[datetime, int]) -> str:
@@ -86,10 +131,10 @@ def _next_cursor(after: tuple[datetime, int]) -> str:
 )
 async def list_orders_route(
     request: Request,
-    created_from: Annotated[datetime | None, Query(alias="createdFrom")] = None,
-    created_to: Annotated[datetime | None, Query(alias="createdTo")] = None,
-    expires_from: Annotated[datetime | None, Query(alias="expiresFrom")] = None,
-    expires_to: Annotated[datetime | None, Query(alias="expiresTo")] = None,
+    created_from: Annotated[str | None, _moment_query(alias="createdFrom")] = None,
+    created_to: Annotated[str | None, _moment_query(alias="createdTo")] = None,
+    expires_from: Annotated[str | None, _moment_query(alias="expiresFrom")] = None,
+    expires_to: Annotated[str | None, _moment_query(alias="expiresTo")] = None,
     ids: Annotated[list[str] | None, Query(alias="id[]", max_length=100)] = None,
     merchant_references: Annotated[
         list[str] | None, Query(alias="merchantReference[]", max_length=100)
@@ -114,20 +159,15 @@ async def list_orders_route(
     ] = None,
 ) -> Response:
     principal = authenticate(request, Provider.LEDYER)
-    if any(
-        moment is not None and moment.tzinfo is None
-        for moment in (created_from, created_to, expires_from, expires_to)
-    ):
-        raise invalid("Times need a UTC offset or Z, e.g. 2023-02-10T00:00:00Z")
     query = OrderQuery(
         provider=Provider.LEDYER,
         store_ids=sorted(principal.store_ids),
         now=utcnow(),
         size=size,
-        created_from=created_from,
-        created_to=created_to,
-        expires_from=expires_from,
-        expires_to=expires_to,
+        created_from=_moment(created_from, "createdFrom"),
+        created_to=_moment(created_to, "createdTo"),
+        expires_from=_moment(expires_from, "expiresFrom"),
+        expires_to=_moment(expires_to, "expiresTo"),
         ids=ids or [],
         merchant_references=merchant_references or [],
         order_references=order_references or [],
@@ -168,19 +208,15 @@ async def payment_status_route(request: Request, order_id: OrderId) -> Response:
 )
 async def payment_status_query_route(
     request: Request,
-    order_id: Annotated[str | None, Query(alias="orderId", description="or_…")] = None,
-    session_id: Annotated[
-        str | None, Query(alias="sessionId", description="Checkout sessions are not kept")
-    ] = None,
+    order_id: Annotated[
+        str,
+        Query(
+            alias="orderId",
+            description="or_… (checkout sessions are not kept, so sessionId is not taken)",
+        ),
+    ],
 ) -> Response:
-    ref_id = order_id
-    if ref_id is None:
-        if session_id is not None:
-            raise DomainError(
-                e.ORDER_NOT_FOUND, f"No order for session {session_id}", Kind.NOT_FOUND
-            )
-        raise invalid("orderId is required", "orderId")
-    found = await read_order(request.app.state.pool, _order_ref(request, ref_id))
+    found = await read_order(request.app.state.pool, _order_ref(request, order_id))
     return _payment_status(found)
 
 
@@ -333,12 +369,12 @@ async def partial_refund_route(
 
 
 @router.delete(
-    "/v1/orders/{orderId}/{ledgerId}",
+    "/v1/orders/{orderId}/{ledgerId:ledger}",
     summary="Cancel a sub-order (the uncaptured one)",
     responses=ORDER_RESPONSE,
 )
 async def cancel_sub_order_route(
-    request: Request, order_id: OrderId, ledger_id: LedgerId
+    request: Request, order_id: OrderId, ledger_id: SubOrderId
 ) -> Response:
     ref = _order_ref(request, order_id)
     key = _key(request, b"", method="DELETE")
