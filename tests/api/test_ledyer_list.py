@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -144,6 +145,16 @@ async def test_only_the_credential_s_stores(
     narrow = Ledyer(shop_merchant, await shop_merchant.ledyer_headers(client_id, secret))
     assert ids(await listed(narrow)) == [in_new_store]
     assert in_new_store not in ids(await listed(api))  # a store made after the credential
+
+
+async def test_expired_orders(shop: tuple[Merchant, Ledyer, list[str]]) -> None:
+    merchant, api, _made = shop
+    past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    expired = (await merchant.order("ledyer", [SHOES], expiresAt=past))["orderId"]
+    page = await listed(api, "?status[]=expired")
+    assert ids(page) == [expired]
+    assert page["orders"][0]["status"] == ["uncaptured", "expired"]
+    assert ids(await listed(api, f"?expiresTo={quote(past)}")) == [expired]
 
 
 @pytest.mark.parametrize(
