@@ -12,6 +12,7 @@ import asyncpg
 from orderdesk.domain import errors as e
 from orderdesk.domain import ids
 from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.domain.ledyer import PaymentMethod
 from orderdesk.domain.lines import CaptureLine
 from orderdesk.domain.money import is_currency
 from orderdesk.domain.order import Order, Provider, Segment, new_order
@@ -33,6 +34,7 @@ class NewOrder:
     customer: dict[str, Any]
     payment_method: str
     expires_at: datetime | None
+    acknowledged: bool = False
 
 
 async def create_merchant(pool: asyncpg.Pool, name: str) -> str:
@@ -65,6 +67,13 @@ async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, in
         if store is None:
             raise _not_found("STORE_NOT_FOUND", f"Store {request.store_id}")
         now = utcnow()
+        methods = [str(method) for method in PaymentMethod]
+        if store.provider == Provider.LEDYER and request.payment_method not in methods:
+            raise DomainError(
+                e.PAYMENT_METHOD_NOT_ALLOWED,
+                f"paymentMethod must be one of {', '.join(methods)}",
+                field="paymentMethod",
+            )
         order = new_order(
             order_id=ids.new_uuid()
             if store.provider == Provider.WALLEY
@@ -85,6 +94,7 @@ async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, in
             if request.expires_at
             else now + DEFAULT_EXPIRY,
             now=now,
+            acknowledged=request.acknowledged,
         )
         seq = await orders.insert(conn, order)
     log.info(

@@ -90,6 +90,7 @@ def state_doc(order: Order) -> dict[str, Any]:
         "cancelled": order.cancelled,
         "closed": order.closed,
         "items_replaced": order.items_replaced,
+        "acknowledged": order.acknowledged,
     }
 
 
@@ -121,6 +122,7 @@ def order_from_rows(
         cancelled=doc["cancelled"],
         closed=doc["closed"],
         items_replaced=doc["items_replaced"],
+        acknowledged=doc.get("acknowledged", True),  # orders from before 0020 count as acknowledged
         events=[
             Event(ev[0], EventType(ev[1]), ev[2], ev[3], datetime.fromisoformat(ev[4]))
             for ev in event_rows
