@@ -63,8 +63,14 @@ async def test_ledyer_notifications_are_ledyer_s_bodies_in_event_order(
     assert settings["availableEvents"] == [
         f"com.ledyer.order.{name}"
         for name in (
-            "create", "ready_for_capture", "full_capture", "part_capture", "full_refund",
-            "part_refund", "cancel", "expired",
+            "create",
+            "ready_for_capture",
+            "full_capture",
+            "part_capture",
+            "full_refund",
+            "part_refund",
+            "cancel",
+            "expired",
         )
     ]
     created = await merchant.order("ledyer", [SAMSUNG, SAMSUNG], merchantReference="shop-1")
@@ -94,9 +100,13 @@ async def test_ledyer_notifications_are_ledyer_s_bodies_in_event_order(
     assert first.path == "/hooks"
     assert first.headers["content-type"] == "application/json"
     assert first.body == (
-        b'{"eventType":"com.ledyer.order.create","merchantId":"' + merchant.merchant_id.encode()
-        + b'","orderId":"' + order_id.encode() + b'","reference":"shop-1","storeId":"'
-        + merchant.stores["ledyer"].encode() + b'"}'
+        b'{"eventType":"com.ledyer.order.create","merchantId":"'
+        + merchant.merchant_id.encode()
+        + b'","orderId":"'
+        + order_id.encode()
+        + b'","reference":"shop-1","storeId":"'
+        + merchant.stores["ledyer"].encode()
+        + b'"}'
     )
     listed = await settled(merchant, "ledyer", order_id, 4)
     assert [d["state"] for d in listed] == ["delivered"] * 4
@@ -134,7 +144,10 @@ async def test_walley_notifications_are_walley_s_bodies(
     for delivery, (kind, amount), event in zip(listed, expected, events, strict=True):
         assert delivery["body"] == (
             '{"Type":"walley:order:' + kind + '","Timestamp":"' + event + '","Payload":'
-            '{"OrderId":"' + order_id + '","Reference":"w-1","Amount":' + amount
+            '{"OrderId":"'
+            + order_id
+            + '","Reference":"w-1","Amount":'
+            + amount
             + ',"Currency":"SEK"}}'
         )
 
