@@ -23,6 +23,7 @@ class Received:
     path: str
     body: bytes
     headers: dict[str, str]
+    status: int = 0  # what the receiver answered
 
     def json(self) -> Any:
         return orjson.loads(self.body)
@@ -50,15 +51,16 @@ class Receiver:
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)
                 with receiver.lock:
+                    status = receiver.statuses.pop(0) if receiver.statuses else receiver.default
                     receiver.received.append(
                         Received(
                             time.monotonic(),
                             self.path,
                             body,
                             {k.lower(): v for k, v in self.headers.items()},
+                            status,
                         )
                     )
-                    status = receiver.statuses.pop(0) if receiver.statuses else receiver.default
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 self.send_response(status)
