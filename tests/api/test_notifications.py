@@ -4,6 +4,7 @@ clock, settings and inspection, resend — against a real HTTP receiver."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -110,7 +111,7 @@ async def test_ledyer_notifications_are_ledyer_s_bodies_in_event_order(
     )
     listed = await settled(merchant, "ledyer", order_id, 4)
     assert [d["state"] for d in listed] == ["delivered"] * 4
-    assert [d["body"].encode() for d in listed][0] == first.body
+    assert listed[0]["body"].encode() == first.body
     attempt = listed[0]["attempts"][0]
     assert attempt["status"] == 200 and attempt["error"] is None and attempt["latencyMs"] >= 0
     assert listed[0]["nextAttemptAt"] is None
@@ -200,7 +201,7 @@ async def test_failed_deliveries_follow_ledyer_s_schedule_on_the_test_clock(
     assert [a["status"] for a in delivery["attempts"]] == [500] * 9
     assert {a["error"] for a in delivery["attempts"]} == {"answered 500"}
     times = [datetime.fromisoformat(a["at"]) for a in delivery["attempts"]]
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
     for gap, wanted in zip(gaps, [0, *schedule], strict=True):
         assert wanted <= gap < wanted + 5, gaps
     # a resend by hand, once the shop is fixed
