@@ -39,9 +39,9 @@ def parse_settlement_id(text: str, store_ids: frozenset[str]) -> tuple[str, date
         return None
     try:
         raw = ksuid_decode(rest)
-    except ValueError:
+        start = datetime.fromtimestamp(int.from_bytes(raw[:4], "big") + KSUID_EPOCH, UTC)
+    except (ValueError, OverflowError, OSError):
         return None
-    start = datetime.fromtimestamp(int.from_bytes(raw[:4], "big") + KSUID_EPOCH, UTC)
     if start != period_start(start.date()):
         return None
     for store_id in store_ids:

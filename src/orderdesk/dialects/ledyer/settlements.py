@@ -29,7 +29,20 @@ router = APIRouter(tags=["Ledyer settlements"])
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page (default 100)")]
 LastId = Annotated[
-    str | None, Query(alias="lastId", description="The last id of the previous page")
+    str | None,
+    Query(
+        alias="lastId",
+        pattern=r"^sl_[0-9A-Za-z]{27}$",
+        description="The last settlement id of the previous page",
+    ),
+]
+LastLedgerId = Annotated[
+    str | None,
+    Query(
+        alias="lastId",
+        pattern=r"^in_[0-9A-Za-z]{27}$",
+        description="The last ledgerId of the previous page",
+    ),
 ]
 
 
@@ -117,7 +130,7 @@ async def list_settlements(
         parsed = parse_settlement_id(last_id, principal.store_ids)
         if parsed is None:
             return to_response(
-                envelope(400, "INVALID_REQUEST", "lastId is not a settlement id", "lastId")
+                envelope(404, "NOT_FOUND", "lastId names none of your settlements", "lastId")
             )
         after = (parsed[1], parsed[0])
     async with request.app.state.pool.acquire() as conn:
@@ -137,7 +150,7 @@ async def settlement_transactions(
     request: Request,
     settlement_id: Annotated[str, Path(alias="settlementId", description="sl_…")],
     limit: Limit = 100,
-    last_id: LastId = None,
+    last_id: LastLedgerId = None,
 ) -> Response:
     principal = authenticate(request, Provider.LEDYER)
     parsed = parse_settlement_id(settlement_id, principal.store_ids)
@@ -151,7 +164,7 @@ async def settlement_transactions(
             found_seq = await settlements.ledger_seq(conn, store_id, last_id)
             if found_seq is None:
                 return to_response(
-                    envelope(400, "INVALID_REQUEST", "lastId is not a ledger id", "lastId")
+                    envelope(404, "NOT_FOUND", "lastId names no transaction here", "lastId")
                 )
             after = found_seq
         elif not await settlements.settlements(conn, [store_id], first=day, last=day, limit=1):
