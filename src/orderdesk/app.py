@@ -24,7 +24,9 @@ from orderdesk.config import Settings
 from orderdesk.dialects.common import require_json
 from orderdesk.dialects.ledyer import errors as ledyer_errors
 from orderdesk.dialects.ledyer import routes as ledyer_routes
+from orderdesk.dialects.ledyer import settlements as ledyer_settlements
 from orderdesk.dialects.sandbox import errors as sandbox_errors
+from orderdesk.dialects.sandbox import notifications as sandbox_notifications
 from orderdesk.dialects.sandbox import routes as sandbox_routes
 from orderdesk.dialects.walley import errors as walley_errors
 from orderdesk.dialects.walley import routes as walley_routes
@@ -32,6 +34,8 @@ from orderdesk.domain.errors import DomainError
 from orderdesk.invoices import routes as invoice_routes
 from orderdesk.ops import health, metrics
 from orderdesk.ops.faults import FaultFlag, Faults
+from orderdesk.service.expiry import sweep_periodically
+from orderdesk.service.outbox import deliver_periodically
 from orderdesk.service.purge import purge_periodically
 from orderdesk.service.replies import Reply
 from orderdesk.store import keys
@@ -193,6 +197,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             asyncio.create_task(fault_flag.refresh_periodically(pool)),
             asyncio.create_task(_observe_pool(pool)),
         ]
+        if settings.run_workers:
+            background += background_workers(pool, settings)
         try:
             yield
         finally:
@@ -225,7 +231,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ledyer_routes.router, dependencies=json_only, responses=ledyer_errors.RESPONSES
     )
     app.include_router(
+        ledyer_settlements.router, dependencies=json_only, responses=ledyer_errors.RESPONSES
+    )
+    app.include_router(
         sandbox_routes.router, dependencies=json_only, responses=sandbox_errors.RESPONSES
+    )
+    app.include_router(
+        sandbox_notifications.router, dependencies=json_only, responses=sandbox_errors.RESPONSES
     )
     app.include_router(invoice_routes.router)
     app.include_router(health.router)
@@ -235,6 +247,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Faults, flag=fault_flag, envelope=_envelope)
     app.add_middleware(metrics.Observe)
     return app
+
+
+def background_workers(pool: Any, settings: Settings) -> list[asyncio.Task[None]]:
+    """The notification delivery worker and the expiry sweep (``serve`` and ``worker``)."""
+    return [
+        asyncio.create_task(
+            deliver_periodically(
+                pool,
+                poll=settings.outbox_poll_seconds,
+                timeout=settings.notification_timeout_seconds,
+            )
+        ),
+        asyncio.create_task(sweep_periodically(pool, settings.expiry_sweep_seconds)),
+    ]
 
 
 async def _observe_pool(pool: Any, seconds: float = 1.0) -> None:

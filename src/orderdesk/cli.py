@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from orderdesk.config import Settings, SettingsError
+from orderdesk.config import Settings, SettingsError, env_name
 from orderdesk.ops import logs
 
 log = logging.getLogger("orderdesk")
@@ -75,7 +75,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env()
     overrides: dict[str, Any] = {
         name: getattr(args, name)
-        for name in ("host", "port", "workers")
+        for name in ("host", "port", "workers", "run_workers")
         if getattr(args, name, None) is not None
     }
     return settings.model_copy(update=overrides) if overrides else settings
@@ -220,6 +220,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logs.configure(settings.log_level, settings.log_format)
     check_port_free(settings.host, settings.port)
     base = f"http://{settings.host}:{settings.port}"
+    if not settings.run_workers:  # the worker processes read their settings from the env
+        os.environ[env_name("run_workers")] = "false"
     with database(settings) as url, _metrics_dir(settings.workers):
         _prepare(url)
         if not args.no_demo:
@@ -254,6 +256,31 @@ def _metrics_dir(workers: int) -> Iterator[None]:
     finally:
         os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _work(url: str, settings: Settings) -> None:
+    from orderdesk.app import background_workers
+    from orderdesk.store.db import create_pool
+
+    pool = await create_pool(url, min_size=1, max_size=settings.pool_size)
+    tasks = background_workers(pool, settings)
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await pool.close()
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    logs.configure(settings.log_level, settings.log_format)
+    with database(settings) as url:
+        _prepare(url)
+        log.info("delivering notifications and expiring orders until SIGTERM or Ctrl+C")
+        asyncio.run(_work(url, settings))
+    return 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -325,9 +352,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes (default: $ORDERDESK_WORKERS or 1)",
     )
     serve.add_argument(
+        "--no-workers",
+        dest="run_workers",
+        action="store_false",
+        default=None,
+        help="deliver no notifications and expire no orders in this server (run "
+        "'orderdesk worker' instead; default: $ORDERDESK_RUN_WORKERS or on)",
+    )
+    serve.add_argument(
         "--no-demo",
         action="store_true",
         help="neither make nor print demo data (for deployments and CI)",
+    )
+    command(
+        "worker",
+        "Deliver notifications and expire orders, without serving HTTP, until SIGTERM or "
+        "Ctrl+C; any number of workers and servers share the work.",
+        cmd_worker,
     )
     command("migrate", "Apply the database migrations this database lacks, then exit.", cmd_migrate)
     demo = command(

@@ -44,6 +44,18 @@ class Settings(BaseSettings):
     pool_size: int = Field(10, ge=1, le=1000, description="database connections per process")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    run_workers: bool = Field(
+        True, description="deliver notifications and expire orders inside 'serve' too"
+    )
+    outbox_poll_seconds: float = Field(
+        0.5, gt=0, description="how often a delivery worker looks for due notifications"
+    )
+    notification_timeout_seconds: float = Field(
+        10.0, gt=0, description="how long a shop's notification endpoint may take to answer"
+    )
+    expiry_sweep_seconds: float = Field(
+        1.0, gt=0, description="how often orders whose expiry passed are expired"
+    )
     shutdown_timeout: int = Field(
         10, ge=0, description="seconds a stopping server waits for in-flight requests"
     )

@@ -55,6 +55,7 @@ class EventType(StrEnum):
     SET_REFERENCE = "setReference"
     ACKNOWLEDGE = "acknowledge"
     EDIT_PAYMENT_METHOD = "editPaymentMethod"
+    EXPIRE = "expire"
 
 
 class LedgerKind(StrEnum):
@@ -336,6 +337,22 @@ class Order:
         """Close the order, as the provider does when it is settled or written off."""
         self.closed = True
         self._event(EventType.CLOSE, 0, self.uncaptured_ledger(), now)
+
+    def is_expiry_recorded(self) -> bool:
+        """Whether the current expiry has passed with an ``expire`` event already."""
+        return any(
+            event.type == EventType.EXPIRE and event.created_at >= self.expires_at
+            for event in self.events
+        )
+
+    def record_expiry(self, now: datetime) -> bool:
+        """Record that the expiry passed (an ``expire`` event worth what was left open);
+        False when the order has not expired or its expiry is recorded already. Nothing is
+        released: an extend authorises the rest again."""
+        if not self.is_expired(now) or self.closed or self.is_expiry_recorded():
+            return False
+        self._event(EventType.EXPIRE, self.remaining, self.uncaptured_ledger(), now)
+        return True
 
     # -- internals --------------------------------------------------------------------------
     def _event(self, kind: EventType, amount: int, ledger_id: str, now: datetime) -> None:

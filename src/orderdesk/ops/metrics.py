@@ -71,6 +71,25 @@ FAULTS = Counter(
     "Injected faults applied to requests (sandbox API)",
     ["action", "phase"],
 )
+NOTIFICATION_ATTEMPTS = Counter(
+    "orderdesk_notification_attempts_total",
+    "Notification delivery attempts, by the delivery's state afterwards"
+    " (delivered, pending: to be retried, failed: given up)",
+    ["state"],
+)
+OUTBOX_BACKLOG = Gauge(
+    "orderdesk_outbox_backlog",
+    "Notifications queued and not yet delivered nor given up on (the whole database)",
+    multiprocess_mode="livemax",
+)
+
+
+def notification_attempt(state: str) -> None:
+    NOTIFICATION_ATTEMPTS.labels(state).inc()
+
+
+def outbox_backlog(count: int) -> None:
+    OUTBOX_BACKLOG.set(count)
 
 
 def order_event(event_type: str, currency: str, amount: int) -> None:

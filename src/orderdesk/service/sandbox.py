@@ -16,8 +16,9 @@ from orderdesk.domain.ledyer import PaymentMethod
 from orderdesk.domain.lines import CaptureLine
 from orderdesk.domain.money import is_currency
 from orderdesk.domain.order import Order, Provider, Segment, new_order
+from orderdesk.service import unit_of_work, wakeup
 from orderdesk.service.unit_of_work import utcnow
-from orderdesk.store import merchants, orders
+from orderdesk.store import merchants, orders, outbox
 from orderdesk.store.merchants import Store
 
 DEFAULT_EXPIRY = timedelta(days=14)
@@ -64,8 +65,10 @@ async def create_store(pool: asyncpg.Pool, store: Store) -> Store:
 async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, int]:
     async with pool.acquire() as conn, conn.transaction():
         store = await merchants.get_store(conn, request.store_id)
-        if store is None:
+        settings = await outbox.store_settings(conn, request.store_id)
+        if store is None or settings is None:
             raise _not_found("STORE_NOT_FOUND", f"Store {request.store_id}")
+        unit_of_work.clock.set(settings.clock)
         now = utcnow()
         methods = [str(method) for method in PaymentMethod]
         if store.provider == Provider.LEDYER and request.payment_method not in methods:
@@ -96,7 +99,8 @@ async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, in
             now=now,
             acknowledged=request.acknowledged,
         )
-        seq = await orders.insert(conn, order)
+        seq = await orders.insert(conn, order, settings.notify)
+    wakeup.poke()
     log.info(
         "order %s created in store %s: %d %s", order.id, store.id, order.authorized, order.currency
     )
@@ -109,6 +113,8 @@ async def close_order(pool: asyncpg.Pool, order_id: str) -> Order:
         found = await orders.get(conn, order_id, for_update=True)
         if found is None:
             raise _not_found(e.ORDER_NOT_FOUND, f"Order {order_id}")
+        unit_of_work.clock.set(found.clock)
         found.order.close(utcnow())
         await orders.save(conn, found)
+    wakeup.poke()
     return found.order

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import asyncpg
@@ -22,6 +23,7 @@ from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.order import Order, Provider
 from orderdesk.ops import metrics
+from orderdesk.service import wakeup
 from orderdesk.service.replies import Presenter, Reply
 from orderdesk.store import idempotency, orders
 from orderdesk.store.idempotency import StoredResponse
@@ -66,8 +68,14 @@ class IdempotencyKey:
         return cls(key, digest)
 
 
+#: The test clock of the store whose order this task is working on (sandbox: a store's
+#: clock can be moved forward). Set when the order is loaded, from the same statement.
+clock: ContextVar[timedelta] = ContextVar("clock", default=timedelta(0))
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, on the clock of the store whose order is being worked on (see ``clock``)."""
+    return datetime.now(UTC) + clock.get()
 
 
 async def load_order(
@@ -81,6 +89,7 @@ async def load_order(
         raise DomainError(
             e.FORBIDDEN, "This credential may not act on the order's store", Kind.FORBIDDEN
         )
+    clock.set(found.clock)
     return found
 
 
@@ -139,6 +148,7 @@ async def change_order(
                         "order %s: %s %d %s", ref.order_id, event.type, event.amount, order.currency
                     )
                 await orders.save(conn, loaded)
+                wakeup.queued(loaded.queued)
                 reply = presenter.present(order, loaded.seq, result)
             if key is not None:
                 stored = StoredResponse(key.fingerprint, reply.status, reply.headers, reply.body)
@@ -147,7 +157,9 @@ async def change_order(
 
     async with pool.acquire() as conn:
         try:
-            return await run_once(conn)
+            reply = await run_once(conn)
+            wakeup.after_commit()
+            return reply
         except asyncpg.UniqueViolationError as exc:
             if key is None or exc.constraint_name != idempotency.PRIMARY_KEY:
                 raise

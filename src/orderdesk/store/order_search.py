@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import asyncpg
-import orjson
 
-from orderdesk.store.codec import order_from_rows
-from orderdesk.store.orders import GET_SQL, Loaded
+from orderdesk.store.orders import SELECT_ORDERS, Loaded, loaded
 
 #: ``status[]`` values as predicates on the columns: the order's ``status[]`` contains it.
 STATUS_SQL = {
@@ -23,7 +21,6 @@ STATUS_SQL = {
     "unacknowledged": "NOT o.acknowledged",
     "expired": "o.expires_at <= {now} AND o.authorized > o.captured + o.cancelled",
 }
-_SELECT = GET_SQL.split(" FROM orders o WHERE")[0] + ", o.id, o.created_at FROM orders o"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +92,7 @@ def _sql(query: OrderQuery) -> tuple[str, list[object]]:
             f" WHERE a.id = {arg(query.after_id)})"
         )
     sql = (
-        f"{_SELECT} WHERE {' AND '.join(where)}"
+        f"{SELECT_ORDERS} WHERE {' AND '.join(where)}"
         f" ORDER BY o.created_at DESC, o.seq DESC LIMIT {arg(query.size + 1)}"
     )
     return sql, args
@@ -106,13 +103,7 @@ async def search(conn: asyncpg.Connection, query: OrderQuery) -> Page:
     rows = await conn.fetch(sql, *args)
     more = len(rows) > query.size
     rows = rows[: query.size]
-    found = []
-    for row in rows:
-        lines = [tuple(line) for line in orjson.loads(row["lines"] or "[]")]
-        order = order_from_rows(row["state"], lines, orjson.loads(row["events"] or "[]"))
-        found.append(
-            Loaded(order, row["seq"], {line[0]: line for line in lines}, len(order.events))
-        )
+    found = [loaded(row) for row in rows]
     last = rows[-1] if rows else None
     next_after = (last["created_at"], last["seq"]) if more and last is not None else None
     return Page(found, next_after)

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
 import orjson
 
-from orderdesk.domain import ledyer, walley
+from orderdesk.domain import ledyer, notifications, walley
 from orderdesk.domain.order import Order, Provider
 from orderdesk.store.codec import (
     LINE_COLUMNS,
@@ -42,6 +43,20 @@ _WRITE_LEDGER = (
     " AS x(kind text, amount bigint, ledger_id text, action_reference text,"
     " created_at timestamptz)"
 )
+
+
+def _write_deliveries(param: int) -> str:
+    """The outbox rows of the change's notifications (``$param``: [] when the store has no
+    notification URL, so a store without one pays for an empty CTE only)."""
+    return (
+        "INSERT INTO deliveries (order_id, store_id, event_id, event_type, url, body, next_at,"
+        " created_at) SELECT $1, $13, x.event_id, x.type, x.url, x.body, x.at, x.at"
+        f" FROM jsonb_to_recordset(${param}::jsonb)"
+        " AS x(n integer, event_id text, type text, url text, body text, at timestamptz)"
+        " ORDER BY x.n"
+    )
+
+
 _ORDER_VALUES = (
     "authorized=$2, captured=$3, refunded=$4, cancelled=$5, expires_at=$6, updated_at=$7,"
     " status=$8, merchant_reference=$9, state=$10"
@@ -56,7 +71,8 @@ INSERT_SQL = (
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $17, $18, $14, $13, $15, $19,"
     f" {_STATE_VALUES})"
     " RETURNING seq),"
-    f" l AS ({_WRITE_LINES}), e AS ({_WRITE_EVENTS}), g AS ({_WRITE_LEDGER})"
+    f" l AS ({_WRITE_LINES}), e AS ({_WRITE_EVENTS}), g AS ({_WRITE_LEDGER}),"
+    f" n AS ({_write_deliveries(20)})"
     " SELECT seq FROM o"
 )
 SAVE_SQL = (
@@ -66,22 +82,26 @@ SAVE_SQL = (
     + ", ".join(f"{column}=EXCLUDED.{column}" for column in LINE_COLUMNS[1:])
     + "),"
     " d AS (DELETE FROM order_lines WHERE order_id=$1 AND id = ANY($17::text[])),"
-    f" e AS ({_WRITE_EVENTS}), g AS ({_WRITE_LEDGER})"
+    f" e AS ({_WRITE_EVENTS}), g AS ({_WRITE_LEDGER}), n AS ({_write_deliveries(18)})"
     " SELECT 1"
 )
 # ``current`` is false when the row changed between this statement's snapshot and its lock
 # (a concurrent change committed while it waited): the lines and events read alongside are
 # then from before that change, and are read again (see ``get``).
 # Lines and events come as JSON text (json_agg is much cheaper than building jsonb).
-GET_SQL = (
-    "SELECT o.seq, o.state,"
+# The store's test clock and notification settings come along (no extra round trip).
+#: The columns and tables an order is read from; searches add their own WHERE and ORDER BY.
+SELECT_ORDERS = (
+    "SELECT o.seq, o.state, o.id, o.created_at,"
     " o.xmin::text = (SELECT s.xmin::text FROM orders s WHERE s.id = o.id) AS current,"
     " (SELECT json_agg(json_build_array(" + ", ".join(f"l.{c}" for c in LINE_COLUMNS) + ")"
     " ORDER BY l.chunk, l.position) FROM order_lines l WHERE l.order_id = o.id)::text AS lines,"
     " (SELECT json_agg(json_build_array(e.id, e.type, e.amount, e.ledger_id, e.created_at)"
-    " ORDER BY e.seq) FROM order_events e WHERE e.order_id = o.id)::text AS events"
-    " FROM orders o WHERE o.id = $1"
+    " ORDER BY e.seq) FROM order_events e WHERE e.order_id = o.id)::text AS events,"
+    " st.clock_offset, st.notification_url, st.notification_events"
+    " FROM orders o JOIN stores st ON st.id = o.store_id"
 )
+GET_SQL = SELECT_ORDERS + " WHERE o.id = $1"
 LOCK_SQL = GET_SQL + " FOR UPDATE OF o"
 
 
@@ -93,6 +113,40 @@ class Loaded:
     seq: int
     lines: dict[str, LineRow]
     events: int
+    clock: timedelta = timedelta(0)  # the store's test clock: its now is the server's + this
+    notify: Target | None = None  # where the store wants its notifications
+    queued: int = 0  # notifications the last save queued
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A store's notification URL and the notification types it wants (None: all)."""
+
+    url: str
+    events: frozenset[str] | None = field(default=None)
+
+    @classmethod
+    def of(cls, url: str | None, events: list[str] | None) -> Target | None:
+        return None if url is None else cls(url, None if events is None else frozenset(events))
+
+
+def delivery_docs(order: Order, events_from: int, target: Target | None) -> list[dict[str, Any]]:
+    """The outbox rows (as ``_write_deliveries`` reads them) of the new events' notifications."""
+    if target is None:
+        return []
+    made = notifications.pending(order, events_from, target.events)
+    at = {event.id: event.created_at.isoformat() for event in order.events[events_from:]}
+    return [
+        {
+            "n": n,
+            "event_id": x.event_id,
+            "type": x.type,
+            "url": target.url,
+            "body": x.body,
+            "at": at[x.event_id],
+        }
+        for n, x in enumerate(made)
+    ]
 
 
 def status(order: Order) -> str:
@@ -139,8 +193,9 @@ def _tail_args(order: Order, rows: list[LineRow], events_from: int) -> tuple[Any
     )
 
 
-async def insert(conn: asyncpg.Connection, order: Order) -> int:
-    """Store a new order; returns its sequence number."""
+async def insert(conn: asyncpg.Connection, order: Order, notify: Target | None = None) -> int:
+    """Store a new order (and queue its notifications to ``notify``); returns its sequence
+    number."""
     seq: int = await conn.fetchval(
         INSERT_SQL,
         *_shared_args(order),
@@ -148,6 +203,7 @@ async def insert(conn: asyncpg.Connection, order: Order) -> int:
         order.order_reference,
         order.provider,
         order.created_at,
+        delivery_docs(order, 0, notify),
     )
     order.new_entries.clear()
     return seq
@@ -161,11 +217,14 @@ def save_args(loaded: Loaded) -> tuple[Any, ...]:
         *_shared_args(order),
         *_tail_args(order, changes.upserted, loaded.events),
         changes.deleted,
+        delivery_docs(order, loaded.events, loaded.notify),
     )
 
 
 async def save(conn: asyncpg.Connection, loaded: Loaded) -> None:
-    await conn.execute(SAVE_SQL, *save_args(loaded))
+    args = save_args(loaded)
+    await conn.execute(SAVE_SQL, *args)
+    loaded.queued = len(args[-1])
     loaded.order.new_entries.clear()
 
 
@@ -179,6 +238,18 @@ async def get(
         return None
     if not row["current"]:
         row = await conn.fetchrow(sql, order_id)  # holds the lock now: a fresh snapshot
+    return loaded(row)
+
+
+def loaded(row: asyncpg.Record) -> Loaded:
+    """An order from a row of ``SELECT_ORDERS``."""
     lines = [tuple(line) for line in orjson.loads(row["lines"] or "[]")]
     order = order_from_rows(row["state"], lines, orjson.loads(row["events"] or "[]"))
-    return Loaded(order, row["seq"], {line[0]: line for line in lines}, len(order.events))
+    return Loaded(
+        order,
+        row["seq"],
+        {line[0]: line for line in lines},
+        len(order.events),
+        row["clock_offset"],
+        Target.of(row["notification_url"], row["notification_events"]),
+    )

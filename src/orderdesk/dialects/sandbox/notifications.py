@@ -1,0 +1,252 @@
+"""Sandbox API for notifications, test clocks and settlement reports (admin token).
+
+- ``PUT/GET /sandbox/stores/{storeId}/notifications``: the store's notification URL and the
+  notification types it wants;
+- ``GET /sandbox/stores/{storeId}/deliveries``, ``GET /sandbox/deliveries/{deliveryId}``,
+  ``POST /sandbox/deliveries/{deliveryId}/resend``: what was sent, every attempt, what is next;
+- ``GET /sandbox/stores/{storeId}/clock``, ``POST /sandbox/stores/{storeId}/clock/advance``:
+  the store's test clock (only forward);
+- ``GET /sandbox/stores/{storeId}/settlements.csv``: the settlement report of a period.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from orderdesk.dialects.ledyer.wire import parse
+from orderdesk.dialects.sandbox.errors import envelope
+from orderdesk.dialects.sandbox.routes import _body, _check_admin
+from orderdesk.domain.money import exponent, major_string
+from orderdesk.domain.notifications import event_names
+from orderdesk.domain.order import Provider
+from orderdesk.domain.settlement import settlement_id
+from orderdesk.service import wakeup
+from orderdesk.service.expiry import advance_clock
+from orderdesk.store import outbox, settlements
+from orderdesk.store.outbox import StoreSettings
+from orderdesk.web import json_answer, to_response
+
+router = APIRouter(prefix="/sandbox", tags=["Sandbox: notifications, clock, settlements"])
+
+StoreId = Annotated[str, Path(alias="storeId")]
+DeliveryId = Annotated[int, Path(alias="deliveryId", ge=1, le=2**63 - 1)]
+MAX_URL = 2000
+MAX_ADVANCE = 10 * 366 * 86400
+
+
+class NotificationsBody(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    url: str | None = Field(
+        description="http(s) URL the store's notifications are posted to; null: none",
+        max_length=MAX_URL,
+    )
+    events: list[str] | None = Field(
+        None,
+        description="The notification types wanted (e.g. com.ledyer.order.part_capture, "
+        "walley:order:captured); null or absent: all of the store's provider",
+    )
+
+
+class AdvanceBody(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    seconds: int = Field(ge=1, le=MAX_ADVANCE, description="How far to move the clock forward")
+
+
+def _settings_view(found: StoreSettings) -> dict[str, Any]:
+    view = found.view(datetime.now(UTC) + found.clock)
+    view["availableEvents"] = event_names(Provider(found.provider))
+    return view
+
+
+def _clock_view(found: StoreSettings) -> dict[str, Any]:
+    return {"storeId": found.store_id, **found.view(datetime.now(UTC) + found.clock)["clock"]}
+
+
+def _no_store(store_id: str) -> Response:
+    return to_response(envelope(404, "STORE_NOT_FOUND", f"Store {store_id} was not found"))
+
+
+@router.put(
+    "/stores/{storeId}/notifications",
+    summary="Set the store's notification URL and the events it wants",
+    openapi_extra=_body(NotificationsBody),
+)
+async def set_notifications(request: Request, store_id: StoreId) -> Response:
+    _check_admin(request)
+    body = parse(NotificationsBody, await request.body())
+    if body.url is not None:
+        parts = urlsplit(body.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return to_response(
+                envelope(422, "INVALID_URL", "The URL must be http(s)://host/…", field="url")
+            )
+    pool = request.app.state.pool
+    async with pool.acquire() as conn:
+        current = await outbox.store_settings(conn, store_id)
+        if current is None:
+            return _no_store(store_id)
+        known = event_names(Provider(current.provider))
+        unknown = sorted(set(body.events or ()) - set(known))
+        if unknown:
+            return to_response(
+                envelope(
+                    422,
+                    "UNKNOWN_EVENT",
+                    f"{unknown[0]!r} is not one of: {', '.join(known)}",
+                    field="events",
+                )
+            )
+        events = None if body.events is None else sorted(set(body.events))
+        found = await outbox.set_notifications(conn, store_id, body.url, events)
+    assert found is not None
+    return to_response(json_answer(_settings_view(found)))
+
+
+@router.get("/stores/{storeId}/notifications", summary="The store's notification settings")
+async def get_notifications(request: Request, store_id: StoreId) -> Response:
+    _check_admin(request)
+    async with request.app.state.pool.acquire() as conn:
+        found = await outbox.store_settings(conn, store_id)
+    return _no_store(store_id) if found is None else to_response(json_answer(_settings_view(found)))
+
+
+@router.get(
+    "/stores/{storeId}/deliveries",
+    summary="The store's notifications: body, every attempt (time, status, latency, error), "
+    "state and next attempt",
+)
+async def list_deliveries(
+    request: Request,
+    store_id: StoreId,
+    order_id: Annotated[str | None, Query(alias="orderId")] = None,
+    last_id: Annotated[int, Query(alias="lastId", ge=0, le=2**63 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Response:
+    _check_admin(request)
+    async with request.app.state.pool.acquire() as conn:
+        if await outbox.store_settings(conn, store_id) is None:
+            return _no_store(store_id)
+        found = await outbox.list_deliveries(conn, store_id, order_id, last_id, limit)
+    last = found[-1]["deliveryId"] if found else None
+    return to_response(json_answer({"lastId": last, "deliveries": found}))
+
+
+@router.get("/deliveries/{deliveryId}", summary="One notification and its attempts")
+async def get_delivery(request: Request, delivery_id: DeliveryId) -> Response:
+    _check_admin(request)
+    async with request.app.state.pool.acquire() as conn:
+        found = await outbox.get_delivery(conn, delivery_id)
+    if found is None:
+        return to_response(envelope(404, "DELIVERY_NOT_FOUND", f"No delivery {delivery_id}"))
+    return to_response(json_answer(found))
+
+
+@router.post(
+    "/deliveries/{deliveryId}/resend",
+    summary="Send a notification again now (delivered, pending or failed)",
+)
+async def resend(request: Request, delivery_id: DeliveryId) -> Response:
+    _check_admin(request)
+    async with request.app.state.pool.acquire() as conn:
+        found = await outbox.resend(conn, delivery_id)
+    if found is None:
+        return to_response(envelope(404, "DELIVERY_NOT_FOUND", f"No delivery {delivery_id}"))
+    wakeup.poke()
+    return to_response(json_answer(found))
+
+
+@router.get("/stores/{storeId}/clock", summary="The store's test clock")
+async def get_clock(request: Request, store_id: StoreId) -> Response:
+    _check_admin(request)
+    async with request.app.state.pool.acquire() as conn:
+        found = await outbox.store_settings(conn, store_id)
+    return _no_store(store_id) if found is None else to_response(json_answer(_clock_view(found)))
+
+
+@router.post(
+    "/stores/{storeId}/clock/advance",
+    summary="Move the store's clock forward: orders expire, retries and settlement days "
+    "come due as if that time had passed",
+    openapi_extra=_body(AdvanceBody),
+)
+async def advance(request: Request, store_id: StoreId) -> Response:
+    _check_admin(request)
+    body = parse(AdvanceBody, await request.body())
+    moved = await advance_clock(request.app.state.pool, store_id, timedelta(seconds=body.seconds))
+    return _no_store(store_id) if moved is None else to_response(json_answer(_clock_view(moved)))
+
+
+CSV_COLUMNS = (
+    "settlement_id",
+    "payout_date",
+    "store_id",
+    "order_id",
+    "merchant_reference",
+    "type",
+    "ledger_id",
+    "action_reference",
+    "amount_minor",
+    "amount",
+    "currency",
+    "created_at",
+)
+
+
+@router.get(
+    "/stores/{storeId}/settlements.csv",
+    summary="Settlement report (CSV) of the store's ended days from `from` to `to`",
+    responses={200: {"content": {"text/csv": {}}, "description": "One row per transaction"}},
+)
+async def settlement_csv(
+    request: Request,
+    store_id: StoreId,
+    first: Annotated[date, Query(alias="from", description="First day (UTC), inclusive")],
+    last: Annotated[date, Query(alias="to", description="Last day (UTC), inclusive")],
+) -> Response:
+    _check_admin(request)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    async with request.app.state.pool.acquire() as conn:
+        if await outbox.store_settings(conn, store_id) is None:
+            return _no_store(store_id)
+        after = 0
+        while True:
+            page = await settlements.transactions(conn, store_id, first, last, after, 5000)
+            for tx in page:
+                day = tx.created_at.astimezone(UTC).date()
+                writer.writerow(
+                    (
+                        settlement_id(store_id, day),
+                        (day + timedelta(days=1)).isoformat(),
+                        store_id,
+                        tx.order_id,
+                        tx.reference,
+                        tx.kind,
+                        tx.ledger_id,
+                        tx.action_reference or "",
+                        tx.amount,
+                        major_string(tx.amount, exponent(tx.currency)),
+                        tx.currency,
+                        tx.created_at.astimezone(UTC).isoformat(),
+                    )
+                )
+            if len(page) < 5000:
+                break
+            after = page[-1].seq
+    name = f"settlements-{store_id}-{first.isoformat()}-{last.isoformat()}.csv"
+    return Response(
+        out.getvalue().encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )

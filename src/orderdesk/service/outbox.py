@@ -1,0 +1,153 @@
+"""Delivering the outbox: notifications to the shops' URLs, at least once, in order per order.
+
+A worker claims due deliveries with ``FOR UPDATE SKIP LOCKED`` — any number of processes on
+any number of hosts share the work, and a delivery is never sent by two at once — posts them,
+records each attempt and commits. The row stays locked while it is sent: if the process dies
+between sending and committing, the lock goes with its connection and the delivery is still
+due, so another worker sends it again (at least once; never lost). An order's deliveries go
+one after the other (the claim takes only the first pending one of each order).
+
+Retries follow Ledyer's schedule for both providers: after a failed attempt the next one is
+immediately, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h; then the delivery has
+failed (it can still be resent by hand). Ledyer counts only ``200`` as delivered, Walley any
+``2xx``. Times are on the store's test clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+
+from orderdesk.domain.notifications import LEDYER_PREFIX
+from orderdesk.ops import metrics
+from orderdesk.service import wakeup
+from orderdesk.store import outbox
+from orderdesk.store.outbox import Attempt, Claimed
+
+log = logging.getLogger("orderdesk.notifications")
+
+SCHEDULE = (
+    timedelta(0),
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+)
+MAX_ANSWER_BYTES = 4096
+USER_AGENT = "orderdesk-notifications/0.1"
+
+
+def delivered(event_type: str, status: int | None) -> bool:
+    if status is None:
+        return False
+    if event_type.startswith(LEDYER_PREFIX):
+        return status == 200
+    return 200 <= status < 300
+
+
+def next_step(tries_before: int, at: datetime) -> tuple[str, datetime | None]:
+    """State and next attempt after a failed attempt that followed ``tries_before`` others."""
+    if tries_before < len(SCHEDULE):
+        return "pending", at + SCHEDULE[tries_before]
+    return "failed", None
+
+
+class Sender:
+    """Posts one notification: a timeout, no redirects, at most ``MAX_ANSWER_BYTES`` read."""
+
+    def __init__(self, timeout: float) -> None:
+        self.client = httpx.AsyncClient(
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"user-agent": USER_AGENT, "content-type": "application/json"},
+        )
+
+    async def send(self, delivery: Claimed) -> Attempt:
+        at = datetime.now(UTC) + delivery.clock
+        start = time.perf_counter()
+        status: int | None = None
+        error: str | None = None
+        try:
+            request = self.client.build_request("POST", delivery.url, content=delivery.body)
+            response = await self.client.send(request, stream=True)
+            try:
+                status = response.status_code
+                seen = 0
+                async for chunk in response.aiter_raw():
+                    seen += len(chunk)
+                    if seen > MAX_ANSWER_BYTES:
+                        break  # the answer is not needed; reading on would only cost
+            finally:
+                await response.aclose()
+        except httpx.TimeoutException:
+            error = "timeout"
+        except (httpx.HTTPError, OSError, ValueError) as exc:
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        if status is not None and not delivered(delivery.event_type, status):
+            error = f"answered {status}"
+        return Attempt(at, status, (time.perf_counter() - start) * 1000, error)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+async def deliver_due(pool: asyncpg.Pool, sender: Sender, limit: int = 16) -> int:
+    """Send up to ``limit`` due deliveries (one transaction); returns how many were tried."""
+    async with pool.acquire() as conn, conn.transaction():
+        claimed = await outbox.claim(conn, limit)
+        if not claimed:
+            return 0
+        attempts = await asyncio.gather(*(sender.send(delivery) for delivery in claimed))
+        for delivery, attempt in zip(claimed, attempts, strict=True):
+            if attempt.error is None:
+                state, next_at = "delivered", None
+            else:
+                state, next_at = next_step(delivery.tries, attempt.at)
+            await outbox.record(conn, delivery.id, attempt, state, next_at)
+            metrics.notification_attempt(state)
+            log.info(
+                "notification %s (%s, order %s) to %s: %s",
+                delivery.id,
+                delivery.event_type,
+                delivery.order_id,
+                delivery.url,
+                state if attempt.error is None else f"{attempt.error}; {state}",
+            )
+    return len(claimed)
+
+
+async def deliver_periodically(
+    pool: asyncpg.Pool, *, poll: float, timeout: float, batch: int = 16
+) -> None:
+    """Deliver until cancelled: at once when this process queued something, else every
+    ``poll`` seconds; a failed round (a database hiccup) is logged and retried."""
+    sender = Sender(timeout)
+    wake = wakeup.event()
+    gauge_at = 0.0
+    try:
+        while True:
+            wake.clear()
+            tried = 0
+            try:
+                tried = await deliver_due(pool, sender, batch)
+                if time.monotonic() >= gauge_at:
+                    async with pool.acquire() as conn:
+                        metrics.outbox_backlog(await outbox.backlog(conn))
+                    gauge_at = time.monotonic() + 2
+            except (asyncpg.PostgresError, OSError):
+                log.exception("delivering notifications failed; next try in %.1f s", poll)
+            if tried:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), poll)
+    finally:
+        await sender.close()

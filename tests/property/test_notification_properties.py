@@ -1,0 +1,117 @@
+"""For any sequence of changes, the notifications a shop gets (answered 200, some after a
+failed first attempt) are exactly the recorded events' notifications, in event order."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from orderdesk.domain import notifications
+from orderdesk.domain.order import Provider
+from tests.api.test_notifications import notify
+from tests.support.receiver import Receiver
+from tests.support.sandbox import SAMSUNG, SHOES, TSHIRTS, Merchant
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    running = Receiver().start()
+    yield running
+    running.stop()
+
+
+steps = st.lists(
+    st.tuples(st.sampled_from(["capture", "cancel", "extend"]), st.booleans()),
+    min_size=0,
+    max_size=6,
+)
+
+
+async def _change(merchant: Merchant, provider: str, order_id: str, step: str) -> None:
+    if provider == "walley":
+        headers = await merchant.walley_headers()
+        body: Any = {"amount": 10.00} if step == "capture" else None
+        path = f"/manage/orders/{order_id}/{step}"
+        r = await merchant.client.post(path, json=body, headers=headers)
+        assert r.status_code in (202, 422), r.text
+        return
+    headers = await merchant.ledyer_headers()
+    if step == "cancel":
+        r = await merchant.client.delete(f"/v1/orders/{order_id}", headers=headers)
+    elif step == "extend":
+        r = await merchant.client.post(f"/v1/orders/{order_id}/extendexpiry", headers=headers)
+    else:
+        part = dict(SAMSUNG, unitPrice=1000, totalAmount=1000, totalVatAmount=200)
+        body = {"orderLines": [part], "totalCaptureAmount": 1000}
+        r = await merchant.client.post(
+            f"/v1/orders/{order_id}/partialcapture", json=body, headers=headers
+        )
+    assert r.status_code in (200, 409, 422), r.text
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    derandomize=True,
+)
+@given(provider=st.sampled_from(["walley", "ledyer"]), fail_first=st.booleans(), plan=steps)
+async def test_delivered_notifications_are_the_recorded_events_in_order(
+    merchant: Merchant,
+    receiver: Receiver,
+    provider: str,
+    fail_first: bool,
+    plan: list[tuple[str, bool]],
+) -> None:
+    await notify(merchant, provider, receiver.url)
+    # the answers: a 500 before the first attempt of some notifications (then the immediate
+    # retry gets a 200), decided by the plan; one order at a time, so they go in this order
+    answers = [500, 200] if fail_first else [200]
+    answers += [200, 200]  # authorized / ready_for_capture
+    for _, fails in plan:
+        answers += [500, 200] if fails else [200]
+    with receiver.lock:
+        receiver.statuses = answers
+    lines = [SHOES, TSHIRTS] if provider == "walley" else [SAMSUNG]
+    order_id = (await merchant.order(provider, lines))["orderId"]
+    for step, _ in plan:
+        await _change(merchant, provider, order_id, step)
+
+    app = merchant.client._transport.app  # type: ignore[attr-defined]
+    async with app.state.pool.acquire() as conn:
+        events = await conn.fetch(
+            "SELECT id, type FROM order_events WHERE order_id = $1 ORDER BY seq", order_id
+        )
+        queued = await conn.fetch(
+            "SELECT event_id, event_type, body FROM deliveries WHERE order_id = $1 ORDER BY id",
+            order_id,
+        )
+    # one notification per recorded event the provider notifies of, in event order
+    wanted = [
+        (e["id"], name)
+        for e in events
+        if (name := notifications.event_name(Provider(provider), e["type"])) is not None
+    ]
+    assert [(q["event_id"], q["event_type"]) for q in queued] == wanted
+    assert len(wanted) == len(events) or provider == "ledyer"  # Ledyer: no extendExpiry
+    expected = [q["body"].encode() for q in queued]
+
+    def got() -> list[bytes]:
+        with receiver.lock:
+            return [
+                r.body for r in receiver.received if r.status == 200 and order_id.encode() in r.body
+            ]
+
+    deadline = time.monotonic() + 15
+    while len(got()) < len(expected) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.1)  # nothing more arrives
+    assert got() == expected
+    with receiver.lock:
+        receiver.statuses = []

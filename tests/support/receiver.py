@@ -1,0 +1,104 @@
+"""A real HTTP server standing in for a shop's notification endpoint.
+
+It runs in a thread, records every request (time, path, body) and answers with the next of
+``statuses`` (then ``default``), after ``delay`` seconds when one is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import orjson
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 512  # the default 5 resets connections under a benchmark's load
+
+
+@dataclass
+class Received:
+    at: float
+    path: str
+    body: bytes
+    headers: dict[str, str]
+    status: int = 0  # what the receiver answered
+
+    def json(self) -> Any:
+        return orjson.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    default: int = 200
+    statuses: list[int] = field(default_factory=list)
+    delay: float = 0.0
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+
+    def start(self) -> Receiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", "0"))
+                body = self.rfile.read(length)
+                with receiver.lock:
+                    status = receiver.statuses.pop(0) if receiver.statuses else receiver.default
+                    receiver.received.append(
+                        Received(
+                            time.monotonic(),
+                            self.path,
+                            body,
+                            {k.lower(): v for k, v in self.headers.items()},
+                            status,
+                        )
+                    )
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                self.send_response(status)
+                self.send_header("content-length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    def bodies(self, where: Callable[[Any], bool] = lambda doc: True) -> list[Any]:
+        with self.lock:
+            docs = [r.json() for r in self.received]
+        return [doc for doc in docs if where(doc)]
+
+    async def wait_for(
+        self, count: int, where: Callable[[Any], bool] = lambda doc: True, timeout: float = 15
+    ) -> list[Any]:
+        """The bodies matching ``where`` once there are at least ``count`` of them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.bodies(where)
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(found)} of {count} notifications arrived: {found}")
+            await asyncio.sleep(0.05)
