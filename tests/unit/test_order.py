@@ -172,9 +172,17 @@ def test_too_large_before_greater_than_invoice_amount() -> None:
         code_of(lambda: walley.capture_minor(order, capture(28501), NOW))
         == e.CAPTURE_AMOUNT_TOO_LARGE
     )
-    assert code_of(lambda: walley.capture_minor(order, capture(28500), NOW)) == (
+    assert code_of(lambda: walley.capture_minor(order, capture(28400), NOW)) == (
         e.CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT
     )
+
+
+def test_the_whole_order_total_on_a_part_captured_order_captures_the_rest() -> None:
+    """Krokedil's plugin always sends the order's total: the shop means "the rest"."""
+    order = walley_seed_order()
+    walley.capture_minor(order, capture(9500, [ItemSpec(9500, 1, id="10001")]), NOW)
+    chunk = walley.capture_minor(order, capture(28500), NOW)
+    assert (chunk.total, order.remaining, walley.status(order, NOW)) == (19000, 0, "Activated")
 
 
 def test_closed_and_expired_orders_cannot_be_captured() -> None:

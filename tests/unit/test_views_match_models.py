@@ -219,7 +219,7 @@ def test_the_states_cover_what_they_say() -> None:
         "replaced items": "PartActivated",
         "full": "Activated",
         "cancelled": "Cancelled",
-        "part captured then cancelled": "Activated",
+        "part captured then cancelled": "PartActivated",
         "closed": "Closed",
         "expired": "Expired",
         "extended": "NotActivated",
