@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,14 +12,16 @@ import asyncpg
 
 from orderdesk.auth.secrets import hash_secret, new_client_id, new_secret
 from orderdesk.domain import errors as e
-from orderdesk.domain import ids
+from orderdesk.domain import ids, walley
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.lines import CaptureLine
 from orderdesk.domain.money import is_currency
 from orderdesk.domain.order import Order, Provider, Segment, new_order
 from orderdesk.service.unit_of_work import utcnow
 from orderdesk.store import merchants, orders
+from orderdesk.store import settings as store_settings
 from orderdesk.store.merchants import Credential, Store
+from orderdesk.store.settings import StoreSettings
 
 DEFAULT_EXPIRY = timedelta(days=14)
 log = logging.getLogger("orderdesk.sandbox")
@@ -98,6 +101,9 @@ async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, in
         if store is None:
             raise _not_found("STORE_NOT_FOUND", f"Store {request.store_id}")
         now = utcnow()
+        lines = request.lines
+        if store.provider == Provider.WALLEY:  # Walley's item types: physical → purchase, …
+            lines = [dataclasses.replace(x, type=walley.walley_type(x.type)) for x in lines]
         order = new_order(
             order_id=ids.new_uuid()
             if store.provider == Provider.WALLEY
@@ -108,7 +114,7 @@ async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, in
             currency=store.currency,
             country=store.country,
             segment=Segment(store.segment),
-            lines=request.lines,
+            lines=lines,
             total=request.total,
             total_vat=request.total_vat,
             merchant_reference=request.merchant_reference,
@@ -135,3 +141,13 @@ async def close_order(pool: asyncpg.Pool, order_id: str) -> Order:
         found.order.close(utcnow())
         await orders.save(conn, found)
     return found.order
+
+
+async def update_store_settings(
+    pool: asyncpg.Pool, store_id: str, settings: StoreSettings
+) -> StoreSettings:
+    """A store's sandbox behaviour: its credit check and eventual consistency."""
+    async with pool.acquire() as conn:
+        if not await store_settings.update(conn, store_id, settings):
+            raise _not_found("STORE_NOT_FOUND", f"Store {store_id}")
+    return settings
