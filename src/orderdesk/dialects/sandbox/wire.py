@@ -62,3 +62,22 @@ class OrderBody(BaseModel):
     customer: Customer = Field(default_factory=Customer)
     paymentMethod: str = Field("invoice", max_length=40)
     expiresAt: AwareDatetime | None = Field(None, description="Default: 14 days from now")
+
+
+class StoreSettingsBody(BaseModel):
+    """How a store behaves in the sandbox; each setting omitted is its default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    creditCheck: Literal["approve", "reject"] = Field(
+        "approve", description="The outcome of the credit check a raised reauthorization needs"
+    )
+    creditCheckSeconds: float = Field(
+        0, ge=0, le=3600, description="How long the credit check takes (0: answered at once)"
+    )
+    manageableAfterSeconds: float = Field(
+        0, ge=0, le=3600, description="A new order answers 404 to Walley calls this long"
+    )
+    readLagSeconds: float = Field(
+        0, ge=0, le=3600, description="GET order shows the order as it was this long ago"
+    )
