@@ -422,6 +422,22 @@ def refund(order: Order, request: RefundRequest, now: datetime) -> Chunk:
     amount = _minor(request.amount, "amount", exp, e.REFUND_AMOUNT_HAS_TOO_MANY_DECIMALS)
     items = _items_minor(request.items, exp, e.REFUND_ITEMS_UNITPRICE_HAS_TOO_MANY_DECIMALS)
     meta = request.meta
+    for index, item in enumerate(items or ()):
+        if item.unit_price < 0 and item.vat is None:
+            raise DomainError(
+                e.REFUND_FEE_VAT_REQUIRED,
+                f"items[{index}] is a fee (a negative unitPrice) and needs its vat",
+                field=f"items[{index}].vat",
+            )
+    if items is not None:
+        articles = sum(i.unit_price * i.quantity for i in items if i.unit_price >= 0)
+        charged = -sum(i.unit_price * i.quantity for i in items if i.unit_price < 0)
+        if charged > articles:
+            raise DomainError(
+                e.REFUND_FEE_GREATER_THAN_ITEMS,
+                f"The fees ({charged}) are worth more than the articles returned ({articles})",
+                field="items",
+            )
     _check_items_request(
         amount,
         meta.description,
@@ -432,13 +448,6 @@ def refund(order: Order, request: RefundRequest, now: datetime) -> Chunk:
             e.REFUND_ITEMS_AMOUNT_NOT_EQUAL_TO_TOTAL_AMOUNT,
         ),
     )
-    for index, item in enumerate(items or ()):
-        if item.unit_price < 0 and item.vat is None:
-            raise DomainError(
-                e.REFUND_FEE_VAT_REQUIRED,
-                f"items[{index}] is a fee (a negative unitPrice) and needs its vat",
-                field=f"items[{index}].vat",
-            )
     current = status(order, now)
     if current not in (WalleyStatus.ACTIVATED, WalleyStatus.PART_ACTIVATED):
         raise DomainError(
@@ -479,17 +488,6 @@ def refund(order: Order, request: RefundRequest, now: datetime) -> Chunk:
             f"The items asked for are worth {worth} on the order, not the {asked} asked (a "
             "line whose total does not divide by its quantity); refund it whole or by amount",
             field="items",
-        )
-    fee_total = -sum(line.total_amount for line in fees)
-    if fee_total > worth:
-        raise DomainError(
-            e.REFUND_FEE_GREATER_THAN_ITEMS,
-            f"The fees ({fee_total}) are larger than the articles returned ({worth})",
-            field="items",
-        )
-    if worth - fee_total == 0:
-        raise DomainError(
-            e.REFUND_AMOUNT_MUST_BE_POSITIVE, "The fees take up the whole refund", field="amount"
         )
     return order.record_refund([_fresh(line) for line in returned] + fees, meta, now)
 
