@@ -60,6 +60,7 @@ class Write:
     route: str
     body: Body
     other: Body | None  # another valid body for the same endpoint (None: it takes no body)
+    captured: bool = False  # the request needs the order captured first (refunds)
 
     @property
     def provider(self) -> str:
@@ -91,6 +92,19 @@ WRITES = [
         lambda o: b'{"actionReference": "c-2"}',
     ),
     Write("POST", "/manage/orders/{orderId}/extend", lambda o: b"", lambda o: b"{}"),
+    Write(
+        "POST",
+        "/manage/orders/{orderId}/refund",
+        lambda o: b'{"amount": 50.00}',
+        lambda o: b'{"amount": 60.00}',
+        captured=True,
+    ),
+    Write(
+        "POST",
+        "/manage/orders/{orderId}/reauthorize",
+        lambda o: b'{"amount": 190.00}',
+        lambda o: b'{"amount": 95.00}',
+    ),
     Write(
         "POST",
         "/v1/orders/{orderId}/partialcapture",
@@ -133,7 +147,15 @@ class Caller:
         if not self.auth:
             provider = self.write.provider
             self.auth = await getattr(self.merchant, f"{provider}_headers")()
-        return await self.merchant.order(self.write.provider, [SHOES, TSHIRTS])
+        order = await self.merchant.order(self.write.provider, [SHOES, TSHIRTS])
+        if self.write.captured:
+            r = await self.merchant.client.post(
+                f"/manage/orders/{order['orderId']}/capture",
+                json={"amount": 285},
+                headers=self.auth,
+            )
+            assert r.status_code == 202, r.text
+        return order
 
     async def send(
         self,
@@ -251,7 +273,7 @@ async def key_in_flight(pool: asyncpg.Pool, client_id: str, key: str) -> AsyncIt
 
 
 # -- what is not stored, and what a key is scoped to -----------------------------------------------
-WALLEY_CAPTURE, LEDYER_PARTIAL = WRITES[0], WRITES[3]
+WALLEY_CAPTURE, LEDYER_PARTIAL = WRITES[0], WRITES[5]
 
 
 @pytest.fixture
