@@ -69,6 +69,8 @@ async def test_query_and_filters(client: httpx.AsyncClient) -> None:
             400,
             "INVALID_REQUEST",
         ), bad
+    r = await search(merchant, {"filter": 'placedAt:["2021-02-30",""]'})
+    assert (r.status_code, r.json()["error"]["errors"][0]["reason"]) == (422, "SEARCH_INVALID_DATE")
 
 
 async def test_only_the_credential_s_stores(client: httpx.AsyncClient) -> None:

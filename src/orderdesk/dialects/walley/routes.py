@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from orderdesk.dialects.common import authenticate, idempotency_header
 from orderdesk.dialects.walley import views, wire
@@ -68,6 +68,12 @@ def _accepted_response(what: str) -> dict[int | str, dict[str, Any]]:
 
 
 FILTERS = ("status", "storeId", "placedAt")
+_TEXT = r'"[^"\\\x00-\x1f]*"'
+_DAY = r'"([0-9]{4}-[0-9]{2}-[0-9]{2})?"'
+FILTER_PATTERN = (
+    rf"^(status|storeId):\[ *({_TEXT}( *, *{_TEXT})*)? *\]$"
+    rf"|^placedAt:\[ *{_DAY} *, *{_DAY} *\]$"
+)
 
 
 def _filters(raw: list[str]) -> dict[str, list[str]]:
@@ -95,7 +101,11 @@ def _day(text: str, what: str) -> datetime | None:
     try:
         return datetime.fromisoformat(text).replace(tzinfo=UTC)
     except ValueError:
-        raise invalid(f"filter: placedAt {what} {text!r} is not a date (YYYY-MM-DD)") from None
+        raise DomainError(
+            e.SEARCH_INVALID_DATE,
+            f"filter: placedAt {what} {text!r} is not a day of the calendar",
+            field="filter",
+        ) from None
 
 
 @router.get(
@@ -110,7 +120,7 @@ async def search_route(
         Query(description="An order number (merchant reference), order reference or order id"),
     ] = None,
     filter: Annotated[
-        list[str] | None,
+        list[Annotated[str, StringConstraints(pattern=FILTER_PATTERN)]] | None,
         Query(
             description='Repeatable: status:["Activated","NotActivated"], storeId:["1158"], '
             'placedAt:["2021-03-01","2021-03-04"] (from, to inclusive; either may be "")'
