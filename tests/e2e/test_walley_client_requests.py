@@ -183,7 +183,11 @@ async def test_krokedil_whole_total_capture_and_cancel_on_part_captured_orders(
     merchant = remote_merchant
     token = await kro_token(server, merchant)
     sdk = await sdk_token(server, merchant)
-    for action, status in (("kro_capture.http", "Activated"), ("kro_cancel.http", "PartActivated")):
+    for action, status in (
+        ("kro_capture.http", "Activated"),
+        ("kro_part_capture.http", "Activated"),
+        ("kro_cancel.http", "PartActivated"),
+    ):
         order_id = (await merchant.order("walley", [SHOES, TSHIRTS, SOCKS]))["orderId"]
         shoes = filled(fixture("sdk_capture.http"), order_id, sdk, SDK_ORDER, "wt_ElCdMN9_K")
         accepted(await send(server, shoes), order_id)

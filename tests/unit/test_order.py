@@ -185,6 +185,25 @@ def test_the_whole_order_total_on_a_part_captured_order_captures_the_rest() -> N
     assert (chunk.total, order.remaining, walley.status(order, NOW)) == (19000, 0, "Activated")
 
 
+def test_every_line_again_on_a_part_captured_order_captures_the_rest() -> None:
+    """Krokedil's "part capture" lists every line of the order with the order's total."""
+    order = walley_seed_order()
+    walley.capture_minor(order, capture(9500, [ItemSpec(9500, 1, id="10001")]), NOW)
+    every = [ItemSpec(9500, 1, id="10001"), ItemSpec(9500, 2, id="10002")]
+    chunk = walley.capture_minor(order, capture(28500, every), NOW)
+    assert [(x.reference, x.quantity) for x in chunk.lines] == [("10002", 2)]
+    assert walley.status(order, NOW) == "Activated"
+
+
+def test_lines_that_do_not_name_what_was_captured_are_not_the_whole_order() -> None:
+    order = walley_seed_order()
+    walley.capture_minor(order, capture(9500, [ItemSpec(9500, 1, id="10001")]), NOW)
+    tshirts = [ItemSpec(9500, 3, id="10002")]  # 285, but the shoes are not among them
+    assert code_of(lambda: walley.capture_minor(order, capture(28500, tshirts), NOW)) == (
+        e.CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT
+    )
+
+
 def test_closed_and_expired_orders_cannot_be_captured() -> None:
     order = walley_seed_order()
     later = NOW + timedelta(days=30)

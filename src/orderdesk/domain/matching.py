@@ -134,6 +134,11 @@ def take_matching(
     return taken
 
 
+def units_named(pool: list[Line], item: ItemSpec) -> int:
+    """How many units of ``pool`` fit ``item`` (of any article that fits)."""
+    return sum(line.quantity for line in pool if _item_fits(line, item))
+
+
 def remove_units(pool: list[Line], gone: Line) -> None:
     """Take ``gone``'s units out of the lines of ``pool`` that hold the same article."""
     wanted = gone.quantity

@@ -26,6 +26,7 @@ from orderdesk.domain.matching import (
     item_line,
     remove_units,
     take_matching,
+    units_named,
 )
 from orderdesk.domain.money import MoneyFormatError, exponent, to_minor
 from orderdesk.domain.order import (
@@ -202,10 +203,16 @@ def capture_minor(order: Order, request: WalleyCapture, now: datetime) -> Chunk:
             "The amount to capture is larger than the sum of all items on the order",
             field="amount",
         )
-    if items is None and amount == order.order_amount and order.captured:
+    if amount == order.order_amount and order.captured and not request.replace_items:
         # The whole order's total on a part-captured order (Krokedil's plugin always sends
-        # it): the shop means "capture the rest".
-        amount = order.remaining
+        # it, with every line when it sends items): the shop means "capture the rest".
+        if items is None:
+            amount = order.remaining
+        else:
+            rest = _without_captured(order, items)
+            if rest is not None:
+                items = rest
+                amount = sum(item.unit_price * item.quantity for item in rest)
     if amount > order.remaining:
         raise DomainError(
             e.CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT,
@@ -234,6 +241,25 @@ def capture_minor(order: Order, request: WalleyCapture, now: datetime) -> Chunk:
         )
     kept = [line for line in pool if line.quantity > 0]
     return order.record_capture(captured, meta, now, kept=kept)
+
+
+def _without_captured(order: Order, items: list[ItemSpec]) -> list[ItemSpec] | None:
+    """``items`` less the units already captured, when they name every captured unit (the
+    whole order sent again); None when they do not."""
+    pool = [copy_line(line) for chunk in order.captured for line in chunk.lines]
+    rest: list[ItemSpec] = []
+    for index, item in enumerate(items):
+        done = min(item.quantity, units_named(pool, item))
+        if done:
+            try:
+                take_matching(pool, dataclasses.replace(item, quantity=done), index)
+            except DomainError:
+                return None
+        if item.quantity > done:
+            rest.append(dataclasses.replace(item, quantity=item.quantity - done))
+    if any(line.quantity > 0 for line in pool) or not rest:
+        return None
+    return rest
 
 
 def cancel(order: Order, now: datetime, action_reference: str | None = None) -> int:
