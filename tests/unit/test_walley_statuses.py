@@ -130,6 +130,7 @@ TRANSITIONS = [
     ("PartActivated", "refund all captured", refund_all, S.PART_ACTIVATED),
     ("PartActivated, rest cancelled", "full refund", refund_all, S.RETURNED),
     ("PartActivated, rest cancelled", "part refund", refund(100), S.PART_ACTIVATED),
+    ("PartActivated, expired", "part refund", refund(100), S.EXPIRED),
     ("Expired", "extend", extend, S.NOT_ACTIVATED),
     ("PartActivated, expired", "extend", extend, S.PART_ACTIVATED),
     ("NotActivated", "extend", extend, S.NOT_ACTIVATED),
@@ -163,8 +164,8 @@ CAPTURE_REFUSED = {
     "PartActivated, expired": e.CAPTURE_INVALID_INVOICE_STATUS,
     "Closed": e.CAPTURE_INVALID_INVOICE_STATUS,
 }
-REFUND_REFUSED = dict.fromkeys(
-    ["NotActivated", "Returned", "Cancelled", "Expired", "PartActivated, expired", "Closed"],
+REFUND_REFUSED = dict.fromkeys(  # a part-captured order keeps its invoices when the rest expires
+    ["NotActivated", "Returned", "Cancelled", "Expired", "Closed"],
     e.REFUND_INVALID_ORDER_STATUS,
 )
 CANCEL_REFUSED = dict.fromkeys(

@@ -443,7 +443,8 @@ def _fresh(line: Line) -> Line:
 
 def refund(order: Order, request: RefundRequest, now: datetime) -> Chunk:
     """``POST /refund``: full (the whole captured amount left, amount only), by items (with
-    fee lines), or by amount (an adjustment). Allowed on Activated and PartActivated."""
+    fee lines), or by amount (an adjustment). Allowed on Activated and PartActivated (also
+    once the open part of a part-captured order has expired)."""
     exp = exponent(order.currency)
     amount = _minor(request.amount, "amount", exp, e.REFUND_AMOUNT_HAS_TOO_MANY_DECIMALS)
     items = _items_minor(request.items, exp, e.REFUND_ITEMS_UNITPRICE_HAS_TOO_MANY_DECIMALS)
@@ -475,7 +476,10 @@ def refund(order: Order, request: RefundRequest, now: datetime) -> Chunk:
         ),
     )
     current = status(order, now)
-    if current not in (WalleyStatus.ACTIVATED, WalleyStatus.PART_ACTIVATED):
+    # A part-captured order whose open part expired reads Expired; its invoices stay
+    # creditable (Walley lets the uncaptured part expire, not what was captured).
+    part_expired = current == WalleyStatus.EXPIRED and order.captured_amount > 0
+    if current not in (WalleyStatus.ACTIVATED, WalleyStatus.PART_ACTIVATED) and not part_expired:
         raise DomainError(
             e.REFUND_INVALID_ORDER_STATUS,
             f"An order with status {current} cannot be refunded",
