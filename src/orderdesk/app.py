@@ -30,6 +30,8 @@ from orderdesk.dialects.walley import errors as walley_errors
 from orderdesk.dialects.walley import routes as walley_routes
 from orderdesk.domain.errors import DomainError
 from orderdesk.invoices import routes as invoice_routes
+from orderdesk.ops import health, metrics
+from orderdesk.ops.faults import FaultFlag, Faults
 from orderdesk.service.purge import purge_periodically
 from orderdesk.service.replies import Reply
 from orderdesk.store import keys
@@ -164,6 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set (orderdesk serve starts a database for you)")
     dsn = settings.database_url
+    fault_flag = FaultFlag()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -179,20 +182,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.tokens = TokenService(hmac_key, signing_seed)
         app.state.link_key = link_key
         app.state.admin_token = settings.admin_token or stored_admin
+        app.state.fault_flag = fault_flag
         # Move everything start-up made out of the collector's sight: a full collection then
         # scans only what requests allocate (large orders made it pause for tens of ms).
         gc.collect()
         gc.freeze()
         ttl = timedelta(hours=settings.idempotency_ttl_hours)
-        purger = asyncio.create_task(
-            purge_periodically(pool, ttl, settings.idempotency_purge_seconds)
-        )
+        background = [
+            asyncio.create_task(purge_periodically(pool, ttl, settings.idempotency_purge_seconds)),
+            asyncio.create_task(fault_flag.refresh_periodically(pool)),
+            asyncio.create_task(_observe_pool(pool)),
+        ]
         try:
             yield
         finally:
-            purger.cancel()
-            with suppress(asyncio.CancelledError):
-                await purger
+            for task in background:
+                task.cancel()
+            for task in background:
+                with suppress(asyncio.CancelledError):
+                    await task
             await pool.close()
 
     app = FastAPI(
@@ -220,7 +228,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sandbox_routes.router, dependencies=json_only, responses=sandbox_errors.RESPONSES
     )
     app.include_router(invoice_routes.router)
+    app.include_router(health.router)
     app.openapi = partial(openapi.document, app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(NulPathGuard)
+    app.add_middleware(Faults, flag=fault_flag, envelope=_envelope)
+    app.add_middleware(metrics.Observe)
     return app
+
+
+async def _observe_pool(pool: Any, seconds: float = 1.0) -> None:
+    """Keep the pool gauges current (what ``/metrics`` reads from the other workers)."""
+    while True:
+        metrics.observe_pool(pool)
+        await asyncio.sleep(seconds)

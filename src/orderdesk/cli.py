@@ -1,4 +1,8 @@
-"""``orderdesk serve | migrate | demo``."""
+"""The ``orderdesk`` command: serve, migrate, demo, seed.
+
+Every failure to start is one line on stderr naming what failed and where, and a non-zero
+exit; nothing is written before the settings, the port and the database have been checked.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +10,151 @@ import argparse
 import asyncio
 import logging
 import os
-from dataclasses import replace
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from orderdesk.config import Settings
+from orderdesk.config import Settings, SettingsError
+from orderdesk.ops import logs
 
 log = logging.getLogger("orderdesk")
 
+DESCRIPTION = """\
+orderdesk: an order-management server speaking Walley's and Ledyer's order-management APIs.
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+Settings come from the environment (ORDERDESK_*, DATABASE_URL; see the README). Without
+DATABASE_URL an embedded PostgreSQL runs in $ORDERDESK_DATA_DIR/pgdata (default .orderdesk)."""
+
+EPILOG = "Run 'orderdesk COMMAND --help' for a command's options."
 
 
-def _database_url(settings: Settings) -> Settings:
-    """The settings with a database: DATABASE_URL, or an embedded PostgreSQL started now."""
+class StartupError(Exception):
+    """Something orderdesk needs is missing or wrong; the message is one line for the user."""
+
+
+class Stopped(BaseException):
+    """SIGTERM arrived: unwind (stopping the embedded PostgreSQL on the way out)."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Stopped
+
+
+# -- settings and checks ---------------------------------------------------------------------
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not between 1 and 65535")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not 1 or more")
+    return value
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    overrides: dict[str, Any] = {
+        name: getattr(args, name)
+        for name in ("host", "port", "workers")
+        if getattr(args, name, None) is not None
+    }
+    return settings.model_copy(update=overrides) if overrides else settings
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Bind and release ``host:port`` as uvicorn will (SO_REUSEADDR), or say why not."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise StartupError(
+            f"cannot listen on {host}:{port} (ORDERDESK_HOST/ORDERDESK_PORT, --host/--port): "
+            f"{reason.lower() if reason.startswith('Address') else reason}"
+        ) from None
+
+
+def redact(url: str) -> str:
+    """The URL without its password."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
+    except ValueError:
+        return "<unparsable URL>"
+
+
+async def _check_database(url: str) -> None:
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(url, timeout=5)
+    except (TimeoutError, OSError, asyncpg.PostgresError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, TimeoutError):
+            reason = "no answer within 5 seconds"
+        raise StartupError(
+            f"cannot connect to the database at {redact(url)} (DATABASE_URL): {reason}"
+        ) from None
+    await conn.close()
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[str]:
+    """The database URL: DATABASE_URL (checked), or an embedded PostgreSQL started now and
+    stopped when the block ends (unless another live process still uses it)."""
     if settings.database_url:
-        return settings
-    from orderdesk.store.embedded import start_embedded
+        asyncio.run(_check_database(settings.database_url))
+        yield settings.database_url
+        return
+    from orderdesk.store.embedded import EmbeddedPostgres
 
-    log.info("no DATABASE_URL: starting the embedded PostgreSQL in %s", settings.data_dir)
-    url = start_embedded(settings.data_dir / "pgdata", cleanup="stop")
-    os.environ["DATABASE_URL"] = url  # worker processes inherit it
-    return replace(settings, database_url=url)
+    pgdata = settings.data_dir / "pgdata"
+    embedded = EmbeddedPostgres(pgdata)
+    log.info("no DATABASE_URL: embedded PostgreSQL in %s", pgdata)
+    try:
+        url = embedded.start()
+    except Exception as exc:
+        embedded.stop()
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StartupError(
+            f"cannot start the embedded PostgreSQL in {pgdata} (ORDERDESK_DATA_DIR): {reason}"
+        ) from None
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url  # uvicorn's worker processes inherit it
+    try:
+        yield url
+    finally:
+        if previous is None:
+            os.environ.pop("DATABASE_URL", None)
+        embedded.stop()
+        log.info("embedded PostgreSQL stopped")
 
 
 async def _migrate(url: str) -> list[str]:
@@ -41,67 +169,210 @@ async def _migrate(url: str) -> list[str]:
         await conn.close()
 
 
-async def _demo(settings: Settings, base: str) -> str:
-    from orderdesk.demo import create_demo, walkthrough
+def _prepare(url: str) -> None:
+    import asyncpg
+
+    try:
+        with _quiet("orderdesk.migrate"):  # the line below names what was applied
+            applied = asyncio.run(_migrate(url))
+    except (OSError, asyncpg.PostgresError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StartupError(f"cannot apply the migrations to {redact(url)}: {reason}") from None
+    log.info("database ready (%s)", f"applied {', '.join(applied)}" if applied else "up to date")
+
+
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Only warnings and errors from logger ``name`` while the block runs."""
+    logger = logging.getLogger(name)
+    previous = logger.level
+    logger.setLevel(max(previous, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+async def _walkthrough(settings: Settings, url: str, base: str, *, fresh: bool) -> str:
+    from orderdesk.demo import create_demo, demo_once, walkthrough
     from orderdesk.store import keys
     from orderdesk.store.db import create_pool
 
-    assert settings.database_url
-    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+    pool = await create_pool(url, min_size=1, max_size=2)
     try:
-        demo = await create_demo(pool)
+        with _quiet("orderdesk.sandbox"):  # the walkthrough lists the orders
+            if fresh:
+                demo, new = await create_demo(pool), True
+            else:
+                demo, new = await demo_once(pool)
         async with pool.acquire() as conn:
             stored = (await keys.get_or_create(conn, "admin_token", 24)).hex()
-        return walkthrough(demo, base, settings.admin_token or stored)
+        return walkthrough(demo, base, settings.admin_token or stored, new=new)
     finally:
         await pool.close()
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="orderdesk", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the API server (embedded PostgreSQL by default)")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=int)
-    serve.add_argument("--no-demo", action="store_true", help="do not create demo data")
-    sub.add_parser("migrate", help="apply database migrations")
-    demo = sub.add_parser("demo", help="create demo data and print credentials and curl commands")
-    demo.add_argument("--base-url", default=None)
-    args = parser.parse_args(argv)
+# -- commands --------------------------------------------------------------------------------
 
-    settings = Settings.from_env()
-    _setup_logging(settings.log_level)
-    settings = _database_url(settings)
-    assert settings.database_url
-    applied = asyncio.run(_migrate(settings.database_url))
-    log.info("database ready (%s)", f"applied {', '.join(applied)}" if applied else "up to date")
 
-    if args.command == "migrate":
-        return
-    if args.command == "demo":
-        base = args.base_url or f"http://{settings.host}:{settings.port}"
-        print(asyncio.run(_demo(settings, base)), flush=True)
-        return
-
-    settings = replace(
-        settings,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=args.workers or settings.workers,
-    )
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    logs.configure(settings.log_level, settings.log_format)
+    check_port_free(settings.host, settings.port)
     base = f"http://{settings.host}:{settings.port}"
-    if not args.no_demo:
-        print(asyncio.run(_demo(settings, base)), flush=True)
-    log.info("serving on %s with %d worker(s); API docs at %s/docs", base, settings.workers, base)
-    import uvicorn
+    with database(settings) as url, _metrics_dir(settings.workers):
+        _prepare(url)
+        if not args.no_demo:
+            print(asyncio.run(_walkthrough(settings, url, base, fresh=False)), flush=True)
+        log.info("serving on %s with %d worker(s); docs at %s/docs", base, settings.workers, base)
+        import uvicorn
 
-    uvicorn.run(
-        "orderdesk.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level.lower(),
-        access_log=False,
+        uvicorn.run(
+            "orderdesk.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_config=logs.config(settings.log_level, settings.log_format),
+            log_level=settings.log_level.lower(),
+            access_log=False,
+            timeout_graceful_shutdown=settings.shutdown_timeout,
+        )
+    return 0
+
+
+@contextmanager
+def _metrics_dir(workers: int) -> Iterator[None]:
+    """With several workers, Prometheus metrics are kept in files shared by all of them."""
+    if workers == 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="orderdesk-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    logs.configure(settings.log_level, settings.log_format)
+    with database(settings) as url:
+        _prepare(url)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    logs.configure(settings.log_level, settings.log_format)
+    base = args.base_url or f"http://{settings.host}:{settings.port}"
+    with database(settings) as url:
+        _prepare(url)
+        print(asyncio.run(_walkthrough(settings, url, base, fresh=True)), flush=True)
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from orderdesk.ops import seed
+
+    settings = _settings(args)
+    logs.configure(settings.log_level, settings.log_format)
+    logging.getLogger("orderdesk.sandbox").setLevel(logging.WARNING)  # not a line per order
+    try:
+        scenario = seed.load(Path(args.file))
+        with database(settings) as url:
+            _prepare(url)
+            report = asyncio.run(
+                seed.run(url, scenario, concurrency=args.concurrency, progress=not args.quiet)
+            )
+    except seed.ScenarioError as exc:
+        raise StartupError(str(exc)) from None
+    print(report.as_json() if args.json else report.as_text(), flush=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="orderdesk",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, run: Callable[[argparse.Namespace], int]) -> Any:
+        made = sub.add_parser(name, help=summary, description=summary)
+        made.set_defaults(run=run)
+        return made
+
+    serve = command(
+        "serve",
+        "Run the API server: check the port and the database, apply migrations, make the demo "
+        "data once per database and print its walkthrough, then serve until SIGTERM or Ctrl+C.",
+        cmd_serve,
+    )
+    serve.add_argument(
+        "--host", help="address to listen on (default: $ORDERDESK_HOST or 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=_port, help="port to listen on (default: $ORDERDESK_PORT or 8000)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        help="worker processes (default: $ORDERDESK_WORKERS or 1)",
+    )
+    serve.add_argument(
+        "--no-demo",
+        action="store_true",
+        help="neither make nor print demo data (for deployments and CI)",
+    )
+    command("migrate", "Apply the database migrations this database lacks, then exit.", cmd_migrate)
+    demo = command(
+        "demo",
+        "Make a fresh demo credential and two fresh demo orders, print their walkthrough; "
+        "later 'serve' starts print this one.",
+        cmd_demo,
+    )
+    demo.add_argument(
+        "--base-url",
+        help="server URL used in the printed curl commands (default: http://HOST:PORT)",
+    )
+    seed = command(
+        "seed",
+        "Create the merchants, stores, credentials and orders of a scenario file (YAML or "
+        "JSON; see examples/scenario.yaml). Seeding a file again makes nothing twice.",
+        cmd_seed,
+    )
+    seed.add_argument("file", metavar="FILE", help="the scenario file (.yaml, .yml or .json)")
+    seed.add_argument(
+        "--json", action="store_true", help="print what was made as JSON instead of text"
+    )
+    seed.add_argument(
+        "--concurrency",
+        type=_positive,
+        default=8,
+        help="orders created at once (default: 8)",
+    )
+    seed.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        code = args.run(args)
+    except SettingsError as exc:
+        print(f"orderdesk: invalid setting {exc}", file=sys.stderr)
+        code = 2
+    except StartupError as exc:
+        print(f"orderdesk: {exc}", file=sys.stderr)
+        code = 1
+    except (Stopped, KeyboardInterrupt):
+        code = 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    sys.exit(code)

@@ -1,51 +1,95 @@
-"""Settings, read once from the environment (``ORDERDESK_*`` and ``DATABASE_URL``)."""
+"""Settings, read once from the environment (``ORDERDESK_*`` and ``DATABASE_URL``).
+
+Parsed by pydantic-settings; a value that does not parse is a :class:`SettingsError` whose
+message names the variable, e.g. ``ORDERDESK_PORT='abc': Input should be a valid integer``.
+An empty variable counts as unset.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "ORDERDESK_"
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    database_url: str | None = None
-    data_dir: Path = Path(".orderdesk")
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 1
-    admin_token: str | None = None
-    public_url: str | None = None
-    idempotency_ttl_hours: float = 24.0
-    idempotency_purge_seconds: float = 600.0
-    max_body_bytes: int = 1_048_576
-    pool_size: int = 10
-    log_level: str = "INFO"
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True, extra="ignore"
+    )
+
+    database_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("DATABASE_URL", "database_url"),
+        description="PostgreSQL to use; unset: an embedded PostgreSQL in the data directory",
+    )
+    data_dir: Path = Field(Path(".orderdesk"), description="where the embedded database lives")
+    host: str = Field("127.0.0.1", min_length=1, description="address to listen on")
+    port: int = Field(8000, ge=1, le=65535, description="port to listen on")
+    workers: int = Field(1, ge=1, le=256, description="worker processes")
+    admin_token: str | None = Field(None, description="bearer token of the sandbox API")
+    public_url: str | None = Field(None, description="base of the signed invoice links")
+    idempotency_ttl_hours: float = Field(24.0, gt=0)
+    idempotency_purge_seconds: float = Field(600.0, gt=0)
+    max_body_bytes: int = Field(1_048_576, ge=1)
+    pool_size: int = Field(10, ge=1, le=1000, description="database connections per process")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    shutdown_timeout: int = Field(
+        10, ge=0, description="seconds a stopping server waits for in-flight requests"
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") or None if value else None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if env is None else env)
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings from ``env`` (default: the process environment).
 
-        def get(name: str) -> str | None:
-            value = env.get(f"ORDERDESK_{name}")
-            return value if value else None
+        Raises :class:`SettingsError` naming the first variable that does not parse.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, str] = {}
+        for name in cls.model_fields:
+            value = env.get(env_name(name))
+            if value:
+                values[name] = value
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise SettingsError(describe(exc, values)) from None
 
-        defaults = cls()
-        return cls(
-            database_url=env.get("DATABASE_URL") or None,
-            data_dir=Path(get("DATA_DIR") or defaults.data_dir),
-            host=get("HOST") or defaults.host,
-            port=int(get("PORT") or defaults.port),
-            workers=int(get("WORKERS") or defaults.workers),
-            admin_token=get("ADMIN_TOKEN"),
-            public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
-            idempotency_ttl_hours=float(
-                get("IDEMPOTENCY_TTL_HOURS") or defaults.idempotency_ttl_hours
-            ),
-            idempotency_purge_seconds=float(
-                get("IDEMPOTENCY_PURGE_SECONDS") or defaults.idempotency_purge_seconds
-            ),
-            max_body_bytes=int(get("MAX_BODY_BYTES") or defaults.max_body_bytes),
-            pool_size=int(get("POOL_SIZE") or defaults.pool_size),
-            log_level=(get("LOG_LEVEL") or defaults.log_level).upper(),
-        )
+
+def env_name(field: str) -> str:
+    """The environment variable of a setting: ``port`` → ``ORDERDESK_PORT``."""
+    return "DATABASE_URL" if field == "database_url" else ENV_PREFIX + field.upper()
+
+
+def describe(exc: ValidationError, values: Mapping[str, Any]) -> str:
+    """One line naming the variable of the first error and what is wrong with its value."""
+    first = exc.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else "?"
+    field = "database_url" if field == "DATABASE_URL" else field
+    shown = values.get(field, first.get("input"))
+    return f"{env_name(field)}={shown!r}: {first['msg']}"

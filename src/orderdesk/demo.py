@@ -1,4 +1,9 @@
-"""Demo data: a merchant with a Walley and a Ledyer store, a credential and two orders."""
+"""Demo data: a merchant with a Walley and a Ledyer store, a credential and two orders.
+
+``orderdesk serve`` makes it once per database (the embedded one lives in the data directory)
+and prints the same walkthrough on every later start; ``orderdesk demo`` makes a fresh
+credential and two fresh orders, which later starts then print.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from orderdesk.auth.credentials import create_credential
 from orderdesk.domain.lines import priced_line
-from orderdesk.domain.order import Order
 from orderdesk.service import sandbox
 from orderdesk.store import merchants
 from orderdesk.store.merchants import Store
@@ -21,8 +26,9 @@ LEDYER_STORE = "970245072"
 class Demo:
     client_id: str
     client_secret: str
-    walley_order: Order
-    ledyer_order: Order
+    walley_order: str
+    ledyer_order: str
+    ledyer_line: str  # the Samsung line's id (ol_…), which the walkthrough captures
 
 
 async def _demo_merchant(pool: asyncpg.Pool) -> str:
@@ -37,9 +43,11 @@ async def _demo_merchant(pool: asyncpg.Pool) -> str:
 
 
 async def create_demo(pool: asyncpg.Pool) -> Demo:
-    """Idempotent for the merchant and stores; each call adds a credential and two orders."""
+    """Idempotent for the merchant and stores; each call adds a credential and two orders,
+    and becomes the demo data that :func:`stored_demo` returns."""
     merchant_id = await _demo_merchant(pool)
-    credential = await sandbox.create_credential(pool, merchant_id, None)
+    async with pool.acquire() as conn:
+        credential = await create_credential(conn, merchant_id, None)
     customer = {
         "firstName": "Sven",
         "lastName": "Svensson",
@@ -72,36 +80,78 @@ async def create_demo(pool: asyncpg.Pool) -> Demo:
             LEDYER_STORE, ledyer_lines, 1488000, 297600, "demo-ledyer-1", customer, "invoice", None
         ),
     )
-    return Demo(credential.client_id, credential.client_secret, walley_order, ledyer_order)
+    assert ledyer_order.uncaptured is not None
+    demo = Demo(
+        credential.client_id,
+        credential.client_secret,
+        walley_order.id,
+        ledyer_order.id,
+        ledyer_order.uncaptured.lines[0].id,
+    )
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO demo_data AS d (client_id, client_secret, walley_order, ledyer_order,"
+            " ledyer_line) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (singleton) DO UPDATE SET"
+            " client_id=$1, client_secret=$2, walley_order=$3, ledyer_order=$4, ledyer_line=$5,"
+            " created_at=now()",
+            demo.client_id,
+            demo.client_secret,
+            demo.walley_order,
+            demo.ledyer_order,
+            demo.ledyer_line,
+        )
+    return demo
 
 
-def walkthrough(demo: Demo, base: str, admin_token: str) -> str:
+async def stored_demo(pool: asyncpg.Pool) -> Demo | None:
+    """The demo data made before in this database, if any."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT client_id, client_secret, walley_order, ledyer_order, ledyer_line"
+            " FROM demo_data"
+        )
+    return Demo(**dict(row)) if row else None
+
+
+async def demo_once(pool: asyncpg.Pool) -> tuple[Demo, bool]:
+    """The stored demo data, or new demo data made now; True when made now."""
+    found = await stored_demo(pool)
+    if found is not None:
+        return found, False
+    return await create_demo(pool), True
+
+
+def walkthrough(demo: Demo, base: str, admin_token: str, *, new: bool = True) -> str:
     """What `orderdesk serve` prints: credentials and ready-to-paste curl commands."""
     w, ledyer = demo.walley_order, demo.ledyer_order
     cid, secret = demo.client_id, demo.client_secret
     json_get = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])'"
-    samsung = ledyer.uncaptured.lines[0] if ledyer.uncaptured else None
-    samsung_id = samsung.id if samsung else "ol_…"
+    samsung_id = demo.ledyer_line
+    made = (
+        "orderdesk demo data"
+        if new
+        else "orderdesk demo data (made at the first start; `orderdesk demo` makes fresh orders)"
+    )
     return f"""
-orderdesk demo data
+{made}
   admin token (sandbox API): {admin_token}
   client id:                 {cid}
   client secret:             {secret}
-  Walley order (store {WALLEY_STORE}): {w.id}
-  Ledyer order (store {LEDYER_STORE}): {ledyer.id}
+  Walley order (store {WALLEY_STORE}): {w}
+  Ledyer order (store {LEDYER_STORE}): {ledyer}
 
 # Walley: token, GET order, capture the shoes (a part capture by items)
 WTOKEN=$(curl -s -X POST {base}/oauth2/v2.0/token -d client_id={cid} -d client_secret={secret} \\
   -d grant_type=client_credentials -d scope=orderdesk | {json_get})
-curl -s {base}/manage/orders/{w.id} -H "Authorization: Bearer $WTOKEN"
-curl -si -X POST {base}/manage/orders/{w.id}/capture -H "Authorization: Bearer $WTOKEN" \\
+curl -s {base}/manage/orders/{w} -H "Authorization: Bearer $WTOKEN"
+curl -si -X POST {base}/manage/orders/{w}/capture -H "Authorization: Bearer $WTOKEN" \\
   -H 'Content-Type: application/json' -H 'X-Idempotency: demo-walley-capture-1' \\
   -d '{{"amount": 95.00, "items": [{{"id": "10001", "description": "Shoes", "unitPrice": 95, "quantity": 1}}]}}'
 
 # Ledyer: token, GET order, partial capture of the Samsung line
 LTOKEN=$(curl -s -X POST "{base}/oauth/token?grant_type=client_credentials" -u {cid}:{secret} | {json_get})
-curl -s {base}/v1/orders/{ledyer.id} -H "Authorization: Bearer $LTOKEN"
-curl -s -X POST {base}/v1/orders/{ledyer.id}/partialcapture -H "Authorization: Bearer $LTOKEN" \\
+curl -s {base}/v1/orders/{ledyer} -H "Authorization: Bearer $LTOKEN"
+curl -s -X POST {base}/v1/orders/{ledyer}/partialcapture -H "Authorization: Bearer $LTOKEN" \\
   -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-ledyer-capture-1' \\
   -d '{{"orderLines": [{{"id": "{samsung_id}", "reference": "1334227", "description": "SAMSUNG Galaxy S20 FE 4G 128GB", "type": "physical", "quantity": 1, "unitPrice": 489000, "unitDiscountAmount": 0, "totalAmount": 489000, "totalVatAmount": 97800, "vat": 2500}}], "totalCaptureAmount": 489000}}'
 """

@@ -128,3 +128,41 @@ async def test_an_expiry_with_an_offset_is_stored_in_utc(merchant: Merchant) -> 
         f"/v1/orders/{created['orderId']}", headers=await merchant.ledyer_headers()
     )
     assert r.json()["expiresAt"] == "2030-01-01T00:30:00.000000Z"
+
+
+async def test_a_store_reset_deletes_its_orders_keys_and_faults_only(merchant: Merchant) -> None:
+    headers = await merchant.ledyer_headers()
+    doomed = await merchant.order("ledyer", [SAMSUNG])
+    kept = await merchant.order("walley", [SHOES])
+    line = {**SAMSUNG, "id": doomed["lineIds"][0]}
+    captured = await merchant.client.post(
+        f"/v1/orders/{doomed['orderId']}/partialcapture",
+        json={"orderLines": [line], "totalCaptureAmount": SAMSUNG["totalAmount"]},
+        headers={**headers, "Idempotency-Key": "reset-me"},
+    )
+    assert captured.status_code == 200
+    store = merchant.stores["ledyer"]
+    fault = await merchant.client.post(
+        "/sandbox/faults", json={"storeId": store, "count": 3}, headers=ADMIN
+    )
+    assert fault.status_code == 201
+
+    r = await merchant.client.post(f"/sandbox/stores/{store}/reset", headers=ADMIN)
+    assert r.status_code == 200
+    assert r.json() == {
+        "storeId": store,
+        "deleted": {"orders": 1, "idempotencyKeys": 1, "faults": 1},
+    }
+    gone = await merchant.client.get(f"/v1/orders/{doomed['orderId']}", headers=headers)
+    assert gone.status_code == 404
+    walley = await merchant.walley_headers()
+    still = await merchant.client.get(f"/manage/orders/{kept['orderId']}", headers=walley)
+    assert still.status_code == 200
+    # the store itself stays: new orders can be made in it
+    assert (await merchant.order("ledyer", [SAMSUNG]))["storeId"] == store
+
+    r = await merchant.client.post("/sandbox/stores/no-such-store/reset", headers=ADMIN)
+    assert r.status_code == 404
+    assert r.json() == {
+        "error": {"code": "STORE_NOT_FOUND", "message": "Store no-such-store was not found"}
+    }

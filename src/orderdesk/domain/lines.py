@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from orderdesk.domain import errors as e
 from orderdesk.domain import ids
@@ -26,6 +27,21 @@ class Line:
     total_amount: int
     vat: int
     total_vat: int
+
+    def values(self) -> tuple[Any, ...]:
+        """The fields in declaration order (``Line(*line.values())`` is a copy)."""
+        return (
+            self.id,
+            self.reference,
+            self.description,
+            self.type,
+            self.quantity,
+            self.unit_price,
+            self.unit_discount,
+            self.total_amount,
+            self.vat,
+            self.total_vat,
+        )
 
     def same_goods(self, other: Line) -> bool:
         """True when ``other`` describes the same goods and money (ids aside)."""
@@ -111,18 +127,7 @@ def new_line(sent: CaptureLine) -> Line:
 
 
 def copy_line(line: Line) -> Line:
-    return Line(
-        line.id,
-        line.reference,
-        line.description,
-        line.type,
-        line.quantity,
-        line.unit_price,
-        line.unit_discount,
-        line.total_amount,
-        line.vat,
-        line.total_vat,
-    )
+    return Line(*line.values())
 
 
 def amount_row(amount: int, description: str) -> Line:

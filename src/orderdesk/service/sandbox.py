@@ -10,7 +10,6 @@ from typing import Any
 
 import asyncpg
 
-from orderdesk.auth.secrets import hash_secret, new_client_id, new_secret
 from orderdesk.domain import errors as e
 from orderdesk.domain import ids, walley
 from orderdesk.domain.errors import DomainError, Kind
@@ -20,19 +19,11 @@ from orderdesk.domain.order import Order, Provider, Segment, new_order
 from orderdesk.service.unit_of_work import utcnow
 from orderdesk.store import merchants, orders
 from orderdesk.store import settings as store_settings
-from orderdesk.store.merchants import Credential, Store
+from orderdesk.store.merchants import Store
 from orderdesk.store.settings import StoreSettings
 
 DEFAULT_EXPIRY = timedelta(days=14)
 log = logging.getLogger("orderdesk.sandbox")
-
-
-@dataclass(frozen=True, slots=True)
-class NewCredential:
-    client_id: str
-    client_secret: str
-    merchant_id: str
-    store_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,30 +60,6 @@ async def create_store(pool: asyncpg.Pool, store: Store) -> Store:
         if not await merchants.insert_store(conn, store):
             raise DomainError("STORE_EXISTS", f"Store {store.id} already exists", field="storeId")
     return store
-
-
-async def create_credential(
-    pool: asyncpg.Pool, merchant_id: str, store_ids: list[str] | None
-) -> NewCredential:
-    """A client id and secret acting on ``store_ids`` (default: all the merchant's stores)."""
-    async with pool.acquire() as conn:
-        if not await merchants.merchant_exists(conn, merchant_id):
-            raise _not_found("MERCHANT_NOT_FOUND", f"Merchant {merchant_id}")
-        own = await merchants.merchant_store_ids(conn, merchant_id)
-        chosen = own if store_ids is None else store_ids
-        foreign = sorted(set(chosen) - set(own))
-        if foreign:
-            raise DomainError(
-                "STORE_NOT_OF_MERCHANT",
-                f"Stores {', '.join(foreign)} do not belong to merchant {merchant_id}",
-                field="storeIds",
-            )
-        secret = new_secret()
-        credential = Credential(
-            new_client_id("od"), merchant_id, hash_secret(secret), tuple(sorted(set(chosen)))
-        )
-        await merchants.insert_credential(conn, credential)
-    return NewCredential(credential.client_id, secret, merchant_id, credential.store_ids)
 
 
 async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, int]:

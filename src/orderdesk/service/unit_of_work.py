@@ -21,6 +21,7 @@ from orderdesk.auth.tokens import Principal
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.order import Order, Provider
+from orderdesk.ops import metrics
 from orderdesk.service.replies import Presenter, Reply
 from orderdesk.store import idempotency, orders
 from orderdesk.store.idempotency import StoredResponse
@@ -91,9 +92,11 @@ async def _claim(conn: asyncpg.Connection, ref: OrderRef, key: IdempotencyKey) -
     locked, stored = await idempotency.claim(conn, ref.principal.client_id, key.key)
     if stored is not None:
         if stored.fingerprint != key.fingerprint:
+            metrics.idempotency_conflict(ref.principal.dialect)
             raise DomainError(
                 e.IDEMPOTENCY_KEY_REUSED, "This idempotency key was used for a different request"
             )
+        metrics.idempotent_replay(ref.principal.dialect)
         return Reply(stored.status_code, stored.headers, stored.body)
     if not locked:
         raise DomainError(
@@ -138,6 +141,7 @@ async def change_order(
                 reply = presenter.refuse(err)
             else:
                 for event in order.events[loaded.events :]:
+                    metrics.order_event(event.type, order.currency, event.amount)
                     log.info(
                         "order %s: %s %d %s", ref.order_id, event.type, event.amount, order.currency
                     )

@@ -197,22 +197,7 @@ def line_rows(order: Order, before: dict[str, LineRow] | None = None) -> list[Li
             keep = stored is not None and stored[1] == chunk.ledger_id and stored[2] > last
             position = stored[2] if keep and stored is not None else last + 1
             last = position
-            rows.append(
-                (
-                    line.id,
-                    chunk.ledger_id,
-                    position,
-                    line.reference,
-                    line.description,
-                    line.type,
-                    line.quantity,
-                    line.unit_price,
-                    line.unit_discount,
-                    line.total_amount,
-                    line.vat,
-                    line.total_vat,
-                )
-            )
+            rows.append((line.id, chunk.ledger_id, position, *line.values()[1:]))
     return rows
 
 

@@ -23,6 +23,7 @@ class Credential:
     merchant_id: str
     secret_hash: bytes
     store_ids: tuple[str, ...]
+    all_stores: bool = False  # all the merchant's stores, including later ones
 
 
 async def insert_merchant(conn: asyncpg.Connection, merchant_id: str, name: str) -> None:
@@ -64,22 +65,59 @@ async def merchant_store_ids(conn: asyncpg.Connection, merchant_id: str) -> list
 
 async def insert_credential(conn: asyncpg.Connection, credential: Credential) -> None:
     await conn.execute(
-        "INSERT INTO credentials (client_id, merchant_id, secret_hash, store_ids)"
-        " VALUES ($1,$2,$3,$4)",
+        "INSERT INTO credentials (client_id, merchant_id, secret_hash, store_ids, all_stores)"
+        " VALUES ($1,$2,$3,$4,$5)",
         credential.client_id,
         credential.merchant_id,
         credential.secret_hash,
-        list(credential.store_ids),
+        [] if credential.all_stores else list(credential.store_ids),
+        credential.all_stores,
     )
+
+
+_GET_CREDENTIAL = """
+SELECT c.client_id, c.merchant_id, c.secret_hash, c.all_stores,
+       CASE WHEN c.all_stores
+            THEN ARRAY(SELECT s.id FROM stores s WHERE s.merchant_id = c.merchant_id ORDER BY s.id)
+            ELSE c.store_ids END AS store_ids
+FROM credentials c WHERE c.client_id = $1
+"""
 
 
 async def get_credential(conn: asyncpg.Connection, client_id: str) -> Credential | None:
-    row = await conn.fetchrow(
-        "SELECT client_id, merchant_id, secret_hash, store_ids FROM credentials WHERE client_id=$1",
-        client_id,
-    )
+    """The credential; for an all-stores one, ``store_ids`` are the merchant's stores now."""
+    row = await conn.fetchrow(_GET_CREDENTIAL, client_id)
     if row is None:
         return None
     return Credential(
-        row["client_id"], row["merchant_id"], bytes(row["secret_hash"]), tuple(row["store_ids"])
+        row["client_id"],
+        row["merchant_id"],
+        bytes(row["secret_hash"]),
+        tuple(row["store_ids"]),
+        row["all_stores"],
     )
+
+
+async def reset_store(conn: asyncpg.Connection, store_id: str) -> dict[str, int]:
+    """Delete a store's orders, their idempotency keys, its faults and its scenario records;
+    the store, its merchant and credentials stay. Returns how many of each were deleted."""
+
+    def count(status: str) -> int:
+        return int(status.split()[-1])
+
+    async with conn.transaction():
+        keys = await conn.execute(
+            "DELETE FROM idempotency_keys WHERE order_id IN"
+            " (SELECT id FROM orders WHERE store_id = $1)",
+            store_id,
+        )
+        for table in ("order_lines", "order_events", "ledger", "order_versions"):
+            await conn.execute(
+                f"DELETE FROM {table}"
+                " WHERE order_id IN (SELECT id FROM orders WHERE store_id = $1)",
+                store_id,
+            )
+        orders = await conn.execute("DELETE FROM orders WHERE store_id = $1", store_id)
+        faults = await conn.execute("DELETE FROM sandbox_faults WHERE store_id = $1", store_id)
+        await conn.execute("DELETE FROM seeded WHERE kind = 'order' AND scope = $1", store_id)
+    return {"orders": count(orders), "idempotencyKeys": count(keys), "faults": count(faults)}

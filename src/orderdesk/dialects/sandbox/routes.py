@@ -13,11 +13,14 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from orderdesk.auth import credentials
 from orderdesk.dialects.ledyer.wire import parse
 from orderdesk.dialects.sandbox import wire
 from orderdesk.dialects.sandbox.errors import envelope
 from orderdesk.domain.order import Order
+from orderdesk.ops import faults
 from orderdesk.service import sandbox
+from orderdesk.store import merchants
 from orderdesk.store.merchants import Store
 from orderdesk.store.settings import StoreSettings
 from orderdesk.web import json_answer, to_response
@@ -112,12 +115,14 @@ async def create_credential(
     _check_admin(request)
     raw = await request.body()
     body = parse(wire.CredentialBody, raw) if raw.strip() else wire.CredentialBody(storeIds=None)
-    made = await sandbox.create_credential(request.app.state.pool, merchant_id, body.storeIds)
+    async with request.app.state.pool.acquire() as conn:
+        made = await credentials.create_credential(conn, merchant_id, body.storeIds)
     answer = {
         "clientId": made.client_id,
         "clientSecret": made.client_secret,
         "merchantId": made.merchant_id,
         "storeIds": list(made.store_ids),
+        "allStores": made.all_stores,
     }
     return to_response(json_answer(answer, 201))
 
@@ -169,6 +174,84 @@ async def close_order(
     _check_admin(request)
     order = await sandbox.close_order(request.app.state.pool, order_id)
     return to_response(json_answer(order_summary(order)))
+
+
+@router.post(
+    "/stores/{storeId}/reset",
+    summary="Delete a store's orders, their idempotency keys and its faults",
+)
+async def reset_store(
+    request: Request, store_id: Annotated[str, Path(alias="storeId")]
+) -> Response:
+    _check_admin(request)
+    async with request.app.state.pool.acquire() as conn:
+        if await merchants.get_store(conn, store_id) is None:
+            return to_response(envelope(404, "STORE_NOT_FOUND", f"Store {store_id} was not found"))
+        deleted = await merchants.reset_store(conn, store_id)
+    return to_response(json_answer({"storeId": store_id, "deleted": deleted}))
+
+
+def _split_route(request: Request, route: str | None) -> tuple[str | None, str | None]:
+    """(method, path template) of a fault's route; ValueError when no such route exists."""
+    if route is None:
+        return None, None
+    before, _, template = route.strip().rpartition(" ")
+    method = before.strip().upper() or None
+    for known in faults.routes(request.app):
+        if getattr(known, "path", None) == template and (
+            method is None or method in getattr(known, "methods", ())
+        ):
+            return method, template
+    raise ValueError(route)
+
+
+@router.post("/faults", status_code=201, openapi_extra=_body(wire.FaultBody))
+async def add_fault(request: Request) -> Response:
+    """Make the next ``count`` matching requests fail (see ``FaultBody``)."""
+    _check_admin(request)
+    body = parse(wire.FaultBody, await request.body())
+    try:
+        method, template = _split_route(request, body.route)
+    except ValueError:
+        return to_response(
+            envelope(422, "UNKNOWN_ROUTE", f"No route {body.route!r}", field="route")
+        )
+    delay = body.delayMs
+    if delay is None:
+        delay = {"timeout": 30_000, "delay": 1_000}.get(body.action, 0)
+    fault = faults.Fault(
+        id=0,
+        store_id=body.storeId,
+        method=method,
+        route=template,
+        order_id=body.orderId,
+        action=body.action,
+        status=body.status if body.action == "error" else None,
+        delay_ms=delay,
+        phase=body.phase,
+        remaining=body.count,
+        applied=0,
+    )
+    async with request.app.state.pool.acquire() as conn:
+        made = await faults.add(conn, fault)
+    request.app.state.fault_flag.active = True
+    return to_response(json_answer(made.view(), 201))
+
+
+@router.get("/faults", summary="The faults still waiting for requests")
+async def list_faults(request: Request) -> Response:
+    _check_admin(request)
+    async with request.app.state.pool.acquire() as conn:
+        waiting = await faults.active(conn)
+    return to_response(json_answer({"faults": [fault.view() for fault in waiting]}))
+
+
+@router.delete("/faults", summary="Delete every fault")
+async def clear_faults(request: Request) -> Response:
+    _check_admin(request)
+    async with request.app.state.pool.acquire() as conn:
+        deleted = await faults.clear(conn)
+    return to_response(json_answer({"deleted": deleted}))
 
 
 def admin_required_answer() -> Response:

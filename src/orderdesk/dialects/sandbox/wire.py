@@ -30,7 +30,11 @@ class StoreBody(BaseModel):
 class CredentialBody(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    storeIds: list[str] | None = Field(None, description="Default: all the merchant's stores")
+    storeIds: list[str] | None = Field(
+        None,
+        description="The stores it may act on. Default: all the merchant's stores, "
+        "including stores added later (a token lists the stores when it is issued)",
+    )
 
 
 class Customer(BaseModel):
@@ -80,4 +84,34 @@ class StoreSettingsBody(BaseModel):
     )
     readLagSeconds: float = Field(
         0, ge=0, le=3600, description="GET order shows the order as it was this long ago"
+    )
+
+
+class FaultBody(BaseModel):
+    """A fault for the next ``count`` requests matching every criterion given."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    storeId: str | None = Field(None, description="Only requests on orders of this store")
+    route: str | None = Field(
+        None,
+        description="Only this route: a path template as in the API documentation, "
+        "optionally after a method, e.g. 'POST /v1/orders/{orderId}/partialcapture'",
+        max_length=300,
+    )
+    orderId: str | None = Field(None, description="Only requests on this order")
+    count: int = Field(1, ge=1, le=1_000_000, description="How many requests get the fault")
+    action: Literal["error", "timeout", "drop", "delay"] = "error"
+    status: int = Field(503, ge=500, le=599, description="The status of an 'error'")
+    delayMs: int | None = Field(
+        None,
+        ge=0,
+        le=600_000,
+        description="'delay': how late the answer comes (default 1000); "
+        "'timeout': how long before the connection is closed (default 30000)",
+    )
+    phase: Literal["before", "after"] = Field(
+        "before",
+        description="'before' the application sees the request, or 'after' it has handled "
+        "it and committed (the answer is lost, the write is kept)",
     )

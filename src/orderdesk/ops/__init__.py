@@ -1,0 +1,1 @@
+"""Running orderdesk: logging, health and metrics, fault injection, scenarios."""

@@ -1,0 +1,181 @@
+"""Prometheus metrics (``prometheus-client``), served at ``/metrics``.
+
+With several worker processes (``orderdesk serve --workers N``) the CLI sets
+``PROMETHEUS_MULTIPROC_DIR`` before the workers start, every process writes its values to
+files there, and ``/metrics`` (whichever worker answers) sums them over all live workers.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from orderdesk.ops.logs import request_id
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+REQUESTS = Counter(
+    "orderdesk_http_requests_total",
+    "HTTP requests answered, by dialect, route template, method and status",
+    ["dialect", "route", "method", "status"],
+)
+LATENCY = Histogram(
+    "orderdesk_http_request_duration_seconds",
+    "Time from the request's arrival to the end of its answer",
+    ["dialect", "route", "method"],
+    buckets=LATENCY_BUCKETS,
+)
+ORDER_EVENTS = Counter(
+    "orderdesk_order_events_total",
+    "Order changes committed (partialCapture, fullCapture, cancel, refund, …) by currency",
+    ["type", "currency"],
+)
+ORDER_AMOUNTS = Counter(
+    "orderdesk_order_event_amount_minor_total",
+    "Sum of the committed order changes' amounts in minor units, by type and currency",
+    ["type", "currency"],
+)
+REPLAYS = Counter(
+    "orderdesk_idempotent_replays_total",
+    "Requests answered with the stored answer of an earlier request with the same key",
+    ["dialect"],
+)
+CONFLICTS = Counter(
+    "orderdesk_idempotency_conflicts_total",
+    "Requests refused because their key was used for a different request",
+    ["dialect"],
+)
+POOL_IN_USE = Gauge(
+    "orderdesk_db_pool_connections_in_use",
+    "Database connections checked out of the pool (summed over live workers)",
+    multiprocess_mode="livesum",
+)
+POOL_SIZE = Gauge(
+    "orderdesk_db_pool_connections",
+    "Database connections open in the pool (summed over live workers)",
+    multiprocess_mode="livesum",
+)
+FAULTS = Counter(
+    "orderdesk_sandbox_faults_applied_total",
+    "Injected faults applied to requests (sandbox API)",
+    ["action", "phase"],
+)
+
+
+def order_event(event_type: str, currency: str, amount: int) -> None:
+    """One committed order change (called where the transaction logs it)."""
+    ORDER_EVENTS.labels(event_type, currency).inc()
+    ORDER_AMOUNTS.labels(event_type, currency).inc(amount)
+
+
+def idempotent_replay(dialect: str) -> None:
+    REPLAYS.labels(dialect).inc()
+
+
+def idempotency_conflict(dialect: str) -> None:
+    CONFLICTS.labels(dialect).inc()
+
+
+def observe_pool(pool: Any) -> None:
+    """Record the asyncpg pool's size and how many of its connections are in use."""
+    size = pool.get_size()
+    POOL_SIZE.set(size)
+    POOL_IN_USE.set(size - pool.get_idle_size())
+
+
+def exposition() -> tuple[bytes, str]:
+    """The metrics text and its content type; across all workers in multi-process mode."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(), CONTENT_TYPE_LATEST
+
+
+def dialect_of(path: str) -> str:
+    """The API a path belongs to, for labels."""
+    if path.startswith(("/manage/", "/oauth2/")):
+        return "walley"
+    if path.startswith(("/v1/", "/oauth/")):
+        return "ledyer"
+    if path.startswith("/sandbox"):
+        return "sandbox"
+    return "other"
+
+
+_MAX_REQUEST_ID = 128
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            text: str = value.decode("latin-1")
+            if 0 < len(text) <= _MAX_REQUEST_ID and text.isascii() and text.isprintable():
+                return text
+            return None
+    return None
+
+
+class Observe:
+    """Outermost middleware: a request id (``X-Request-Id``, kept from the request when it is
+    a printable ASCII string of at most 128 characters, else made here) for the answer and
+    the log lines, and the request counters and latency histogram.
+
+    The route label is the matched route's template (``/v1/orders/{orderId}/capture``), or
+    ``unmatched``, so that order ids never become label values.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        # label children, looked up once per (dialect, route, method[, status])
+        self._counted: dict[tuple[str, str, str, str], Any] = {}
+        self._timed: dict[tuple[str, str, str], Any] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        rid = _incoming_id(scope) or os.urandom(8).hex()
+        token = request_id.set(rid)
+        header = (b"x-request-id", rid.encode())
+        status = "none"  # no answer was sent: the connection was dropped
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = str(message["status"])
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id.reset(token)
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            method = scope["method"] if scope["method"] in METHODS else "OTHER"
+            timed_key = (dialect_of(scope["path"]), template, method)
+            counted_key = (*timed_key, status)
+            counter = self._counted.get(counted_key)
+            if counter is None:
+                counter = self._counted[counted_key] = REQUESTS.labels(*counted_key)
+            histogram = self._timed.get(timed_key)
+            if histogram is None:
+                histogram = self._timed[timed_key] = LATENCY.labels(*timed_key)
+            counter.inc()
+            histogram.observe(time.perf_counter() - start)
