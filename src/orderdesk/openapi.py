@@ -75,13 +75,18 @@ def document(app: FastAPI) -> dict[str, Any]:
 
 
 def allowed_methods(app: FastAPI, path: str) -> list[str]:
-    """The methods the document lists for ``path`` (Starlette's 405 names one route's only)."""
-    methods: set[str] = set()
+    """The methods the document lists for ``path`` (Starlette's 405 names one route's only).
+
+    Where several templates match, the most specific ones (fewest parameters) decide:
+    ``/v1/orders/X/paymentmethod`` is that endpoint, not the sub-order ``/v1/orders/X/{ledgerId}``.
+    """
+    found: dict[int, set[str]] = {}
     for template, operations in document(app)["paths"].items():
         pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
         if re.fullmatch(pattern, path):
+            methods = found.setdefault(template.count("{"), set())
             methods.update(method.upper() for method in operations)
-    return sorted(methods)
+    return sorted(found[min(found)]) if found else []
 
 
 def _hoist_definitions(document: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from orderdesk.service.purge import purge_expired
 from orderdesk.store import idempotency, orders
 from tests.support.envelopes import error_code
-from tests.support.sandbox import ADMIN, SHOES, TSHIRTS, Merchant
+from tests.support.sandbox import ADMIN, SHOES, TSHIRTS, Merchant, line
 
 Body = Callable[[dict[str, Any]], bytes]
 
@@ -52,6 +52,15 @@ def _ledyer_edit(order: dict[str, Any], keep: int = 0) -> bytes:
     return json.dumps(body).encode()
 
 
+T_SHIRT = line("10002", "T-Shirt", 1, 9500)
+
+
+def _ledyer_refund(refunded: dict[str, Any]) -> bytes:
+    """A partial refund of one line, as Ledyer's WooCommerce plugin sends it (no id)."""
+    body = {"orderLines": [refunded], "totalRefundAmount": refunded["totalAmount"]}
+    return json.dumps(body).encode()
+
+
 @dataclass(frozen=True)
 class Write:
     """A write endpoint: a request that succeeds on a fresh order, and a different one."""
@@ -60,7 +69,12 @@ class Write:
     route: str
     body: Body
     other: Body | None  # another valid body for the same endpoint (None: it takes no body)
-    captured: bool = False  # the request needs the order captured first (refunds)
+    status: int | None = None  # the success status, when not the dialect's usual one
+    #: What the fresh order needs: "captured" (``{ledgerId}`` is its capture), "uncaptured"
+    #: (``{ledgerId}`` is its uncaptured part), "walley captured" (captured whole, for refunds)
+    #: and the sandbox order's extra fields.
+    setup: str = ""
+    extra: tuple[tuple[str, Any], ...] = ()
 
     @property
     def provider(self) -> str:
@@ -72,6 +86,8 @@ class Write:
 
     @property
     def ok(self) -> int:
+        if self.status is not None:
+            return self.status
         return 202 if self.provider == "walley" else 200
 
     def __str__(self) -> str:
@@ -97,7 +113,7 @@ WRITES = [
         "/manage/orders/{orderId}/refund",
         lambda o: b'{"amount": 50.00}',
         lambda o: b'{"amount": 60.00}',
-        captured=True,
+        setup="walley captured",
     ),
     Write(
         "POST",
@@ -121,6 +137,42 @@ WRITES = [
         lambda o: b'{"email": "b@example.com"}',
     ),
     Write("POST", "/v1/orders/{orderId}/extendexpiry", lambda o: b"", lambda o: b"{}"),
+    Write(
+        "POST",
+        "/v1/orders/{orderId}/refund/{ledgerId}",
+        lambda o: b"",
+        lambda o: b'{"note": "returned"}',
+        setup="captured",
+    ),
+    Write(
+        "POST",
+        "/v1/orders/{orderId}/partialrefund/{ledgerId}",
+        lambda o: _ledyer_refund(SHOES),
+        lambda o: _ledyer_refund(T_SHIRT),
+        setup="captured",
+    ),
+    Write("DELETE", "/v1/orders/{orderId}/{ledgerId}", lambda o: b"", None, setup="uncaptured"),
+    Write(
+        "POST",
+        "/v1/orders/{orderId}/reference",
+        lambda o: b'{"reference": "1001"}',
+        lambda o: b'{"reference": "1002"}',
+    ),
+    Write(
+        "POST",
+        "/v1/orders/{orderId}/acknowledge",
+        lambda o: b"",
+        lambda o: b"[]",
+        status=201,
+        extra=(("acknowledged", False),),
+    ),
+    Write(
+        "POST",
+        "/v1/orders/{orderId}/paymentmethod",
+        lambda o: b'{"paymentMethod": {"provider": "ledyer", "type": "advanceInvoice"}}',
+        lambda o: b'{"paymentMethod":{"provider":"ledyer","type":"advanceInvoice"}}',
+        extra=(("paymentMethod", "serviceInvoice"),),
+    ),
 ]
 
 
@@ -147,8 +199,19 @@ class Caller:
         if not self.auth:
             provider = self.write.provider
             self.auth = await getattr(self.merchant, f"{provider}_headers")()
-        order = await self.merchant.order(self.write.provider, [SHOES, TSHIRTS])
-        if self.write.captured:
+        extra = dict(self.write.extra)
+        order = await self.merchant.order(self.write.provider, [SHOES, TSHIRTS], **extra)
+        path = f"/v1/orders/{order['orderId']}"
+        if self.write.setup == "captured":
+            r = await self.merchant.client.post(
+                f"{path}/capture", content=_ledyer_capture(order), headers=self.auth
+            )
+            assert r.status_code == 200, r.text
+            order["ledgerId"] = r.json()["captured"][0]["ledgerId"]
+        elif self.write.setup == "uncaptured":
+            r = await self.merchant.client.get(path, headers=self.auth)
+            order["ledgerId"] = r.json()["uncaptured"]["ledgerId"]
+        elif self.write.setup == "walley captured":
             r = await self.merchant.client.post(
                 f"/manage/orders/{order['orderId']}/capture",
                 json={"amount": 285},
@@ -171,7 +234,9 @@ class Caller:
             headers[write.key_header] = key
         return await self.merchant.client.request(
             write.method,
-            write.route.replace("{orderId}", order["orderId"]),
+            write.route.replace("{orderId}", order["orderId"]).replace(
+                "{ledgerId}", order.get("ledgerId", "")
+            ),
             content=write.body(order) if body is None else body,
             headers=headers,
         )

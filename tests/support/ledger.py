@@ -15,8 +15,9 @@ async def checked_order(database_url: str, order_id: str) -> Order:
     """The stored order, after checking that its ledger adds up to the minor unit.
 
     captured + uncaptured + cancelled = authorised; the captured column, the captured
-    chunks, the capture events and the ledger table's capture rows agree; so do the cancelled
-    column and the release rows of cancels; no amount is negative.
+    chunks, the capture events and the ledger table's capture rows agree; so do the refunded
+    column, the refunded chunks and the refund rows, and the cancelled column and the release
+    rows of cancels; no chunk is refunded beyond its capture; no amount is negative.
     """
     conn = await asyncpg.connect(database_url)
     try:
@@ -43,6 +44,11 @@ async def checked_order(database_url: str, order_id: str) -> Order:
     assert captured_events == order.captured_amount == sum(c.total for c in order.captured)
     captures = [(r["amount"], r["ledger_id"]) for r in ledger if r["kind"] == "capture"]
     assert captures == [(c.total, c.ledger_id) for c in order.captured]
+    refunds = [(r["amount"], r["ledger_id"]) for r in ledger if r["kind"] == "refund"]
+    assert refunds == [(c.total, c.ledger_id) for c in order.refunded]
+    assert row["refunded"] == order.refunded_amount
+    for chunk in order.captured:
+        assert order.refunded_of(chunk) <= chunk.total
     cancels = sum(e.amount for e in order.events if e.type == "cancel")
     assert cancels == order.cancelled
     assert order.captured_amount + order.remaining + order.cancelled == order.authorized

@@ -28,6 +28,8 @@ def make_order(
     provider: Provider = Provider.WALLEY,
     segment: Segment = Segment.B2C,
     expires_in: timedelta = timedelta(days=14),
+    acknowledged: bool = True,
+    payment_method: str = "invoice",
 ) -> Order:
     return new_order(
         order_id="o-1",
@@ -42,9 +44,10 @@ def make_order(
         total_vat=None,
         merchant_reference="ref",
         customer={},
-        payment_method="invoice",
+        payment_method=payment_method,
         expires_at=NOW + expires_in,
         now=NOW,
+        acknowledged=acknowledged,
     )
 
 

@@ -71,11 +71,14 @@ class Merchant:
         return r.json()["clientId"], r.json()["clientSecret"]
 
     async def order(self, store: str, lines: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+        """An authorised order, acknowledged as a checkout's confirmation leaves it (pass
+        ``acknowledged=False`` for one the merchant has not acknowledged yet)."""
         store_id = self.stores.get(store, store)
         body = {
             "storeId": store_id,
             "orderLines": lines,
             "totalOrderAmount": sum(x["totalAmount"] for x in lines),
+            "acknowledged": True,
             **extra,
         }
         r = await self.client.post("/sandbox/orders", json=body, headers=ADMIN)

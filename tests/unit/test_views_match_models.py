@@ -195,6 +195,24 @@ def ledyer_states() -> dict[str, tuple[Order, Any]]:
     ledyer.edit_customer(customer_edited, {"email": "new@example.se"}, LATER)
     extended = ledyer_order()
     ledyer.extend(extended, LATER)
+    part_refunded = ledyer_order()
+    chunk = ledyer.partial_capture(
+        part_refunded, [cline("S20", 2, 100000)], 200000, CaptureMeta(), LATER
+    )
+    ledyer.partial_refund(
+        part_refunded, chunk.ledger_id, [cline("S20", 1, 100000)], 100000, "size", LATER
+    )
+    refunded = ledyer_order()
+    ledyer.capture(refunded, sent, 305000, CaptureMeta(), LATER)
+    ledyer.refund(refunded, refunded.captured[0].ledger_id, "", LATER)
+    unacknowledged = ledyer_order()
+    unacknowledged.acknowledged = False
+    service = ledyer_order()
+    service.payment_method = "serviceInvoice"
+    service.acknowledged = False
+    ledyer.set_reference(service, "1001", LATER)
+    ledyer.edit_payment_method(service, "ledyer", "advanceInvoice", LATER)
+    ledyer.acknowledge(service, LATER)
     return {
         "new": (ledyer_order(), NOW),
         "partially captured": (part, LATER),
@@ -207,6 +225,10 @@ def ledyer_states() -> dict[str, tuple[Order, Any]]:
         "extended": (extended, LATER),
         "person with addresses, customer edited": (customer_edited, LATER),
         "B2B company": (ledyer_order(COMPANY), NOW),
+        "partially refunded": (part_refunded, LATER),
+        "refunded whole": (refunded, LATER),
+        "unacknowledged": (unacknowledged, NOW),
+        "advance invoice, referenced, acknowledged": (service, LATER),
     }
 
 
@@ -268,6 +290,10 @@ def test_the_states_cover_what_they_say() -> None:
         "extended": ["uncaptured"],
         "person with addresses, customer edited": ["partiallyCaptured"],
         "B2B company": ["uncaptured"],
+        "partially refunded": ["partiallyCaptured", "partiallyRefunded"],
+        "refunded whole": ["fullyCaptured", "fullyRefunded"],
+        "unacknowledged": ["uncaptured", "unacknowledged"],
+        "advance invoice, referenced, acknowledged": ["uncaptured"],
     }
 
 
@@ -300,10 +326,12 @@ def test_the_check_catches_a_walley_field_too_many_or_too_few(mutate: Mutation) 
         lambda v: v["captured"][0].update(customer={}),
         lambda v: v["events"][0]["amount"].update(major="1"),
         lambda v: v["paymentMethod"].pop("type"),
+        lambda v: v["refunded"][0].pop("documentUrl"),
+        lambda v: v["refunded"][0].update(refunds="in_1"),
     ],
 )
 def test_the_check_catches_a_ledyer_field_too_many_or_too_few(mutate: Mutation) -> None:
-    order, now = ledyer_states()["partially captured"]
+    order, now = ledyer_states()["partially refunded"]
     view = ledyer_views.order_view(order, 7, now, document_url)
     matches(view, LedyerOrder)
     mutate(view)

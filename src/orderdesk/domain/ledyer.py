@@ -1,5 +1,6 @@
-"""Ledyer's rules: the order's ``status[]``, the ``availableActions`` of its uncaptured part,
-and what capture, partial capture, edit, cancel, extend and edit customer require.
+"""Ledyer's rules: the order's ``status[]``, the ``availableActions`` of its chunks, and what
+capture, partial capture, refund, partial refund, edit, cancel (of the order or of a sub-order),
+extend, edit customer, reference, acknowledge and payment method require; the payment status.
 
 An action the order's state does not allow is ``ACTION_NOT_AVAILABLE`` (409); a rule on the
 values sent is a 422.
@@ -14,7 +15,14 @@ from typing import Any
 
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, Kind
-from orderdesk.domain.lines import CaptureLine, Line, check_lines_total, copy_line, new_line
+from orderdesk.domain.ids import ORDER_LINE, prefixed
+from orderdesk.domain.lines import (
+    CaptureLine,
+    Line,
+    check_lines_total,
+    copy_line,
+    new_line,
+)
 from orderdesk.domain.order import CaptureMeta, Chunk, Order
 
 
@@ -26,6 +34,7 @@ class LedyerStatus(StrEnum):
     PARTIALLY_REFUNDED = "partiallyRefunded"
     FULLY_REFUNDED = "fullyRefunded"
     EXPIRED = "expired"
+    UNACKNOWLEDGED = "unacknowledged"
 
 
 class Action(StrEnum):
@@ -37,10 +46,38 @@ class Action(StrEnum):
     EDIT_CUSTOMER = "editCustomer"
     EDIT_ORDER = "editOrder"
     EXTEND_ORDER_EXPIRY = "extendOrderExpiry"
+    EDIT_PAYMENT_METHOD = "editPaymentMethod"
 
 
-#: What a captured chunk offers (refunds are not built yet, but Ledyer lists them).
-CAPTURED_ACTIONS = ("refund", "partialRefund")
+class ChunkAction(StrEnum):
+    """What ``availableActions`` lists on a captured chunk (an invoice)."""
+
+    REFUND = "refund"
+    PARTIAL_REFUND = "partialRefund"
+
+
+class PaymentMethod(StrEnum):
+    INVOICE = "invoice"
+    ADVANCE_INVOICE = "advanceInvoice"
+    SERVICE_INVOICE = "serviceInvoice"
+    CARD = "card"
+    BANK_TRANSFER = "bankTransfer"
+    PART_PAYMENT = "partPayment"
+
+
+class PaymentStatus(StrEnum):
+    """``GET /v1/orders/{id}/paymentstatus``: ``status``."""
+
+    ORDER_INITIATED = "orderInitiated"
+    ORDER_PENDING = "orderPending"
+    PAYMENT_PENDING = "paymentPending"
+    PAYMENT_CONFIRMED = "paymentConfirmed"
+    ORDER_CAPTURED = "orderCaptured"
+    ORDER_REFUNDED = "orderRefunded"
+    ORDER_CANCELLED = "orderCancelled"
+
+
+MAX_REFERENCE_LENGTH = 50
 
 
 def statuses(order: Order, now: datetime) -> list[LedyerStatus]:
@@ -63,16 +100,42 @@ def statuses(order: Order, now: datetime) -> list[LedyerStatus]:
         out.append(LedyerStatus.FULLY_REFUNDED if full else LedyerStatus.PARTIALLY_REFUNDED)
     if order.is_expired(now):
         out.append(LedyerStatus.EXPIRED)
+    if not order.acknowledged:
+        out.append(LedyerStatus.UNACKNOWLEDGED)
     return out
 
 
 def available_actions(order: Order, now: datetime) -> list[Action]:
-    """Actions allowed on the uncaptured chunk now."""
+    """Actions allowed on the uncaptured chunk now.
+
+    An advance invoice is never cancelled and is captured only once acknowledged; only a
+    service invoice with nothing captured may become an advance invoice.
+    """
     if order.uncaptured is None or order.remaining == 0 or order.closed:
         return []
-    if order.is_expired(now):
-        return [Action.CANCEL, Action.EXTEND_ORDER_EXPIRY]
-    return list(Action)
+    advance = order.payment_method == PaymentMethod.ADVANCE_INVOICE
+    expired = order.is_expired(now)
+    actions = [Action.CANCEL, Action.EXTEND_ORDER_EXPIRY] if expired else list(Action)
+    if advance:
+        actions.remove(Action.CANCEL)
+    if advance and not order.acknowledged:
+        actions = [a for a in actions if a not in (Action.CAPTURE, Action.PARTIAL_CAPTURE)]
+    if order.payment_method != PaymentMethod.SERVICE_INVOICE or order.captured_amount > 0:
+        actions = [a for a in actions if a != Action.EDIT_PAYMENT_METHOD]
+    return actions
+
+
+def chunk_actions(order: Order, chunk: Chunk) -> list[ChunkAction]:
+    """Actions allowed on a captured chunk: both refunds while nothing of it is refunded,
+    then partial refunds until it is refunded whole, then none. Credits offer none."""
+    if order.closed or all(chunk is not captured for captured in order.captured):
+        return []
+    refunded = order.refunded_of(chunk)
+    if refunded >= chunk.total:
+        return []
+    if refunded > 0:
+        return [ChunkAction.PARTIAL_REFUND]
+    return [ChunkAction.REFUND, ChunkAction.PARTIAL_REFUND]
 
 
 def require(order: Order, action: Action, now: datetime) -> None:
@@ -92,6 +155,12 @@ def partial_capture(
     sent and leave them intact (only the money still authorised goes down)."""
     require(order, Action.PARTIAL_CAPTURE, now)
     check_lines_total(lines, total, "totalCaptureAmount")
+    if total <= 0:
+        raise DomainError(
+            e.CAPTURE_AMOUNT_MUST_BE_POSITIVE,
+            f"totalCaptureAmount {total} must be more than 0",
+            field="totalCaptureAmount",
+        )
     if total > order.remaining:
         raise DomainError(
             e.CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT,
@@ -219,6 +288,186 @@ def extend(order: Order, now: datetime) -> datetime:
 def edit_customer(order: Order, changes: dict[str, Any], now: datetime) -> None:
     require(order, Action.EDIT_CUSTOMER, now)
     order.replace_customer(changes, now)
+
+
+def new_line_id() -> str:
+    return prefixed(ORDER_LINE)
+
+
+def find_chunk(order: Order, ledger_id: str) -> Chunk:
+    """The chunk (uncaptured, captured or refunded) with this ledger id; 404 if none."""
+    chunk = order.find_chunk(ledger_id)
+    if chunk is None:
+        raise DomainError(
+            e.LEDGER_NOT_FOUND,
+            f"Order {order.id} has no sub-order {ledger_id}",
+            Kind.NOT_FOUND,
+        )
+    return chunk
+
+
+def _require_chunk(order: Order, chunk: Chunk, action: ChunkAction) -> None:
+    if action not in chunk_actions(order, chunk):
+        what = "the uncaptured part" if chunk is order.uncaptured else "this sub-order"
+        left = order.refunded_of(chunk) if chunk in order.captured else 0
+        raise DomainError(
+            e.ACTION_NOT_AVAILABLE,
+            f"'{action}' is not available on {what} ({chunk.ledger_id}"
+            + (f", {left} of {chunk.total} already refunded" if left else "")
+            + ")",
+            Kind.STATE,
+        )
+
+
+def refund(order: Order, ledger_id: str, note: str, now: datetime) -> Chunk:
+    """``refund/{ledgerId}``: a credit note with every line of the captured chunk."""
+    chunk = find_chunk(order, ledger_id)
+    _require_chunk(order, chunk, ChunkAction.REFUND)
+    lines = [copy_line(line) for line in chunk.lines]
+    for line in lines:
+        line.id = new_line_id()
+    return order.record_refund(lines, CaptureMeta(note=note), now, of=chunk)
+
+
+def _goods(line: Line | CaptureLine) -> tuple[str, int]:
+    return (line.reference, line.vat)
+
+
+def partial_refund(
+    order: Order,
+    ledger_id: str,
+    lines: list[CaptureLine],
+    total: int,
+    note: str,
+    now: datetime,
+) -> Chunk:
+    """``partialrefund/{ledgerId}``: positive lines, each naming goods of the captured chunk
+    (by ``reference`` and ``vat``, or by ``id``), never more of them than are left to refund,
+    and never more money than is left of the chunk."""
+    chunk = find_chunk(order, ledger_id)
+    _require_chunk(order, chunk, ChunkAction.PARTIAL_REFUND)
+    check_lines_total(lines, total, "totalRefundAmount")
+    for index, sent in enumerate(lines):
+        if sent.total_amount <= 0 or sent.quantity <= 0:
+            raise DomainError(
+                e.REFUND_AMOUNT_MUST_BE_POSITIVE,
+                f"orderLines[{index}] must have a quantity and totalAmount above 0",
+                field=f"orderLines[{index}]",
+            )
+    left = chunk.total - order.refunded_of(chunk)
+    if total > left:
+        raise DomainError(
+            e.REFUND_AMOUNT_TOO_LARGE,
+            f"totalRefundAmount {total} is more than the {left} left to refund of "
+            f"{chunk.ledger_id}",
+            field="totalRefundAmount",
+        )
+    captured: dict[tuple[str, int], list[int]] = {}
+    for line in chunk.lines:
+        sums = captured.setdefault(_goods(line), [0, 0])
+        sums[0] += line.quantity
+        sums[1] += line.total_amount
+    for credit in order.refunded:
+        if credit.refunds == chunk.ledger_id:
+            for line in credit.lines:
+                sums = captured.setdefault(_goods(line), [0, 0])
+                sums[0] -= line.quantity
+                sums[1] -= line.total_amount
+    ids_in_chunk = {line.id: _goods(line) for line in chunk.lines}
+    for index, sent in enumerate(lines):
+        where = f"orderLines[{index}]"
+        key = _goods(sent)
+        if (sent.id is not None and ids_in_chunk.get(sent.id) != key) or key not in captured:
+            raise DomainError(
+                e.REFUND_LINES_DO_NOT_MATCH,
+                f"{where} ({sent.reference}, vat {sent.vat}) matches no line of {chunk.ledger_id}",
+                field=where,
+            )
+        sums = captured[key]
+        sums[0] -= sent.quantity
+        sums[1] -= sent.total_amount
+        if sums[0] < 0:
+            raise DomainError(
+                e.REFUND_LINE_QUANTITY_TOO_LARGE,
+                f"{where}: more of {sent.reference} than is left to refund",
+                field=f"{where}.quantity",
+            )
+        if sums[1] < 0:
+            raise DomainError(
+                e.REFUND_AMOUNT_TOO_LARGE,
+                f"{where}: more money for {sent.reference} than is left to refund",
+                field=f"{where}.totalAmount",
+            )
+    return order.record_refund(
+        [new_line(sent) for sent in lines], CaptureMeta(note=note), now, of=chunk
+    )
+
+
+def cancel_sub_order(order: Order, ledger_id: str, now: datetime) -> int:
+    """``DELETE /v1/orders/{id}/{ledgerId}``: only the uncaptured sub-order can be cancelled
+    (a captured one is refunded instead)."""
+    chunk = find_chunk(order, ledger_id)
+    if chunk is not order.uncaptured:
+        raise DomainError(
+            e.ACTION_NOT_AVAILABLE,
+            f"'{Action.CANCEL}' is not available on {ledger_id}: it is not the uncaptured "
+            "sub-order",
+            Kind.STATE,
+        )
+    return cancel(order, now)
+
+
+def _require_open(order: Order, action: str) -> None:
+    if order.closed:
+        raise DomainError(
+            e.ACTION_NOT_AVAILABLE, f"'{action}' is not available: the order is closed", Kind.STATE
+        )
+
+
+def set_reference(order: Order, reference: str, now: datetime) -> None:
+    """``POST …/reference``: the merchant's reference (at most 50 characters)."""
+    _require_open(order, "reference")
+    if len(reference) > MAX_REFERENCE_LENGTH:
+        raise DomainError(
+            e.REFERENCE_TOO_LONG,
+            f"reference is {len(reference)} characters; at most {MAX_REFERENCE_LENGTH}",
+            field="reference",
+        )
+    order.set_merchant_reference(reference, now)
+
+
+def acknowledge(order: Order, now: datetime) -> bool:
+    """``POST …/acknowledge``: repeatable; a second call changes nothing."""
+    _require_open(order, "acknowledge")
+    return order.acknowledge(now)
+
+
+def edit_payment_method(order: Order, provider: str, type_: str, now: datetime) -> None:
+    """``POST …/paymentmethod``: a service invoice becomes an advance invoice, only while
+    nothing is captured."""
+    require(order, Action.EDIT_PAYMENT_METHOD, now)
+    if (provider, type_) != ("ledyer", PaymentMethod.ADVANCE_INVOICE):
+        raise DomainError(
+            e.PAYMENT_METHOD_NOT_ALLOWED,
+            f"A service invoice can only become {{provider: ledyer, type: "
+            f"{PaymentMethod.ADVANCE_INVOICE}}}, not {{{provider}, {type_}}}",
+            field="paymentMethod",
+        )
+    order.replace_payment_method(PaymentMethod.ADVANCE_INVOICE, now)
+
+
+def payment_status(order: Order) -> tuple[PaymentStatus, str]:
+    """The payment status and its note, from the order's ledger."""
+    captured = order.captured_amount
+    if captured > 0 and order.refunded_amount >= captured and order.remaining == 0:
+        return PaymentStatus.ORDER_REFUNDED, "Refunded"
+    if captured > 0:
+        return PaymentStatus.ORDER_CAPTURED, "Captured"
+    if order.remaining == 0:
+        return PaymentStatus.ORDER_CANCELLED, "Cancelled"
+    if order.payment_method == PaymentMethod.ADVANCE_INVOICE and not order.acknowledged:
+        return PaymentStatus.PAYMENT_PENDING, "Awaiting acknowledgement and payment"
+    return PaymentStatus.PAYMENT_CONFIRMED, "Authorized"
 
 
 def _unknown_line(order: Order, line_id: str, removed: set[str], where: str) -> DomainError:

@@ -54,6 +54,9 @@ class EventType(StrEnum):
     CLOSE = "close"
     REAUTHORIZE_REQUESTED = "reauthorizeRequested"
     REAUTHORIZE = "reauthorize"
+    SET_REFERENCE = "setReference"
+    ACKNOWLEDGE = "acknowledge"
+    EDIT_PAYMENT_METHOD = "editPaymentMethod"
 
 
 class LedgerKind(StrEnum):
@@ -169,6 +172,8 @@ class Order:
     cancelled: int = 0
     closed: bool = False
     items_replaced: bool = False
+    #: The merchant confirmed it has the order (Ledyer ``acknowledge``).
+    acknowledged: bool = False
     events: list[Event] = field(default_factory=list)
     reauthorizations: list[Reauthorization] = field(default_factory=list)
     #: Ledger rows made since the order was loaded; the store appends them to the ledger table.
@@ -370,6 +375,22 @@ class Order:
         self.customer = {**self.customer, **changes}
         self._event(EventType.EDIT_CUSTOMER, 0, self.uncaptured_ledger(), now)
 
+    def set_merchant_reference(self, reference: str, now: datetime) -> None:
+        self.merchant_reference = reference
+        self._event(EventType.SET_REFERENCE, 0, self.uncaptured_ledger(), now)
+
+    def acknowledge(self, now: datetime) -> bool:
+        """Mark the order acknowledged; False (and no event) when it already was."""
+        if self.acknowledged:
+            return False
+        self.acknowledged = True
+        self._event(EventType.ACKNOWLEDGE, 0, self.uncaptured_ledger(), now)
+        return True
+
+    def replace_payment_method(self, payment_method: str, now: datetime) -> None:
+        self.payment_method = payment_method
+        self._event(EventType.EDIT_PAYMENT_METHOD, 0, self.uncaptured_ledger(), now)
+
     def close(self, now: datetime) -> None:
         """Close the order, as the provider does when it is settled or written off."""
         self.closed = True
@@ -407,6 +428,7 @@ def new_order(
     payment_method: str,
     expires_at: datetime,
     now: datetime,
+    acknowledged: bool = False,
 ) -> Order:
     """An authorised order, as a checkout would leave it: all lines uncaptured."""
     if not is_currency(currency):
@@ -449,6 +471,7 @@ def new_order(
         expires_at=expires_at,
         authorized=total,
         uncaptured=uncaptured,
+        acknowledged=acknowledged,
     )
     order._event(EventType.CREATE, total, uncaptured.ledger_id, now)
     order._event(EventType.READY_FOR_CAPTURE, 0, uncaptured.ledger_id, now)

@@ -1,4 +1,5 @@
-"""Invoice PDFs for captured chunks, rendered on request from the order's state (fpdf2).
+"""Invoice PDFs for captured chunks and credit notes for refunded ones, rendered on request
+from the order's state (fpdf2).
 
 An invoice shows the customer it was issued to (kept on the chunk), not today's.
 """
@@ -17,30 +18,36 @@ def _latin1(text: str) -> str:
 
 
 def render_invoice(order: Order, chunk: Chunk, document_reference: str) -> bytes:
+    credit = any(chunk is refunded for refunded in order.refunded)
+    title = "Credit note" if credit else "Invoice"
     exp = exponent(order.currency)
 
     def money(minor: int) -> str:
         return f"{order.currency} {grouped_string(minor, exp)}"
 
     pdf = FPDF()
-    pdf.set_title(f"Invoice {document_reference}")
+    pdf.set_title(f"{title} {document_reference}")
     pdf.set_creator("orderdesk")
+    pdf.set_creation_date(chunk.created_at)  # the same document, byte for byte, on every fetch
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 18)
-    pdf.cell(0, 12, "Invoice", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 12, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
     customer = chunk.customer if chunk.customer is not None else order.customer
     name = customer.get("companyName") or " ".join(
         part for part in (customer.get("firstName"), customer.get("lastName")) if part
     )
+    credited = next((c for c in order.captured if c.ledger_id == chunk.refunds), None)
     for label, value in (
-        ("Invoice number", document_reference),
+        (f"{title} number", document_reference),
+        ("Credits invoice", "" if credited is None else credited.ledger_id),
         ("Order", order.id),
         ("Merchant reference", order.merchant_reference),
         ("Store", order.store_id),
         ("Date", chunk.created_at.date().isoformat()),
         ("Customer", name),
         ("Description", chunk.description or ""),
+        ("Note", chunk.note),
     ):
         if value:
             pdf.cell(45, 6, label)

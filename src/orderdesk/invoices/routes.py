@@ -1,4 +1,5 @@
-"""``GET /invoices/{orderId}/{ledgerId}.pdf``: the signed ``documentUrl`` of a capture."""
+"""``GET /invoices/{orderId}/{ledgerId}.pdf``: the signed ``documentUrl`` of a capture (an
+invoice) or of a refund (a credit note)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def _problem(status: int, message: str) -> Response:
 
 @router.get(
     "/invoices/{orderId}/{ledgerId}.pdf",
-    summary="Invoice PDF of one capture (the signed documentUrl)",
+    summary="Invoice PDF of one capture, or credit note of one refund (the signed documentUrl)",
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )

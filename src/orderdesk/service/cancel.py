@@ -33,3 +33,18 @@ async def cancel_ledyer(
 ) -> Reply:
     """Remove every uncaptured line; captured chunks stay."""
     return await change_order(pool, ref, key, ledyer.cancel, presenter)
+
+
+async def cancel_sub_order(
+    pool: asyncpg.Pool,
+    ref: OrderRef,
+    ledger_id: str,
+    key: IdempotencyKey | None,
+    presenter: Presenter[int],
+) -> Reply:
+    """``DELETE /v1/orders/{id}/{ledgerId}``: cancel the uncaptured sub-order."""
+
+    def change(order: Order, now: datetime) -> int:
+        return ledyer.cancel_sub_order(order, ledger_id, now)
+
+    return await change_order(pool, ref, key, change, presenter)

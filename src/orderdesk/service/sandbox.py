@@ -13,6 +13,7 @@ import asyncpg
 from orderdesk.domain import errors as e
 from orderdesk.domain import ids, walley
 from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.domain.ledyer import PaymentMethod
 from orderdesk.domain.lines import CaptureLine
 from orderdesk.domain.money import is_currency
 from orderdesk.domain.order import Order, Provider, Segment, new_order
@@ -36,6 +37,7 @@ class NewOrder:
     customer: dict[str, Any]
     payment_method: str
     expires_at: datetime | None
+    acknowledged: bool = False
 
 
 async def create_merchant(pool: asyncpg.Pool, name: str) -> str:
@@ -68,6 +70,13 @@ async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, in
         if store is None:
             raise _not_found("STORE_NOT_FOUND", f"Store {request.store_id}")
         now = utcnow()
+        methods = [str(method) for method in PaymentMethod]
+        if store.provider == Provider.LEDYER and request.payment_method not in methods:
+            raise DomainError(
+                e.PAYMENT_METHOD_NOT_ALLOWED,
+                f"paymentMethod must be one of {', '.join(methods)}",
+                field="paymentMethod",
+            )
         lines = request.lines
         if store.provider == Provider.WALLEY:  # Walley's item types: physical → purchase, …
             lines = [dataclasses.replace(x, type=walley.walley_type(x.type)) for x in lines]
@@ -91,6 +100,7 @@ async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, in
             if request.expires_at
             else now + DEFAULT_EXPIRY,
             now=now,
+            acknowledged=request.acknowledged,
         )
         seq = await orders.insert(conn, order)
     log.info(

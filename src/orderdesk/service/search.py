@@ -1,22 +1,14 @@
-"""Searching a credential's Walley orders: ``GET /manage/orders``."""
+"""Finding orders: a page of the orders a credential may see (Ledyer ``GET /v1/orders``)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import asyncpg
 
-from orderdesk.auth.tokens import Principal
-from orderdesk.domain.order import Order
-from orderdesk.store import orders, search
+from orderdesk.store import order_search
+from orderdesk.store.order_search import OrderQuery, Page
 
 
-async def search_orders(
-    pool: asyncpg.Pool, principal: Principal, query: search.OrderQuery
-) -> list[tuple[Order, int]]:
-    """One page of the orders of the credential's stores that match, newest first."""
-    allowed = [store for store in query.store_ids if principal.may_use(store)]
+async def list_orders(pool: asyncpg.Pool, query: OrderQuery) -> Page:
+    """``query.store_ids`` scopes it: the route passes the caller's stores only."""
     async with pool.acquire() as conn:
-        page = await search.order_ids(conn, replace(query, store_ids=allowed))
-        found = [await orders.get(conn, order_id) for order_id in page]
-    return [(loaded.order, loaded.seq) for loaded in found if loaded is not None]
+        return await order_search.search(conn, query)

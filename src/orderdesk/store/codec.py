@@ -139,6 +139,7 @@ def state_doc(order: Order) -> dict[str, Any]:
         "closed": order.closed,
         "items_replaced": order.items_replaced,
         "reauthorizations": [_reauthorization_doc(r) for r in order.reauthorizations],
+        "acknowledged": order.acknowledged,
     }
 
 
@@ -171,6 +172,7 @@ def order_from_rows(
         closed=doc["closed"],
         items_replaced=doc["items_replaced"],
         reauthorizations=[_reauthorization(r) for r in doc.get("reauthorizations", ())],
+        acknowledged=doc.get("acknowledged", True),  # orders from before 0020 count as acknowledged
         events=[
             Event(ev[0], EventType(ev[1]), ev[2], ev[3], datetime.fromisoformat(ev[4]))
             for ev in event_rows

@@ -46,17 +46,22 @@ _ORDER_VALUES = (
     "authorized=$2, captured=$3, refunded=$4, cancelled=$5, expires_at=$6, updated_at=$7,"
     " status=$8, merchant_reference=$9, state=$10"
 )
+# Columns the Ledyer order list filters on, read out of the state document ($10).
+_STATE_COLUMNS = "payment_method, acknowledged"
+_STATE_VALUES = "$10::jsonb ->> 'payment_method', ($10::jsonb ->> 'acknowledged')::boolean"
 INSERT_SQL = (
     "WITH o AS (INSERT INTO orders (id, authorized, captured, refunded, cancelled, expires_at,"
     " updated_at, status, merchant_reference, state, order_reference, provider, merchant_id,"
-    " store_id, currency, created_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $17, $18, $14, $13, $15, $19)"
+    f" store_id, currency, created_at, {_STATE_COLUMNS})"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $17, $18, $14, $13, $15, $19,"
+    f" {_STATE_VALUES})"
     " RETURNING seq),"
     f" l AS ({_WRITE_LINES}), e AS ({_WRITE_EVENTS}), g AS ({_WRITE_LEDGER})"
     " SELECT seq FROM o"
 )
 SAVE_SQL = (
-    f"WITH o AS (UPDATE orders SET {_ORDER_VALUES} WHERE id=$1),"
+    f"WITH o AS (UPDATE orders SET {_ORDER_VALUES}, ({_STATE_COLUMNS}) = ({_STATE_VALUES})"
+    " WHERE id=$1),"
     f" l AS ({_WRITE_LINES} ON CONFLICT (order_id, id) DO UPDATE SET "
     + ", ".join(f"{column}=EXCLUDED.{column}" for column in LINE_COLUMNS[1:])
     + "),"

@@ -47,7 +47,9 @@ class LedyerChunk(BaseModel):
 
 
 class LedyerCapture(LedyerChunk):
-    """One capture: one invoice."""
+    """One capture (one invoice), or one refund of a capture (one credit note). A capture's
+    ``availableActions`` are ``refund`` and ``partialRefund`` until part of it is refunded,
+    then ``partialRefund`` until all of it is, then none; a refund's are none."""
 
     documentReference: str
     documentUrl: str = Field(description="Signed link to the invoice PDF")
@@ -90,10 +92,33 @@ class LedyerOrder(BaseModel):
     orderReference: str
     paymentMethod: LedyerPaymentMethod
     riskProfile: LedyerRiskProfile
-    refunded: list[dict[str, Any]]
+    refunded: list[LedyerCapture] = Field(description="Credit notes, one per refund")
     refundedAmount: LedyerAmount
     status: list[str]
     storeId: str
     uncaptured: LedyerChunk | None
     uncapturedAmount: LedyerAmount
     updatedAt: str
+
+
+class LedyerPaymentStatus(BaseModel):
+    """``GET /v1/orders/{orderId}/paymentstatus`` and ``GET /v1/paymentstatus?orderId=…``."""
+
+    model_config = ConfigDict(title="LedyerPaymentStatus")
+
+    note: str = Field(examples=["Authorized"])
+    paymentMethod: LedyerPaymentMethod
+    status: str = Field(
+        description="orderInitiated, orderPending, paymentPending, paymentConfirmed,"
+        " orderCaptured, orderRefunded or orderCancelled"
+    )
+
+
+class LedyerOrderList(BaseModel):
+    """``GET /v1/orders``: a page of orders, newest first."""
+
+    model_config = ConfigDict(title="LedyerOrderList")
+
+    orders: list[LedyerOrder]
+    nextCursor: str | None = Field(description="Pass as cursor for the next page; null at the end")
+    lastId: str | None = Field(description="The last order's id (for the deprecated fromId)")

@@ -5,27 +5,59 @@ Each route authenticates, parses the body, calls its use case and returns the re
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
+from starlette.convertors import Convertor, register_url_convertor
 
 from orderdesk.dialects.common import authenticate, base_url, idempotency_header
 from orderdesk.dialects.ledyer import views, wire
-from orderdesk.dialects.ledyer.responses import LedyerOrder
+from orderdesk.dialects.ledyer.responses import LedyerOrder, LedyerOrderList, LedyerPaymentStatus
+from orderdesk.domain import errors as e
+from orderdesk.domain.errors import DomainError, invalid
 from orderdesk.domain.ledyer import EditOrder
 from orderdesk.domain.order import Provider
-from orderdesk.service import cancel, capture, edit
-from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, read_order
-from orderdesk.web import to_response
+from orderdesk.service import cancel, capture, edit, reference, refund, search
+from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, read_order, utcnow
+from orderdesk.store.order_search import OrderQuery
+from orderdesk.web import json_answer, to_response
 
 router = APIRouter(tags=["Ledyer"])
 
+
+class LedgerIdConvertor(Convertor[str]):
+    """``in_…`` only, so ``DELETE /v1/orders/{id}/{ledgerId}`` never takes the place of another
+    endpoint's name (``DELETE …/paymentmethod`` is a 405, not an unknown sub-order)."""
+
+    regex = "in_[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("ledger", LedgerIdConvertor())
+
 OrderId = Annotated[str, Path(alias="orderId", description="The Ledyer order id (or_…)")]
+LedgerId = Annotated[
+    str, Path(alias="ledgerId", description="A sub-order's ledger id (in_…), from its chunk")
+]
 ORDER_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"description": "The whole order object", "model": LedyerOrder}
 }
+SubOrderId = Annotated[
+    str,
+    Path(alias="ledgerId", pattern=r"^in_[^/]+$", description="The sub-order's ledger id (in_…)"),
+]
+MAX_PAGE = 1000
 
 
 def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -46,8 +78,146 @@ def _key(request: Request, body: bytes, method: str = "POST") -> IdempotencyKey 
     return IdempotencyKey.from_request(header, method, request.url.path, body)
 
 
-def _presenter(request: Request) -> views.OrderObject:
-    return views.OrderObject(request.app.state.link_key, base_url(request))
+def _presenter(request: Request, status: int = 200) -> views.OrderObject:
+    return views.OrderObject(request.app.state.link_key, base_url(request), status)
+
+
+def _optional_body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    schema = _body_schema(model)
+    schema["requestBody"]["required"] = False
+    return schema
+
+
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+
+
+def _moment_query(alias: str) -> Any:
+    """A query parameter holding an RFC 3339 time with its offset (``2023-02-10T00:00:00Z``)."""
+    return Query(alias=alias, json_schema_extra={"format": "date-time"})
+
+
+def _moment(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        if not _RFC3339.fullmatch(value):
+            raise ValueError(value)
+        return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid(
+            f"{name} must be an RFC 3339 time such as 2023-02-10T00:00:00Z", name
+        ) from None
+
+
+def _cursor(value: str) -> tuple[datetime, int]:
+    try:
+        created, _, seq = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).partition(b"|")
+        return datetime.fromisoformat(created.decode()), int(seq)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise DomainError(
+            e.INVALID_CURSOR, "cursor is not a nextCursor this server gave", field="cursor"
+        ) from None
+
+
+def _next_cursor(after: tuple[datetime, int]) -> str:
+    raw = f"{after[0].isoformat()}|{after[1]}".encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@router.get(
+    "/v1/orders",
+    summary="List orders (newest first, filtered, paged by cursor)",
+    responses={200: {"description": "A page of orders", "model": LedyerOrderList}},
+)
+async def list_orders_route(
+    request: Request,
+    created_from: Annotated[str | None, _moment_query(alias="createdFrom")] = None,
+    created_to: Annotated[str | None, _moment_query(alias="createdTo")] = None,
+    expires_from: Annotated[str | None, _moment_query(alias="expiresFrom")] = None,
+    expires_to: Annotated[str | None, _moment_query(alias="expiresTo")] = None,
+    ids: Annotated[list[str] | None, Query(alias="id[]", max_length=100)] = None,
+    merchant_references: Annotated[
+        list[str] | None, Query(alias="merchantReference[]", max_length=100)
+    ] = None,
+    order_references: Annotated[
+        list[str] | None, Query(alias="orderReference[]", max_length=100)
+    ] = None,
+    payment_methods: Annotated[
+        list[wire.PaymentMethodCategory] | None,
+        Query(alias="paymentMethodCategory[]", max_length=10),
+    ] = None,
+    statuses: Annotated[
+        list[wire.LedyerStatusFilter] | None, Query(alias="status[]", max_length=10)
+    ] = None,
+    q: Annotated[
+        str | None, Query(description="orderId, orderReference or merchantReference, whole")
+    ] = None,
+    size: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    cursor: Annotated[str | None, Query(description="nextCursor of the page before")] = None,
+    from_id: Annotated[
+        str | None, Query(alias="fromId", description="Deprecated: lastId of the page before")
+    ] = None,
+) -> Response:
+    principal = authenticate(request, Provider.LEDYER)
+    query = OrderQuery(
+        provider=Provider.LEDYER,
+        store_ids=sorted(principal.store_ids),
+        now=utcnow(),
+        size=size,
+        created_from=_moment(created_from, "createdFrom"),
+        created_to=_moment(created_to, "createdTo"),
+        expires_from=_moment(expires_from, "expiresFrom"),
+        expires_to=_moment(expires_to, "expiresTo"),
+        ids=ids or [],
+        merchant_references=merchant_references or [],
+        order_references=order_references or [],
+        payment_methods=list(payment_methods or []),
+        statuses=list(statuses or []),
+        q=q,
+        after=None if cursor is None else _cursor(cursor),
+        after_id=from_id,
+    )
+    page = await search.list_orders(request.app.state.pool, query)
+    presenter = _presenter(request)
+    body = {
+        "orders": [presenter.view(found.order, found.seq, query.now) for found in page.orders],
+        "nextCursor": None if page.next_after is None else _next_cursor(page.next_after),
+        "lastId": page.orders[-1].order.id if page.orders else None,
+    }
+    return to_response(json_answer(body))
+
+
+def _payment_status(found: Any) -> Response:
+    return to_response(json_answer(views.payment_status_view(found.order)))
+
+
+@router.get(
+    "/v1/orders/{orderId}/paymentstatus",
+    summary="Payment status",
+    responses={200: {"description": "The payment status", "model": LedyerPaymentStatus}},
+)
+async def payment_status_route(request: Request, order_id: OrderId) -> Response:
+    found = await read_order(request.app.state.pool, _order_ref(request, order_id))
+    return _payment_status(found)
+
+
+@router.get(
+    "/v1/paymentstatus",
+    summary="Payment status (the documented path)",
+    responses={200: {"description": "The payment status", "model": LedyerPaymentStatus}},
+)
+async def payment_status_query_route(
+    request: Request,
+    order_id: Annotated[
+        str,
+        Query(
+            alias="orderId",
+            description="or_… (checkout sessions are not kept, so sessionId is not taken)",
+        ),
+    ],
+) -> Response:
+    found = await read_order(request.app.state.pool, _order_ref(request, order_id))
+    return _payment_status(found)
 
 
 @router.get("/v1/orders/{orderId}", summary="Get order", responses=ORDER_RESPONSE)
@@ -153,5 +323,116 @@ async def extend_route(request: Request, order_id: OrderId) -> Response:
     body = await request.body()
     reply = await edit.extend_expiry(
         request.app.state.pool, ref, _key(request, body), _presenter(request)
+    )
+    return to_response(reply)
+
+
+@router.post(
+    "/v1/orders/{orderId}/refund/{ledgerId}",
+    summary="Refund a captured sub-order whole (one credit note)",
+    responses=ORDER_RESPONSE,
+    openapi_extra=_optional_body_schema(wire.RefundBody),
+)
+async def refund_route(request: Request, order_id: OrderId, ledger_id: LedgerId) -> Response:
+    ref = _order_ref(request, order_id)
+    body = await request.body()
+    note = "" if wire.is_empty(body) else wire.parse(wire.RefundBody, body).note
+    reply = await refund.refund_ledyer(
+        request.app.state.pool, ref, ledger_id, note, _key(request, body), _presenter(request)
+    )
+    return to_response(reply)
+
+
+@router.post(
+    "/v1/orders/{orderId}/partialrefund/{ledgerId}",
+    summary="Refund part of a captured sub-order (one credit note)",
+    responses=ORDER_RESPONSE,
+    openapi_extra=_body_schema(wire.PartialRefundBody),
+)
+async def partial_refund_route(
+    request: Request, order_id: OrderId, ledger_id: LedgerId
+) -> Response:
+    ref = _order_ref(request, order_id)
+    body = await request.body()
+    parsed = wire.parse(wire.PartialRefundBody, body)
+    reply = await refund.partial_refund_ledyer(
+        request.app.state.pool,
+        ref,
+        ledger_id,
+        [line.command() for line in parsed.orderLines],
+        parsed.totalRefundAmount,
+        parsed.note,
+        _key(request, body),
+        _presenter(request),
+    )
+    return to_response(reply)
+
+
+@router.delete(
+    "/v1/orders/{orderId}/{ledgerId:ledger}",
+    summary="Cancel a sub-order (the uncaptured one)",
+    responses=ORDER_RESPONSE,
+)
+async def cancel_sub_order_route(
+    request: Request, order_id: OrderId, ledger_id: SubOrderId
+) -> Response:
+    ref = _order_ref(request, order_id)
+    key = _key(request, b"", method="DELETE")
+    reply = await cancel.cancel_sub_order(
+        request.app.state.pool, ref, ledger_id, key, _presenter(request)
+    )
+    return to_response(reply)
+
+
+@router.post(
+    "/v1/orders/{orderId}/reference",
+    summary="Set the merchant reference",
+    responses=ORDER_RESPONSE,
+    openapi_extra=_body_schema(wire.ReferenceBody),
+)
+async def reference_route(request: Request, order_id: OrderId) -> Response:
+    ref = _order_ref(request, order_id)
+    body = await request.body()
+    parsed = wire.parse(wire.ReferenceBody, body)
+    reply = await reference.set_reference(
+        request.app.state.pool, ref, parsed.reference, _key(request, body), _presenter(request)
+    )
+    return to_response(reply)
+
+
+@router.post(
+    "/v1/orders/{orderId}/acknowledge",
+    summary="Acknowledge the order (repeatable; answers 201)",
+    status_code=201,
+    responses={201: {"description": "The whole order object", "model": LedyerOrder}},
+)
+async def acknowledge_route(request: Request, order_id: OrderId) -> Response:
+    ref = _order_ref(request, order_id)
+    body = await request.body()
+    if not wire.is_empty(body):
+        raise invalid("acknowledge takes no body (nothing, [] or {})")
+    reply = await reference.acknowledge(
+        request.app.state.pool, ref, _key(request, body), _presenter(request, 201)
+    )
+    return to_response(reply)
+
+
+@router.post(
+    "/v1/orders/{orderId}/paymentmethod",
+    summary="Edit the payment method (service invoice to advance invoice)",
+    responses=ORDER_RESPONSE,
+    openapi_extra=_body_schema(wire.PaymentMethodBody),
+)
+async def payment_method_route(request: Request, order_id: OrderId) -> Response:
+    ref = _order_ref(request, order_id)
+    body = await request.body()
+    method = wire.parse(wire.PaymentMethodBody, body).paymentMethod
+    reply = await reference.edit_payment_method(
+        request.app.state.pool,
+        ref,
+        method.provider,
+        method.type,
+        _key(request, body),
+        _presenter(request),
     )
     return to_response(reply)

@@ -18,8 +18,6 @@ from orderdesk.service.replies import Reply
 from orderdesk.service.unit_of_work import utcnow
 from orderdesk.web import json_answer
 
-CAPTURED_ACTIONS = [{"type": action} for action in ledyer.CAPTURED_ACTIONS]
-
 
 def amount(minor: int, currency: str) -> dict[str, Any]:
     """``{"amount": "4890.00", …, "formattedWithCurrency": "SEK 4,890.00", "minorUnits": …}``."""
@@ -60,8 +58,9 @@ def _chunk_totals(chunk: Chunk, currency: str) -> dict[str, Any]:
 
 
 def captured_view(order: Order, seq: int, chunk: Chunk, document_url: str) -> dict[str, Any]:
+    """A captured chunk (an invoice) or a refunded one (a credit note)."""
     return {
-        "availableActions": CAPTURED_ACTIONS,
+        "availableActions": [{"type": action} for action in ledyer.chunk_actions(order, chunk)],
         "createdAt": iso_z(chunk.created_at),
         "documentReference": document_reference(seq, chunk.document_number),
         "documentUrl": document_url,
@@ -124,7 +123,10 @@ def order_view(
         "orderReference": order.order_reference,
         "paymentMethod": {"provider": "ledyer", "type": order.payment_method},
         "riskProfile": {"tags": []},
-        "refunded": [],
+        "refunded": [
+            captured_view(order, seq, chunk, document_url(chunk.ledger_id))
+            for chunk in order.refunded
+        ],
         "refundedAmount": amount(order.refunded_amount, currency),
         "status": ledyer.statuses(order, now),
         "storeId": order.store_id,
@@ -134,18 +136,34 @@ def order_view(
     }
 
 
-class OrderObject:
-    """Ledyer's answer to a change or a read: the whole order; refusals in its envelope."""
+def payment_status_view(order: Order) -> dict[str, Any]:
+    status, note = ledyer.payment_status(order)
+    return {
+        "note": note,
+        "paymentMethod": {"provider": "ledyer", "type": order.payment_method},
+        "status": status,
+    }
 
-    def __init__(self, link_key: bytes, base_url: str) -> None:
+
+class OrderObject:
+    """Ledyer's answer to a change or a read: the whole order; refusals in its envelope.
+
+    ``status`` is the success status: 200, or 201 for acknowledge.
+    """
+
+    def __init__(self, link_key: bytes, base_url: str, status: int = 200) -> None:
         self.link_key = link_key
         self.base_url = base_url
+        self.status = status
 
-    def present(self, order: Order, seq: int, result: object) -> Reply:
+    def view(self, order: Order, seq: int, now: datetime) -> dict[str, Any]:
         def document_url(ledger_id: str) -> str:
             return signed_url(self.link_key, self.base_url, order.id, ledger_id)
 
-        return json_answer(order_view(order, seq, utcnow(), document_url))
+        return order_view(order, seq, now, document_url)
+
+    def present(self, order: Order, seq: int, result: object) -> Reply:
+        return json_answer(self.view(order, seq, utcnow()), self.status)
 
     def refuse(self, error: DomainError) -> Reply:
         return error_answer(error)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -65,6 +66,61 @@ class EditBody(BaseModel):
     totalOrderVatAmount: Minor
 
 
+class RefundBody(BaseModel):
+    """``POST …/refund/{ledgerId}``: no body, ``[]``, or a note."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", title="RefundRequest")
+
+    note: str = Field("", max_length=1000, description="Why the chunk is refunded")
+
+
+class PartialRefundBody(BaseModel):
+    """``POST …/partialrefund/{ledgerId}``: positive lines of the captured chunk."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", title="PartialRefundRequest")
+
+    orderLines: list[OrderLine] = Field(min_length=1, max_length=1000)
+    totalRefundAmount: Minor = Field(description="The sum of the lines' totalAmount")
+    note: str = Field("", max_length=1000)
+
+
+class ReferenceBody(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore", title="SetReferenceRequest")
+
+    reference: str = Field(max_length=1000, description="At most 50 characters (422 beyond)")
+
+
+class PaymentMethodValue(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    provider: str = Field(max_length=50, examples=["ledyer"])
+    type: str = Field(max_length=50, examples=["advanceInvoice"])
+
+
+class PaymentMethodBody(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore", title="EditPaymentMethodRequest")
+
+    paymentMethod: PaymentMethodValue
+
+
+LedyerStatusFilter = Literal[
+    "uncaptured",
+    "partiallyCaptured",
+    "fullyCaptured",
+    "partiallyRefunded",
+    "fullyRefunded",
+    "cancelled",
+    "unacknowledged",
+    "expired",
+]
+PaymentMethodCategory = Literal["advanceInvoice", "card", "invoice", "serviceInvoice"]
+
+
+def is_empty(body: bytes) -> bool:
+    """No body: nothing, ``[]`` or ``{}`` (what clients send when they have no data)."""
+    return body.strip() in (b"", b"[]", b"{}")
+
+
 def _where(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
@@ -79,6 +135,7 @@ def parse(model: type[M], body: bytes) -> M:
     """
     if _NUL_ESCAPE.search(body):
         raise invalid("Strings may not contain NUL (\\u0000)")
+    _refuse_duplicate_keys(body)
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
@@ -86,6 +143,25 @@ def parse(model: type[M], body: bytes) -> M:
         where = _where(tuple(first["loc"]))
         message = f"{where}: {first['msg']}" if where else str(first["msg"])
         raise invalid(message, where or None) from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise invalid(f"{key} appears twice in one object", key)
+        out[key] = value
+    return out
+
+
+def _refuse_duplicate_keys(body: bytes) -> None:
+    """A key twice in one object is malformed (the last value would win silently)."""
+    if body.count(b'"') < 4:  # not even two keys
+        return
+    try:
+        json.loads(body, object_pairs_hook=_unique_keys)
+    except (ValueError, RecursionError):
+        return  # not JSON at all: the model's parser says why
 
 
 class Contact(BaseModel):

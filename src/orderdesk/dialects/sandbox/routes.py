@@ -162,6 +162,7 @@ async def create_order(request: Request) -> Response:
             customer=body.customer.model_dump(exclude_none=True),
             payment_method=body.paymentMethod,
             expires_at=body.expiresAt,
+            acknowledged=body.acknowledged,
         ),
     )
     return to_response(json_answer(order_summary(order), 201))

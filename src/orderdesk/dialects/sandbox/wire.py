@@ -64,7 +64,13 @@ class OrderBody(BaseModel):
     totalOrderVatAmount: Minor | None = None
     merchantReference: str = Field("", max_length=50)
     customer: Customer = Field(default_factory=Customer)
-    paymentMethod: str = Field("invoice", max_length=40)
+    paymentMethod: str = Field(
+        "invoice",
+        max_length=40,
+        description="Ledyer stores: invoice, advanceInvoice, serviceInvoice, card, bankTransfer"
+        " or partPayment",
+    )
+    acknowledged: bool = Field(False, description="Ledyer: as if acknowledge had been called")
     expiresAt: AwareDatetime | None = Field(None, description="Default: 14 days from now")
 
 

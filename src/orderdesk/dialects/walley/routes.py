@@ -26,9 +26,17 @@ from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, Kind, invalid
 from orderdesk.domain.ids import is_uuid
 from orderdesk.domain.order import Provider
-from orderdesk.service import cancel, capture, credit, edit, reauthorize, search, walley_store
+from orderdesk.service import (
+    cancel,
+    capture,
+    credit,
+    edit,
+    reauthorize,
+    walley_search,
+    walley_store,
+)
 from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, utcnow
-from orderdesk.store.search import OrderQuery
+from orderdesk.store.walley_search import OrderQuery
 from orderdesk.web import json_answer, to_response
 
 router = APIRouter(tags=["Walley"])
@@ -137,7 +145,7 @@ async def search_route(
     start = _day(placed[0], "from") if placed else None
     end = _day(placed[1], "to") if placed else None
     now = utcnow()
-    found = await search.search_orders(
+    found = await walley_search.search_orders(
         request.app.state.pool,
         principal,
         OrderQuery(

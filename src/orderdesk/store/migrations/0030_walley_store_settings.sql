@@ -24,8 +24,7 @@ CREATE TABLE order_versions (
 );
 CREATE INDEX order_versions_order ON order_versions (order_id, written_at);
 
--- Search: newest first within the credential's stores, from columns.
-CREATE INDEX orders_store_created_seq ON orders (store_id, created_at DESC, seq DESC);
+-- Search (GET /manage/orders) pages newest first through orders_store_created_seq (0020).
 
 -- A Walley order captured in part whose rest was cancelled reads PartActivated (it read
 -- Activated, and a later capture was told CAPTURE_ORDER_ALREADY_CAPTURED).

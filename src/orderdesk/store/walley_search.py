@@ -1,4 +1,5 @@
-"""Searching a credential's orders from the indexed ``orders`` columns, newest first."""
+"""Searching a credential's Walley orders (``GET /manage/orders``) from the indexed ``orders``
+columns, newest first."""
 
 from __future__ import annotations
 

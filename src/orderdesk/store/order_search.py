@@ -1,0 +1,118 @@
+"""Listing orders (Ledyer ``GET /v1/orders``): filters on the indexed ``orders`` columns, keyset
+paging newest first on ``(created_at, seq)``, and the page's orders read in one statement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import asyncpg
+import orjson
+
+from orderdesk.store.codec import order_from_rows
+from orderdesk.store.orders import GET_SQL, Loaded
+
+#: ``status[]`` values as predicates on the columns: the order's ``status[]`` contains it.
+STATUS_SQL = {
+    "uncaptured": "o.status = 'uncaptured'",
+    "partiallyCaptured": "o.status = 'partiallyCaptured'",
+    "fullyCaptured": "o.status = 'fullyCaptured'",
+    "cancelled": "o.cancelled > 0 AND o.captured + o.cancelled = o.authorized",
+    "partiallyRefunded": "o.refunded > 0 AND o.refunded < o.captured",
+    "fullyRefunded": "o.refunded > 0 AND o.refunded >= o.captured",
+    "unacknowledged": "NOT o.acknowledged",
+    "expired": "o.expires_at <= {now} AND o.authorized > o.captured + o.cancelled",
+}
+_SELECT = GET_SQL.split(" FROM orders o WHERE")[0] + ", o.id, o.created_at FROM orders o"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderQuery:
+    """Which orders of which stores; every list is "any of", the filters are "all of"."""
+
+    provider: str
+    store_ids: list[str]
+    now: datetime
+    size: int
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    expires_from: datetime | None = None
+    expires_to: datetime | None = None
+    ids: list[str] = field(default_factory=list)
+    merchant_references: list[str] = field(default_factory=list)
+    order_references: list[str] = field(default_factory=list)
+    payment_methods: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    q: str | None = None
+    #: Start after this (created_at, seq), from a cursor; or after this order id (``fromId``).
+    after: tuple[datetime, int] | None = None
+    after_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    orders: list[Loaded]
+    #: (created_at, seq) of the last order, when more follow.
+    next_after: tuple[datetime, int] | None
+
+
+def _sql(query: OrderQuery) -> tuple[str, list[object]]:
+    args: list[object] = []
+
+    def arg(value: object) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    where = [f"o.provider = {arg(query.provider)}", f"o.store_id = ANY({arg(query.store_ids)})"]
+    for column, op, value in (
+        ("created_at", ">=", query.created_from),
+        ("created_at", "<=", query.created_to),
+        ("expires_at", ">=", query.expires_from),
+        ("expires_at", "<=", query.expires_to),
+    ):
+        if value is not None:
+            where.append(f"o.{column} {op} {arg(value)}")
+    for column, values in (
+        ("id", query.ids),
+        ("merchant_reference", query.merchant_references),
+        ("order_reference", query.order_references),
+        ("payment_method", query.payment_methods),
+    ):
+        if values:
+            where.append(f"o.{column} = ANY({arg(values)})")
+    if query.statuses:
+        now = arg(query.now) if "expired" in query.statuses else ""
+        either = " OR ".join(f"({STATUS_SQL[s].format(now=now)})" for s in query.statuses)
+        where.append(f"({either})")
+    if query.q is not None:
+        q = arg(query.q)
+        where.append(f"(o.id = {q} OR o.order_reference = {q} OR o.merchant_reference = {q})")
+    if query.after is not None:
+        where.append(f"(o.created_at, o.seq) < ({arg(query.after[0])}, {arg(query.after[1])})")
+    if query.after_id is not None:
+        where.append(
+            "(o.created_at, o.seq) < (SELECT a.created_at, a.seq FROM orders a"
+            f" WHERE a.id = {arg(query.after_id)})"
+        )
+    sql = (
+        f"{_SELECT} WHERE {' AND '.join(where)}"
+        f" ORDER BY o.created_at DESC, o.seq DESC LIMIT {arg(query.size + 1)}"
+    )
+    return sql, args
+
+
+async def search(conn: asyncpg.Connection, query: OrderQuery) -> Page:
+    sql, args = _sql(query)
+    rows = await conn.fetch(sql, *args)
+    more = len(rows) > query.size
+    rows = rows[: query.size]
+    found = []
+    for row in rows:
+        lines = [tuple(line) for line in orjson.loads(row["lines"] or "[]")]
+        order = order_from_rows(row["state"], lines, orjson.loads(row["events"] or "[]"))
+        found.append(
+            Loaded(order, row["seq"], {line[0]: line for line in lines}, len(order.events))
+        )
+    last = rows[-1] if rows else None
+    next_after = (last["created_at"], last["seq"]) if more and last is not None else None
+    return Page(found, next_after)
