@@ -57,6 +57,13 @@ async def test_query_and_filters(client: httpx.AsyncClient) -> None:
     store = f'storeId:["{other_store}"]'
     assert ids(await search(merchant, {"filter": store})) == [third]
     assert ids(await search(merchant, [("filter", both), ("filter", store)])) == [third]
+    # repeated filters: all of them hold
+    one = 'status:["Activated"]'
+    assert ids(await search(merchant, [("filter", both), ("filter", one)])) == [second]
+    none = 'status:["Cancelled"]'
+    assert ids(await search(merchant, [("filter", one), ("filter", none)])) == []
+    days = [("filter", 'placedAt:["2000-01-01",""]'), ("filter", 'placedAt:["","2000-01-02"]')]
+    assert ids(await search(merchant, days)) == []
     assert ids(await search(merchant, {"filter": 'placedAt:["","2000-01-01"]'})) == []
     assert ids(await search(merchant, {"filter": 'placedAt:["2000-01-01",""]'})) == [
         third,

@@ -3,7 +3,7 @@ columns, newest first."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -22,7 +22,7 @@ class OrderQuery:
     provider: str
     now: datetime
     phrase: str | None = None
-    statuses: list[str] = field(default_factory=list)
+    statuses: list[str] | None = None  # None: any status
     placed_from: datetime | None = None
     placed_before: datetime | None = None
     limit: int = 10
@@ -37,7 +37,7 @@ async def order_ids(conn: asyncpg.Connection, query: OrderQuery) -> list[str]:
         args.append(query.phrase)
         n = len(args)
         where.append(f"(merchant_reference = ${n} OR order_reference = ${n} OR id = ${n})")
-    if query.statuses:
+    if query.statuses is not None:
         args.extend((query.now, query.statuses))
         status = _STATUS.replace("{now}", str(len(args) - 1))
         where.append(f"{status} = ANY(${len(args)}::text[])")

@@ -84,9 +84,9 @@ FILTER_PATTERN = (
 )
 
 
-def _filters(raw: list[str]) -> dict[str, list[str]]:
-    """``filter=status:["Activated","NotActivated"]`` (repeatable) as {name: values}."""
-    found: dict[str, list[str]] = {}
+def _filters(raw: list[str]) -> dict[str, list[list[str]]]:
+    """``filter=status:["Activated","NotActivated"]`` (repeatable) as {name: [values, …]}."""
+    found: dict[str, list[list[str]]] = {}
     for text in raw:
         name, sep, values = text.partition(":")
         try:
@@ -99,8 +99,18 @@ def _filters(raw: list[str]) -> dict[str, list[str]]:
             )
         if not all(isinstance(value, str) for value in parsed):
             raise invalid(f"filter: the values of {name} are strings", "filter")
-        found.setdefault(name, []).extend(parsed)
+        if name == "placedAt" and len(parsed) != 2:
+            raise invalid('filter: placedAt takes ["from", "to"]', "filter")
+        found.setdefault(name, []).append(parsed)
     return found
+
+
+def _all_of(occurrences: list[list[str]] | None) -> list[str] | None:
+    """The values every occurrence of a filter allows (filters are "all of"); None: no filter."""
+    if occurrences is None:
+        return None
+    allowed = set(occurrences[0]).intersection(*occurrences[1:])
+    return sorted(allowed)
 
 
 def _day(text: str, what: str) -> datetime | None:
@@ -139,21 +149,20 @@ async def search_route(
 ) -> Response:
     principal = authenticate(request, Provider.WALLEY)
     filters = _filters(filter or [])
-    placed = filters.get("placedAt", [])
-    if len(placed) not in (0, 2):
-        raise invalid('filter: placedAt takes ["from", "to"]', "filter")
-    start = _day(placed[0], "from") if placed else None
-    end = _day(placed[1], "to") if placed else None
+    starts = [day for pair in filters.get("placedAt", []) if (day := _day(pair[0], "from"))]
+    ends = [day for pair in filters.get("placedAt", []) if (day := _day(pair[1], "to"))]
+    start, end = max(starts, default=None), min(ends, default=None)
+    store_ids = _all_of(filters.get("storeId"))
     now = utcnow()
     found = await walley_search.search_orders(
         request.app.state.pool,
         principal,
         OrderQuery(
-            store_ids=filters.get("storeId") or sorted(principal.store_ids),
+            store_ids=sorted(principal.store_ids) if store_ids is None else store_ids,
             provider=Provider.WALLEY,
             now=now,
             phrase=query.strip() if query and query.strip() else None,
-            statuses=filters.get("status", []),
+            statuses=_all_of(filters.get("status")),
             placed_from=start,
             placed_before=end + timedelta(days=1) if end else None,
             limit=limit,
