@@ -147,6 +147,13 @@ curl -s {base}/manage/orders/{w} -H "Authorization: Bearer $WTOKEN"
 curl -si -X POST {base}/manage/orders/{w}/capture -H "Authorization: Bearer $WTOKEN" \\
   -H 'Content-Type: application/json' -H 'X-Idempotency: demo-walley-capture-1' \\
   -d '{{"amount": 95.00, "items": [{{"id": "10001", "description": "Shoes", "unitPrice": 95, "quantity": 1}}]}}'
+# … refund the shoes, then reauthorize what is not captured (one T-shirt instead of two)
+curl -si -X POST {base}/manage/orders/{w}/refund -H "Authorization: Bearer $WTOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{{"amount": 95.00, "items": [{{"id": "10001", "description": "Shoes", "unitPrice": 95, "quantity": 1}}]}}'
+curl -si -X POST {base}/manage/orders/{w}/reauthorize -H "Authorization: Bearer $WTOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{{"amount": 95.00, "items": [{{"id": "10002", "description": "T-Shirt", "unitPrice": 95, "quantity": 1, "vat": 25}}]}}'
 
 # Ledyer: token, GET order, partial capture of the Samsung line
 LTOKEN=$(curl -s -X POST "{base}/oauth/token?grant_type=client_credentials" -u {cid}:{secret} | {json_get})

@@ -71,7 +71,8 @@ class Write:
     other: Body | None  # another valid body for the same endpoint (None: it takes no body)
     status: int | None = None  # the success status, when not the dialect's usual one
     #: What the fresh order needs: "captured" (``{ledgerId}`` is its capture), "uncaptured"
-    #: (``{ledgerId}`` is its uncaptured part), and the sandbox order's extra fields.
+    #: (``{ledgerId}`` is its uncaptured part), "walley captured" (captured whole, for refunds)
+    #: and the sandbox order's extra fields.
     setup: str = ""
     extra: tuple[tuple[str, Any], ...] = ()
 
@@ -107,6 +108,19 @@ WRITES = [
         lambda o: b'{"actionReference": "c-2"}',
     ),
     Write("POST", "/manage/orders/{orderId}/extend", lambda o: b"", lambda o: b"{}"),
+    Write(
+        "POST",
+        "/manage/orders/{orderId}/refund",
+        lambda o: b'{"amount": 50.00}',
+        lambda o: b'{"amount": 60.00}',
+        setup="walley captured",
+    ),
+    Write(
+        "POST",
+        "/manage/orders/{orderId}/reauthorize",
+        lambda o: b'{"amount": 190.00}',
+        lambda o: b'{"amount": 95.00}',
+    ),
     Write(
         "POST",
         "/v1/orders/{orderId}/partialcapture",
@@ -197,6 +211,13 @@ class Caller:
         elif self.write.setup == "uncaptured":
             r = await self.merchant.client.get(path, headers=self.auth)
             order["ledgerId"] = r.json()["uncaptured"]["ledgerId"]
+        elif self.write.setup == "walley captured":
+            r = await self.merchant.client.post(
+                f"/manage/orders/{order['orderId']}/capture",
+                json={"amount": 285},
+                headers=self.auth,
+            )
+            assert r.status_code == 202, r.text
         return order
 
     async def send(
@@ -320,7 +341,7 @@ async def key_in_flight(pool: asyncpg.Pool, client_id: str, key: str) -> AsyncIt
 
 
 # -- what is not stored, and what a key is scoped to -----------------------------------------------
-WALLEY_CAPTURE, LEDYER_PARTIAL = WRITES[0], WRITES[3]
+WALLEY_CAPTURE, LEDYER_PARTIAL = WRITES[0], WRITES[5]
 
 
 @pytest.fixture

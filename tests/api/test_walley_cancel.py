@@ -27,8 +27,11 @@ async def test_cancel_after_a_part_capture_and_without_a_body(merchant: Merchant
         await merchant.client.post(f"/manage/orders/{order_id}/cancel", headers=headers), order_id
     )
     data = await get(merchant, order_id)
-    assert data["status"] == "Activated"
+    assert data["status"] == "PartActivated"  # part captured, the rest cancelled: not Activated
     assert data["totalAmount"] == 95
     r = await merchant.client.post(f"/manage/orders/{order_id}/cancel", headers=headers)
     assert r.status_code == 422
     assert r.json()["error"]["errors"][0]["reason"] == "CANCEL_INVALID_ORDER_STATUS"
+    r = await capture(merchant, order_id, {"amount": 95})
+    assert r.status_code == 422  # not CAPTURE_ORDER_ALREADY_CAPTURED: nothing more was captured
+    assert r.json()["error"]["errors"][0]["reason"] == "CAPTURE_INVALID_INVOICE_STATUS"

@@ -324,7 +324,7 @@ async def upgrade_and_check(url: str) -> None:
         assert statuses == {
             "uncaptured": "NotActivated",
             "two chunks": "partiallyCaptured",
-            "cancelled": "Activated",
+            "cancelled": "PartActivated",  # part captured, the rest cancelled (0030)
             "edited": "partiallyCaptured",
         }
     finally:

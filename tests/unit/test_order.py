@@ -172,7 +172,34 @@ def test_too_large_before_greater_than_invoice_amount() -> None:
         code_of(lambda: walley.capture_minor(order, capture(28501), NOW))
         == e.CAPTURE_AMOUNT_TOO_LARGE
     )
-    assert code_of(lambda: walley.capture_minor(order, capture(28500), NOW)) == (
+    assert code_of(lambda: walley.capture_minor(order, capture(28400), NOW)) == (
+        e.CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT
+    )
+
+
+def test_the_whole_order_total_on_a_part_captured_order_captures_the_rest() -> None:
+    """Krokedil's plugin always sends the order's total: the shop means "the rest"."""
+    order = walley_seed_order()
+    walley.capture_minor(order, capture(9500, [ItemSpec(9500, 1, id="10001")]), NOW)
+    chunk = walley.capture_minor(order, capture(28500), NOW)
+    assert (chunk.total, order.remaining, walley.status(order, NOW)) == (19000, 0, "Activated")
+
+
+def test_every_line_again_on_a_part_captured_order_captures_the_rest() -> None:
+    """Krokedil's "part capture" lists every line of the order with the order's total."""
+    order = walley_seed_order()
+    walley.capture_minor(order, capture(9500, [ItemSpec(9500, 1, id="10001")]), NOW)
+    every = [ItemSpec(9500, 1, id="10001"), ItemSpec(9500, 2, id="10002")]
+    chunk = walley.capture_minor(order, capture(28500, every), NOW)
+    assert [(x.reference, x.quantity) for x in chunk.lines] == [("10002", 2)]
+    assert walley.status(order, NOW) == "Activated"
+
+
+def test_lines_that_do_not_name_what_was_captured_are_not_the_whole_order() -> None:
+    order = walley_seed_order()
+    walley.capture_minor(order, capture(9500, [ItemSpec(9500, 1, id="10001")]), NOW)
+    tshirts = [ItemSpec(9500, 3, id="10002")]  # 285, but the shoes are not among them
+    assert code_of(lambda: walley.capture_minor(order, capture(28500, tshirts), NOW)) == (
         e.CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT
     )
 

@@ -7,6 +7,7 @@ view writes and the model does not describe fails, and so does the reverse.
 import types
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import orjson
@@ -16,12 +17,22 @@ from pydantic import BaseModel
 from orderdesk.dialects.ledyer import views as ledyer_views
 from orderdesk.dialects.ledyer.responses import LedyerOrder
 from orderdesk.dialects.walley import views as walley_views
-from orderdesk.dialects.walley.responses import WalleyOrderAnswer
+from orderdesk.dialects.walley.responses import (
+    WalleyOrderAnswer,
+    WalleyReauthorizationAnswer,
+    WalleySearchAnswer,
+)
 from orderdesk.domain import ledyer, walley
 from orderdesk.domain.ledyer import EditOrder
 from orderdesk.domain.matching import ItemSpec
 from orderdesk.domain.order import CaptureMeta, Order, Provider, Segment
-from orderdesk.domain.walley import WalleyCapture
+from orderdesk.domain.walley import (
+    CreditCheck,
+    ReauthorizeRequest,
+    RefundRequest,
+    RequestedItem,
+    WalleyCapture,
+)
 from tests.support.orders import NOW, cline, make_order
 
 LATER = NOW + timedelta(hours=1)
@@ -114,6 +125,15 @@ def walley_states() -> dict[str, tuple[Order, Any]]:
     closed.close(LATER)
     extended = walley_order()
     walley.extend(extended, EXPIRED)  # expired, then authorised again for 14 days
+    part_refunded = capture(walley_order(), 28500)
+    item = RequestedItem(Decimal(95), 1, id="10002")
+    fee = RequestedItem(Decimal(-10), 1, vat=2500, type="fee")
+    walley.refund(part_refunded, RefundRequest(Decimal(85), [item, fee], CaptureMeta()), LATER)
+    returned = capture(walley_order(), 28500)
+    walley.refund(returned, RefundRequest(Decimal(285), None, CaptureMeta("All")), LATER)
+    reauthorized = walley_order()
+    request = ReauthorizeRequest(Decimal(400), None, CaptureMeta())
+    walley.reauthorize(reauthorized, request, CreditCheck(), LATER)
     return {
         "new": (walley_order(), NOW),
         "part captured by items": (by_items, LATER),
@@ -133,6 +153,9 @@ def walley_states() -> dict[str, tuple[Order, Any]]:
             capture(walley_order(Segment.B2B, COMPANY), 9500, [ItemSpec(9500, 1, id="10001")]),
             LATER,
         ),
+        "part refunded with a fee": (part_refunded, LATER),
+        "returned": (returned, LATER),
+        "reauthorized higher": (reauthorized, LATER),
     }
 
 
@@ -220,7 +243,10 @@ def test_walley_order_view_matches_its_model(state: str) -> None:
     matches(view, WalleyOrderAnswer)
     data = orjson.loads(orjson.dumps(view))["data"]
     assert data["status"] == walley.status(order, now)
-    assert len(data["invoices"]) == len(order.captured)
+    assert len(data["invoices"]) == len(order.captured) + len(order.refunded)
+    matches({"data": [walley_views.search_item(order, now)]}, WalleySearchAnswer)
+    for pending in order.reauthorizations:
+        matches(walley_views.reauthorization_view(pending), WalleyReauthorizationAnswer)
 
 
 @pytest.mark.parametrize("state", list(ledyer_states()))
@@ -241,12 +267,15 @@ def test_the_states_cover_what_they_say() -> None:
         "replaced items": "PartActivated",
         "full": "Activated",
         "cancelled": "Cancelled",
-        "part captured then cancelled": "Activated",
+        "part captured then cancelled": "PartActivated",
         "closed": "Closed",
         "expired": "Expired",
         "extended": "NotActivated",
         "person with addresses": "NotActivated",
         "B2B company": "PartActivated",
+        "part refunded with a fee": "Activated",
+        "returned": "Returned",
+        "reauthorized higher": "NotActivated",
     }
     ledyer_status = {name: ledyer.statuses(o, now) for name, (o, now) in ledyer_states().items()}
     assert ledyer_status == {

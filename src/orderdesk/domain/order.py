@@ -52,6 +52,8 @@ class EventType(StrEnum):
     PARTIAL_REFUND = "partialRefund"
     FULL_REFUND = "fullRefund"
     CLOSE = "close"
+    REAUTHORIZE_REQUESTED = "reauthorizeRequested"
+    REAUTHORIZE = "reauthorize"
     SET_REFERENCE = "setReference"
     ACKNOWLEDGE = "acknowledge"
     EDIT_PAYMENT_METHOD = "editPaymentMethod"
@@ -65,6 +67,7 @@ class LedgerKind(StrEnum):
     CAPTURE = "capture"
     REFUND = "refund"
     RELEASE = "release"
+    REAUTHORIZE = "reauthorize"
 
 
 @dataclass(slots=True)
@@ -110,6 +113,30 @@ class LedgerEntry:
     created_at: datetime
 
 
+class ReauthorizationStatus(StrEnum):
+    PENDING = "Pending"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+
+
+@dataclass(slots=True)
+class Reauthorization:
+    """A raise of the authorisation waiting for (or decided by) a credit check: the lines that
+    replace the uncaptured ones once it is approved."""
+
+    id: str
+    status: ReauthorizationStatus
+    lines: list[Line]
+    action_reference: str | None
+    created_at: datetime
+    decide_at: datetime
+    approve: bool
+
+    @property
+    def amount(self) -> int:
+        return sum(line.total_amount for line in self.lines)
+
+
 @dataclass(slots=True)
 class CaptureMeta:
     """What a capture carries besides its lines: shown on the invoice and in settlements."""
@@ -149,6 +176,7 @@ class Order:
     #: The merchant confirmed it has the order (Ledyer ``acknowledge``).
     acknowledged: bool = False
     events: list[Event] = field(default_factory=list)
+    reauthorizations: list[Reauthorization] = field(default_factory=list)
     #: Ledger rows made since the order was loaded; the store appends them to the ledger table.
     new_entries: list[LedgerEntry] = field(default_factory=list)
 
@@ -214,7 +242,7 @@ class Order:
             created_at=now,
             lines=captured,
             note=meta.note,
-            document_number=len(self.captured) + 1,
+            document_number=len(self.captured) + len(self.refunded) + 1,  # credits count too
             description=meta.description,
             action_reference=meta.action_reference,
             customer=dict(self.customer),
@@ -298,6 +326,37 @@ class Order:
         self._event(EventType.EDIT, self.order_amount, ledger_id, now)
         if released:
             self._entry(LedgerKind.RELEASE, released, ledger_id, None, now)
+
+    def reauthorize(
+        self, lines: list[Line], now: datetime, action_reference: str | None = None
+    ) -> int:
+        """Reauthorize: ``lines`` replace the uncaptured lines and the authorisation becomes
+        captured + cancelled + ``lines``; returns the change (a raise is positive). The
+        provider module has checked the request and any credit check."""
+        total = sum(line.total_amount for line in lines)
+        if total <= 0 or any(line.quantity <= 0 for line in lines):
+            raise DomainError(
+                e.REAUTHORIZE_AMOUNT_MUST_BE_POSITIVE, "A reauthorization must be worth more than 0"
+            )
+        change = total - self.remaining
+        if self.uncaptured is None:
+            self.uncaptured = Chunk(ids.prefixed(ids.LEDGER), now, lines)
+        else:
+            self.uncaptured.lines = lines
+        self.authorized += change
+        ledger_id = self.uncaptured.ledger_id
+        self._event(EventType.REAUTHORIZE, self.order_amount, ledger_id, now)
+        if change > 0:
+            self._entry(LedgerKind.REAUTHORIZE, change, ledger_id, action_reference, now)
+        elif change < 0:
+            self._entry(LedgerKind.RELEASE, -change, ledger_id, action_reference, now)
+        return change
+
+    def request_reauthorization(self, pending: Reauthorization, now: datetime) -> None:
+        """Keep a raise that waits for a credit check (nothing else changes yet)."""
+        self.reauthorizations.append(pending)
+        amount = self.captured_amount + self.cancelled + pending.amount
+        self._event(EventType.REAUTHORIZE_REQUESTED, amount, self.uncaptured_ledger(), now)
 
     def replace_uncaptured_with_remainder(self) -> None:
         """Walley by amount or replacing items: what is left becomes one row without VAT."""

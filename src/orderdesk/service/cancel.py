@@ -10,6 +10,7 @@ from orderdesk.domain import ledyer, walley
 from orderdesk.domain.order import Order
 from orderdesk.service.replies import Presenter, Reply
 from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, change_order
+from orderdesk.service.walley_store import WalleyStore
 
 
 async def cancel_walley(
@@ -24,7 +25,7 @@ async def cancel_walley(
     def change(order: Order, now: datetime) -> int:
         return walley.cancel(order, now, action_reference)
 
-    return await change_order(pool, ref, key, change, presenter)
+    return await change_order(pool, ref, key, change, presenter, WalleyStore().prepare)
 
 
 async def cancel_ledyer(

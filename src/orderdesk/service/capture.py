@@ -13,6 +13,7 @@ from orderdesk.domain.lines import CaptureLine
 from orderdesk.domain.order import CaptureMeta, Chunk, Order
 from orderdesk.service.replies import Presenter, Reply
 from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, change_order
+from orderdesk.service.walley_store import WalleyStore
 
 
 async def capture_walley(
@@ -28,7 +29,7 @@ async def capture_walley(
     def change(order: Order, now: datetime) -> Chunk:
         return walley.capture(order, request, now)
 
-    return await change_order(pool, ref, key, change, presenter)
+    return await change_order(pool, ref, key, change, presenter, WalleyStore().prepare)
 
 
 async def capture_ledyer(

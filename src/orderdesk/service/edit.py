@@ -11,6 +11,7 @@ from orderdesk.domain import ledyer, walley
 from orderdesk.domain.order import Order, Provider
 from orderdesk.service.replies import Presenter, Reply
 from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, change_order
+from orderdesk.service.walley_store import WalleyStore
 
 
 async def edit_order(
@@ -47,5 +48,6 @@ async def extend_expiry(
     pool: asyncpg.Pool, ref: OrderRef, key: IdempotencyKey | None, presenter: Presenter[datetime]
 ) -> Reply:
     """Walley ``/extend`` or Ledyer ``/extendexpiry``: 14 more days, each by its own rules."""
-    extend = walley.extend if ref.provider == Provider.WALLEY else ledyer.extend
-    return await change_order(pool, ref, key, extend, presenter)
+    if ref.provider == Provider.WALLEY:
+        return await change_order(pool, ref, key, walley.extend, presenter, WalleyStore().prepare)
+    return await change_order(pool, ref, key, ledyer.extend, presenter)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -10,7 +11,7 @@ from typing import Any
 import asyncpg
 
 from orderdesk.domain import errors as e
-from orderdesk.domain import ids
+from orderdesk.domain import ids, walley
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.ledyer import PaymentMethod
 from orderdesk.domain.lines import CaptureLine
@@ -19,7 +20,9 @@ from orderdesk.domain.order import Order, Provider, Segment, new_order
 from orderdesk.service import unit_of_work, wakeup
 from orderdesk.service.unit_of_work import utcnow
 from orderdesk.store import merchants, orders, outbox
+from orderdesk.store import settings as store_settings
 from orderdesk.store.merchants import Store
+from orderdesk.store.settings import StoreSettings
 
 DEFAULT_EXPIRY = timedelta(days=14)
 log = logging.getLogger("orderdesk.sandbox")
@@ -77,6 +80,9 @@ async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, in
                 f"paymentMethod must be one of {', '.join(methods)}",
                 field="paymentMethod",
             )
+        lines = request.lines
+        if store.provider == Provider.WALLEY:  # Walley's item types: physical → purchase, …
+            lines = [dataclasses.replace(x, type=walley.walley_type(x.type)) for x in lines]
         order = new_order(
             order_id=ids.new_uuid()
             if store.provider == Provider.WALLEY
@@ -87,7 +93,7 @@ async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, in
             currency=store.currency,
             country=store.country,
             segment=Segment(store.segment),
-            lines=request.lines,
+            lines=lines,
             total=request.total,
             total_vat=request.total_vat,
             merchant_reference=request.merchant_reference,
@@ -118,3 +124,13 @@ async def close_order(pool: asyncpg.Pool, order_id: str) -> Order:
         await orders.save(conn, found)
     wakeup.poke()
     return found.order
+
+
+async def update_store_settings(
+    pool: asyncpg.Pool, store_id: str, settings: StoreSettings
+) -> StoreSettings:
+    """A store's sandbox behaviour: its credit check and eventual consistency."""
+    async with pool.acquire() as conn:
+        if not await store_settings.update(conn, store_id, settings):
+            raise _not_found("STORE_NOT_FOUND", f"Store {store_id}")
+    return settings

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,6 +35,9 @@ MAX_KEY_LENGTH = 255
 
 #: A change to one order: runs on the locked order, returns what the presenter shows.
 Change = Callable[[Order, datetime], R]
+#: Runs on the locked order before the change, in its transaction (a dialect's per-store
+#: checks); a DomainError it raises is answered like the change's own.
+Prepare = Callable[[asyncpg.Connection, orders.Loaded, datetime], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,7 @@ async def change_order(
     key: IdempotencyKey | None,
     change: Change[R],
     presenter: Presenter[R],
+    prepare: Prepare | None = None,
 ) -> Reply:
     """Run ``change`` on the locked order and answer with ``presenter``.
 
@@ -134,8 +138,11 @@ async def change_order(
                     return replay
             loaded = await load_order(conn, ref, for_update=True)
             order = loaded.order
+            now = utcnow()
             try:
-                result = change(order, utcnow())
+                if prepare is not None:
+                    await prepare(conn, loaded, now)
+                result = change(order, now)
             except DomainError as err:
                 if err.kind not in (Kind.RULE, Kind.STATE):
                     raise

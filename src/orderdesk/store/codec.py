@@ -13,7 +13,16 @@ from datetime import datetime
 from typing import Any
 
 from orderdesk.domain.lines import Line
-from orderdesk.domain.order import Chunk, Event, EventType, Order, Provider, Segment
+from orderdesk.domain.order import (
+    Chunk,
+    Event,
+    EventType,
+    Order,
+    Provider,
+    Reauthorization,
+    ReauthorizationStatus,
+    Segment,
+)
 
 #: ``order_lines`` columns after ``order_id``, in the order :func:`line_row` gives them.
 LINE_COLUMNS = (
@@ -67,6 +76,45 @@ def _chunk(doc: dict[str, Any], lines: dict[str, list[Line]]) -> Chunk:
     )
 
 
+def _line_list(line: Line) -> list[Any]:
+    return [
+        line.id,
+        line.reference,
+        line.description,
+        line.type,
+        line.quantity,
+        line.unit_price,
+        line.unit_discount,
+        line.total_amount,
+        line.vat,
+        line.total_vat,
+    ]
+
+
+def _reauthorization_doc(pending: Reauthorization) -> dict[str, Any]:
+    return {
+        "id": pending.id,
+        "status": pending.status,
+        "lines": [_line_list(line) for line in pending.lines],
+        "action_reference": pending.action_reference,
+        "created_at": pending.created_at.isoformat(),
+        "decide_at": pending.decide_at.isoformat(),
+        "approve": pending.approve,
+    }
+
+
+def _reauthorization(doc: dict[str, Any]) -> Reauthorization:
+    return Reauthorization(
+        id=doc["id"],
+        status=ReauthorizationStatus(doc["status"]),
+        lines=[Line(*row) for row in doc["lines"]],
+        action_reference=doc["action_reference"],
+        created_at=datetime.fromisoformat(doc["created_at"]),
+        decide_at=datetime.fromisoformat(doc["decide_at"]),
+        approve=doc["approve"],
+    )
+
+
 def state_doc(order: Order) -> dict[str, Any]:
     """The ``orders.state`` document: everything but the lines and the events."""
     return {
@@ -90,6 +138,7 @@ def state_doc(order: Order) -> dict[str, Any]:
         "cancelled": order.cancelled,
         "closed": order.closed,
         "items_replaced": order.items_replaced,
+        "reauthorizations": [_reauthorization_doc(r) for r in order.reauthorizations],
         "acknowledged": order.acknowledged,
     }
 
@@ -122,6 +171,7 @@ def order_from_rows(
         cancelled=doc["cancelled"],
         closed=doc["closed"],
         items_replaced=doc["items_replaced"],
+        reauthorizations=[_reauthorization(r) for r in doc.get("reauthorizations", ())],
         acknowledged=doc.get("acknowledged", True),  # orders from before 0020 count as acknowledged
         events=[
             Event(ev[0], EventType(ev[1]), ev[2], ev[3], datetime.fromisoformat(ev[4]))

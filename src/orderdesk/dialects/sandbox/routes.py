@@ -22,6 +22,7 @@ from orderdesk.ops import faults
 from orderdesk.service import sandbox
 from orderdesk.store import merchants
 from orderdesk.store.merchants import Store
+from orderdesk.store.settings import StoreSettings
 from orderdesk.web import json_answer, to_response
 
 router = APIRouter(prefix="/sandbox", tags=["Sandbox"])
@@ -124,6 +125,26 @@ async def create_credential(
         "allStores": made.all_stores,
     }
     return to_response(json_answer(answer, 201))
+
+
+@router.put(
+    "/stores/{storeId}/settings",
+    summary="Set a store's credit check and eventual consistency",
+    openapi_extra=_body(wire.StoreSettingsBody),
+)
+async def store_settings(
+    request: Request, store_id: Annotated[str, Path(alias="storeId")]
+) -> Response:
+    _check_admin(request)
+    body = parse(wire.StoreSettingsBody, await request.body())
+    settings = StoreSettings(
+        credit_check=body.creditCheck,
+        credit_check_seconds=body.creditCheckSeconds,
+        manageable_after_seconds=body.manageableAfterSeconds,
+        read_lag_seconds=body.readLagSeconds,
+    )
+    await sandbox.update_store_settings(request.app.state.pool, store_id, settings)
+    return to_response(json_answer({"storeId": store_id, **body.model_dump()}))
 
 
 @router.post("/orders", status_code=201, openapi_extra=_body(wire.OrderBody))

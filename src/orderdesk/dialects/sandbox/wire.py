@@ -74,6 +74,25 @@ class OrderBody(BaseModel):
     expiresAt: AwareDatetime | None = Field(None, description="Default: 14 days from now")
 
 
+class StoreSettingsBody(BaseModel):
+    """How a store behaves in the sandbox; each setting omitted is its default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    creditCheck: Literal["approve", "reject"] = Field(
+        "approve", description="The outcome of the credit check a raised reauthorization needs"
+    )
+    creditCheckSeconds: float = Field(
+        0, ge=0, le=3600, description="How long the credit check takes (0: answered at once)"
+    )
+    manageableAfterSeconds: float = Field(
+        0, ge=0, le=3600, description="A new order answers 404 to Walley calls this long"
+    )
+    readLagSeconds: float = Field(
+        0, ge=0, le=3600, description="GET order shows the order as it was this long ago"
+    )
+
+
 class FaultBody(BaseModel):
     """A fault for the next ``count`` requests matching every criterion given."""
 

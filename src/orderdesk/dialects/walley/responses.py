@@ -27,7 +27,7 @@ class WalleyItem(BaseModel):
 class WalleyInvoice(BaseModel):
     invoiceNumber: str
     paymentStatus: str
-    totalAmount: Number
+    totalAmount: Number = Field(description="Negative for a credit invoice (a refund)")
     createdAt: str = Field(json_schema_extra={"format": "date-time"})
     dueDate: str = Field(json_schema_extra={"format": "date"})
     description: Text
@@ -85,6 +85,51 @@ class WalleyOrder(BaseModel):
     invoices: list[WalleyInvoice]
 
 
+class WalleyCustomerDetails(WalleyCustomer):
+    customerId: Text
+
+
+class WalleyOrderSummary(BaseModel):
+    """An order as the search lists it."""
+
+    id: str = Field(json_schema_extra={"format": "uuid"})
+    orderNumber: str = Field(description="The merchant's order reference")
+    merchantId: str
+    storeId: str
+    paymentMethod: str
+    totalAmount: Number
+    totalVat: Number
+    currency: str
+    status: str
+    countryCode: str
+    placedAt: str = Field(json_schema_extra={"format": "date-time"})
+    expiresAt: Text
+    customerDetails: WalleyCustomerDetails
+    deliveryAddress: WalleyAddress | None
+    invoiceAddress: WalleyAddress | None
+    tags: list[str]
+
+
+class WalleySearchAnswer(BaseModel):
+    """``GET /manage/orders``: one page, newest first."""
+
+    model_config = ConfigDict(title="WalleySearchAnswer")
+
+    data: list[WalleyOrderSummary]
+
+
+class WalleyReauthorization(BaseModel):
+    status: str = Field(description="Pending, Completed or Failed")
+
+
+class WalleyReauthorizationAnswer(BaseModel):
+    """``GET /manage/orders/{orderId}/reauthorize/{reauthorizeId}``."""
+
+    model_config = ConfigDict(title="WalleyReauthorizationAnswer")
+
+    data: WalleyReauthorization
+
+
 class WalleyOrderAnswer(BaseModel):
     """``GET /manage/orders/{orderId}``."""
 
@@ -95,4 +140,11 @@ class WalleyOrderAnswer(BaseModel):
 
 LOCATION: dict[str, Any] = {
     "Location": {"description": "/manage/orders/{orderId}", "schema": {"type": "string"}}
+}
+CORRELATION: dict[str, Any] = {
+    "X-Correlation-Id": {
+        "description": "The write's correlationId: GET /manage/orders/{orderId}?correlationId="
+        "… answers with the order as it is, this write included",
+        "schema": {"type": "string"},
+    }
 }

@@ -5,21 +5,38 @@ Each route authenticates, parses the body, calls its use case and returns the re
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from orderdesk.dialects.common import authenticate, idempotency_header
 from orderdesk.dialects.walley import views, wire
-from orderdesk.dialects.walley.responses import LOCATION, WalleyOrderAnswer
+from orderdesk.dialects.walley.responses import (
+    CORRELATION,
+    LOCATION,
+    WalleyOrderAnswer,
+    WalleyReauthorizationAnswer,
+    WalleySearchAnswer,
+)
 from orderdesk.domain import errors as e
-from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.domain.errors import DomainError, Kind, invalid
 from orderdesk.domain.ids import is_uuid
 from orderdesk.domain.order import Provider
-from orderdesk.service import cancel, capture, edit
-from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, read_order, utcnow
+from orderdesk.service import (
+    cancel,
+    capture,
+    credit,
+    edit,
+    reauthorize,
+    walley_search,
+    walley_store,
+)
+from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, utcnow
+from orderdesk.store.walley_search import OrderQuery
 from orderdesk.web import json_answer, to_response
 
 router = APIRouter(tags=["Walley"])
@@ -51,8 +68,108 @@ def _body_schema(model: type[BaseModel], required: bool) -> dict[str, Any]:
 
 def _accepted_response(what: str) -> dict[int | str, dict[str, Any]]:
     return {
-        202: {"description": f"{what}; `Location` names the order; no body", "headers": LOCATION}
+        202: {
+            "description": f"{what}; `Location` names the order; no body",
+            "headers": {**LOCATION, **CORRELATION},
+        }
     }
+
+
+FILTERS = ("status", "storeId", "placedAt")
+_TEXT = r'"[^"\\\x00-\x1f]*"'
+_DAY = r'"([0-9]{4}-[0-9]{2}-[0-9]{2})?"'
+FILTER_PATTERN = (
+    rf"^(status|storeId):\[ *({_TEXT}( *, *{_TEXT})*)? *\]$"
+    rf"|^placedAt:\[ *{_DAY} *, *{_DAY} *\]$"
+)
+
+
+def _filters(raw: list[str]) -> dict[str, list[list[str]]]:
+    """``filter=status:["Activated","NotActivated"]`` (repeatable) as {name: [values, …]}."""
+    found: dict[str, list[list[str]]] = {}
+    for text in raw:
+        name, sep, values = text.partition(":")
+        try:
+            parsed = json.loads(values) if sep else None
+        except ValueError:
+            parsed = None
+        if name not in FILTERS or not isinstance(parsed, list):
+            raise invalid(
+                f'filter: {text!r} is not one of {", ".join(FILTERS)}:["value", …]', "filter"
+            )
+        if not all(isinstance(value, str) for value in parsed):
+            raise invalid(f"filter: the values of {name} are strings", "filter")
+        if name == "placedAt" and len(parsed) != 2:
+            raise invalid('filter: placedAt takes ["from", "to"]', "filter")
+        found.setdefault(name, []).append(parsed)
+    return found
+
+
+def _all_of(occurrences: list[list[str]] | None) -> list[str] | None:
+    """The values every occurrence of a filter allows (filters are "all of"); None: no filter."""
+    if occurrences is None:
+        return None
+    allowed = set(occurrences[0]).intersection(*occurrences[1:])
+    return sorted(allowed)
+
+
+def _day(text: str, what: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:
+        raise DomainError(
+            e.SEARCH_INVALID_DATE,
+            f"filter: placedAt {what} {text!r} is not a day of the calendar",
+            field="filter",
+        ) from None
+
+
+@router.get(
+    "/manage/orders",
+    summary="Search orders (newest first, 10 a page)",
+    responses={200: {"description": "One page of orders", "model": WalleySearchAnswer}},
+)
+async def search_route(
+    request: Request,
+    query: Annotated[
+        str | None,
+        Query(description="An order number (merchant reference), order reference or order id"),
+    ] = None,
+    filter: Annotated[
+        list[Annotated[str, StringConstraints(pattern=FILTER_PATTERN)]] | None,
+        Query(
+            description='Repeatable: status:["Activated","NotActivated"], storeId:["1158"], '
+            'placedAt:["2021-03-01","2021-03-04"] (from, to inclusive; either may be "")'
+        ),
+    ] = None,
+    offset: Annotated[int, Query(ge=0, le=100_000, description="Orders to skip")] = 0,
+    limit: Annotated[int, Query(ge=1, le=100, description="Orders per page")] = 10,
+) -> Response:
+    principal = authenticate(request, Provider.WALLEY)
+    filters = _filters(filter or [])
+    starts = [day for pair in filters.get("placedAt", []) if (day := _day(pair[0], "from"))]
+    ends = [day for pair in filters.get("placedAt", []) if (day := _day(pair[1], "to"))]
+    start, end = max(starts, default=None), min(ends, default=None)
+    store_ids = _all_of(filters.get("storeId"))
+    now = utcnow()
+    found = await walley_search.search_orders(
+        request.app.state.pool,
+        principal,
+        OrderQuery(
+            store_ids=sorted(principal.store_ids) if store_ids is None else store_ids,
+            provider=Provider.WALLEY,
+            now=now,
+            phrase=query.strip() if query and query.strip() else None,
+            statuses=_all_of(filters.get("status")),
+            placed_from=start,
+            placed_before=end + timedelta(days=1) if end else None,
+            limit=limit,
+            offset=offset,
+        ),
+    )
+    return to_response(json_answer({"data": [views.search_item(o, now) for o, _ in found]}))
 
 
 @router.get(
@@ -60,9 +177,21 @@ def _accepted_response(what: str) -> dict[int | str, dict[str, Any]]:
     summary="Get order",
     responses={200: {"description": 'The order, as `{"data": {...}}`', "model": WalleyOrderAnswer}},
 )
-async def get_order_route(request: Request, order_id: OrderId) -> Response:
-    found = await read_order(request.app.state.pool, _order_ref(request, order_id))
-    return to_response(json_answer(views.order_view(found.order, found.seq, utcnow())))
+async def get_order_route(
+    request: Request,
+    order_id: OrderId,
+    correlation_id: Annotated[
+        str | None,
+        Query(
+            alias="correlationId",
+            description="A write's correlationId: the order as it is, that write included",
+        ),
+    ] = None,
+) -> Response:
+    now = utcnow()
+    ref = _order_ref(request, order_id)
+    order, seq = await walley_store.read_order(request.app.state.pool, ref, correlation_id, now)
+    return to_response(json_answer(views.order_view(order, seq, now)))
 
 
 @router.post(
@@ -112,3 +241,69 @@ async def extend_route(request: Request, order_id: OrderId) -> Response:
         request.app.state.pool, ref, _key(request, body), views.ACCEPTED
     )
     return to_response(reply)
+
+
+@router.post(
+    "/manage/orders/{orderId}/refund",
+    summary="Refund order (full, part by items with fees, by amount)",
+    status_code=202,
+    responses=_accepted_response("Refunded"),
+    openapi_extra=_body_schema(wire.RefundSchema, required=True),
+)
+async def refund_route(request: Request, order_id: OrderId) -> Response:
+    ref = _order_ref(request, order_id)
+    body = await request.body()
+    command = wire.refund_body(body)
+    reply = await credit.refund_walley(
+        request.app.state.pool, ref, command, _key(request, body), views.ACCEPTED
+    )
+    return to_response(reply)
+
+
+@router.post(
+    "/manage/orders/{orderId}/reauthorize",
+    summary="Reauthorize order (replace what is not captured; a raise needs a credit check)",
+    status_code=202,
+    responses={
+        **_accepted_response("Reauthorized at the same or a lower amount"),
+        201: {
+            "description": "A raise: `Location` is the status resource to poll; no body",
+            "headers": {
+                "Location": {
+                    "description": "/manage/orders/{orderId}/reauthorize/{reauthorizeId}",
+                    "schema": {"type": "string"},
+                },
+                **CORRELATION,
+            },
+        },
+    },
+    openapi_extra=_body_schema(wire.ReauthorizeSchema, required=True),
+)
+async def reauthorize_route(request: Request, order_id: OrderId) -> Response:
+    ref = _order_ref(request, order_id)
+    body = await request.body()
+    command = wire.reauthorize_body(body)
+    reply = await reauthorize.reauthorize_walley(
+        request.app.state.pool, ref, command, _key(request, body), views.REAUTHORIZED
+    )
+    return to_response(reply)
+
+
+@router.get(
+    "/manage/orders/{orderId}/reauthorize/{reauthorizeId}",
+    summary="Status of a raised reauthorization",
+    responses={
+        200: {
+            "description": "Pending, Completed (approved) or Failed (rejected)",
+            "model": WalleyReauthorizationAnswer,
+        }
+    },
+)
+async def reauthorize_status_route(
+    request: Request,
+    order_id: OrderId,
+    reauthorize_id: Annotated[str, Path(alias="reauthorizeId")],
+) -> Response:
+    ref = _order_ref(request, order_id)
+    found = await reauthorize.reauthorization(request.app.state.pool, ref, reauthorize_id, utcnow())
+    return to_response(json_answer(views.reauthorization_view(found)))

@@ -14,7 +14,7 @@ from orderdesk.domain import walley
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.lines import Line
 from orderdesk.domain.money import exponent, major_string
-from orderdesk.domain.order import Order, document_reference
+from orderdesk.domain.order import Chunk, Order, Reauthorization, document_reference
 from orderdesk.service.replies import Reply
 
 INVOICE_DUE = timedelta(days=14)
@@ -108,30 +108,93 @@ def order_view(order: Order, seq: int, now: datetime) -> dict[str, Any]:
             "deliveryAddress": _address(order.customer.get("shippingAddress")),
             "invoiceAddress": _address(order.customer.get("billingAddress")),
             "items": [_item(line, exp) for line in lines],
-            "invoices": [
-                {
-                    "invoiceNumber": document_reference(seq, chunk.document_number),
-                    "paymentStatus": "NotPaid",
-                    "totalAmount": decimal_number(chunk.total, exp),
-                    "createdAt": iso_offset(chunk.created_at),
-                    "dueDate": (chunk.created_at + INVOICE_DUE).date().isoformat(),
-                    "description": chunk.description,
-                    "actionReference": chunk.action_reference,
-                }
-                for chunk in order.captured
-            ],
+            "invoices": _invoices(order, seq, exp),
         }
     }
 
 
+def _invoices(order: Order, seq: int, exp: int) -> list[dict[str, Any]]:
+    """One invoice per capture and one credit invoice (a negative total) per refund."""
+    chunks = sorted((*order.captured, *order.refunded), key=lambda c: c.document_number)
+    credits = {chunk.ledger_id for chunk in order.refunded}
+    return [_invoice(chunk, seq, exp, chunk.ledger_id in credits) for chunk in chunks]
+
+
+def _invoice(chunk: Chunk, seq: int, exp: int, credit: bool) -> dict[str, Any]:
+    return {
+        "invoiceNumber": document_reference(seq, chunk.document_number),
+        "paymentStatus": "NotPaid",
+        "totalAmount": decimal_number(-chunk.total if credit else chunk.total, exp),
+        "createdAt": iso_offset(chunk.created_at),
+        "dueDate": (chunk.created_at + INVOICE_DUE).date().isoformat(),
+        "description": chunk.description,
+        "actionReference": chunk.action_reference,
+    }
+
+
+def search_item(order: Order, now: datetime) -> dict[str, Any]:
+    """An order as ``GET /manage/orders`` lists it."""
+    exp = exponent(order.currency)
+    lines = [line for chunk in order.captured for line in chunk.lines]
+    if order.uncaptured is not None:
+        lines.extend(order.uncaptured.lines)
+    return {
+        "id": order.id,
+        "orderNumber": order.merchant_reference,
+        "merchantId": order.merchant_id,
+        "storeId": order.store_id,
+        "paymentMethod": order.payment_method,
+        "totalAmount": decimal_number(order.order_amount, exp),
+        "totalVat": decimal_number(sum(line.total_vat for line in lines), exp),
+        "currency": order.currency,
+        "status": walley.status(order, now),
+        "countryCode": order.country,
+        "placedAt": iso_offset(order.created_at),
+        "expiresAt": iso_offset(order.expires_at) if order.remaining > 0 else None,
+        "customerDetails": {**_customer(order), "customerId": None},
+        "deliveryAddress": _address(order.customer.get("shippingAddress")),
+        "invoiceAddress": _address(order.customer.get("billingAddress")),
+        "tags": [],
+    }
+
+
+def reauthorization_view(pending: Reauthorization) -> dict[str, Any]:
+    """``GET /manage/orders/{id}/reauthorize/{reauthorizeId}``."""
+    return {"data": {"status": pending.status}}
+
+
+#: The header a write's ``correlationId`` is answered in (``GET …?correlationId=`` reads it).
+CORRELATION_HEADER = "x-correlation-id"
+
+
+def _written(order: Order, status: int, location: str) -> Reply:
+    headers = {"location": location, CORRELATION_HEADER: order.events[-1].id}
+    return Reply(status, headers, b"")
+
+
 class Accepted:
-    """Walley's answer to a change: ``202`` + ``Location``, no body; refusals in its envelope."""
+    """Walley's answer to a change: ``202`` + ``Location``, no body; refusals in its envelope.
+    The write's ``correlationId`` comes in a header."""
 
     def present(self, order: Order, seq: int, result: object) -> Reply:
-        return Reply(202, {"location": f"/manage/orders/{order.id}"}, b"")
+        return _written(order, 202, f"/manage/orders/{order.id}")
+
+    def refuse(self, error: DomainError) -> Reply:
+        return error_answer(error)
+
+
+class Reauthorized:
+    """``202`` when the order was reauthorized at once; ``201`` with the status resource in
+    ``Location`` (relative, as clients prepend their base URL) when a credit check decides."""
+
+    def present(self, order: Order, seq: int, result: Reauthorization | None) -> Reply:
+        if result is None:
+            return _written(order, 202, f"/manage/orders/{order.id}")
+        return _written(order, 201, f"/manage/orders/{order.id}/reauthorize/{result.id}")
 
     def refuse(self, error: DomainError) -> Reply:
         return error_answer(error)
 
 
 ACCEPTED = Accepted()
+REAUTHORIZED = Reauthorized()

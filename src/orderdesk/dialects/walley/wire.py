@@ -38,7 +38,12 @@ from orderdesk.domain.errors import invalid
 from orderdesk.domain.lines import MAX_QUANTITY
 from orderdesk.domain.money import MoneyFormatError, parse_decimal_text, to_minor
 from orderdesk.domain.order import CaptureMeta
-from orderdesk.domain.walley import CaptureRequest, RequestedItem
+from orderdesk.domain.walley import (
+    CaptureRequest,
+    ReauthorizeRequest,
+    RefundRequest,
+    RequestedItem,
+)
 
 MAX_TEXT = 255
 MAX_SHORT_TEXT = 50  # article numbers and item types
@@ -278,6 +283,71 @@ class CaptureSchema(_WalleyBody):
         )
 
 
+class RefundItemSchema(CaptureItemSchema):
+    model_config = ConfigDict(title="RefundItem")
+
+    unitPrice: Amount = Field(
+        description="Price per unit incl. VAT, at most 2 decimals; negative for a fee"
+    )
+    vat: VatBasisPoints | None = Field(None, description="VAT rate in percent; fees need it")
+    type: Text50 | None = Field(None, description="purchase, fee (a return fee), …")
+
+
+def _blank_is_none(text: str | None) -> str | None:
+    return text if text and text.strip() else None
+
+
+class RefundSchema(_WalleyBody):
+    model_config = ConfigDict(title="RefundRequest")
+
+    amount: Amount = Field(
+        description="Amount to refund (items + fees when items are sent), at most 2 decimals"
+    )
+    # Longer than 50 characters is REFUND_DESCRIPTION_TOO_LONG (422), not malformed.
+    description: Text | None = Field(None, description="At most 50 characters")
+    actionReference: Text255 | None = None
+    items: list[RefundItemSchema] | None = Field(
+        None, description="The captured articles returned, and fees (negative unitPrice)"
+    )
+
+    def command(self) -> RefundRequest:
+        return RefundRequest(
+            amount=self.amount,
+            items=None if self.items is None else [item.command() for item in self.items],
+            meta=CaptureMeta(
+                description=_blank_is_none(self.description),
+                action_reference=self.actionReference,
+            ),
+        )
+
+
+class ReauthorizeItemSchema(CaptureItemSchema):
+    model_config = ConfigDict(title="ReauthorizeItem")
+
+
+class ReauthorizeSchema(_WalleyBody):
+    model_config = ConfigDict(title="ReauthorizeRequest")
+
+    amount: Amount = Field(
+        description="The new amount of what is not captured: the items' sum when items are sent"
+    )
+    description: Text | None = Field(None, description="The row's text when no items are sent")
+    actionReference: Text255 | None = None
+    items: list[ReauthorizeItemSchema] | None = Field(
+        None, description="The items that replace the ones not captured"
+    )
+
+    def command(self) -> ReauthorizeRequest:
+        return ReauthorizeRequest(
+            amount=self.amount,
+            items=None if self.items is None else [item.command() for item in self.items],
+            meta=CaptureMeta(
+                description=_blank_is_none(self.description),
+                action_reference=self.actionReference,
+            ),
+        )
+
+
 class CancelSchema(_WalleyBody):
     # Clients also send ``amount`` and ``items``, which are ignored.
     model_config = ConfigDict(title="CancelRequest")
@@ -316,3 +386,13 @@ def capture_body(body: bytes) -> CaptureRequest:
 def cancel_body(body: bytes) -> str | None:
     """The action reference of an optional cancel body (an empty body is none)."""
     return validate(CancelSchema, parse_body(body)).actionReference if body.strip() else None
+
+
+def refund_body(body: bytes) -> RefundRequest:
+    """The body of ``POST /manage/orders/{id}/refund``, checked for shape (400s)."""
+    return validate(RefundSchema, parse_body(body)).command()
+
+
+def reauthorize_body(body: bytes) -> ReauthorizeRequest:
+    """The body of ``POST /manage/orders/{id}/reauthorize``, checked for shape (400s)."""
+    return validate(ReauthorizeSchema, parse_body(body)).command()

@@ -1,0 +1,113 @@
+"""What a Walley store's sandbox settings do around every Walley call: a new order becomes
+manageable only after a delay, reads may lag behind writes (a ``correlationId`` reads a write
+of one's own at once), and raised reauthorizations are decided by the store's credit check."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from orderdesk.domain import errors as e
+from orderdesk.domain import walley
+from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.domain.order import Order
+from orderdesk.service.replies import Reply
+from orderdesk.service.unit_of_work import OrderRef, change_order, load_order
+from orderdesk.store import orders, versions
+from orderdesk.store import settings as store_settings
+from orderdesk.store.settings import DEFAULT, StoreSettings
+
+
+def not_synced(order_id: str) -> DomainError:
+    """Walley's answer while an order is not yet fully synced: 404, worth a retry."""
+    return DomainError(
+        e.ORDER_NOT_FOUND,
+        f"Order {order_id} was not found or is not yet fully synced; retry in a few seconds",
+        Kind.NOT_FOUND,
+    )
+
+
+def check_manageable(order: Order, settings: StoreSettings, now: datetime) -> None:
+    if now < order.created_at + timedelta(seconds=settings.manageable_after_seconds):
+        raise not_synced(order.id)
+
+
+class WalleyStore:
+    """The ``prepare`` step of a Walley change (see ``unit_of_work.change_order``): reads
+    the store's settings (kept in :attr:`settings` for the change), refuses an order not yet
+    manageable, keeps the version a lagging read still sees, and decides due credit checks."""
+
+    def __init__(self) -> None:
+        self.settings = DEFAULT
+
+    @property
+    def credit_check(self) -> walley.CreditCheck:
+        return walley.CreditCheck(
+            approve=self.settings.credit_check == "approve",
+            delay=timedelta(seconds=self.settings.credit_check_seconds),
+        )
+
+    async def prepare(self, conn: asyncpg.Connection, loaded: orders.Loaded, now: datetime) -> None:
+        order = loaded.order
+        self.settings = await store_settings.get(conn, order.store_id)
+        check_manageable(order, self.settings, now)
+        if self.settings.read_lag_seconds > 0:
+            await versions.keep(conn, order, now)
+        walley.settle(order, now)
+
+
+class _Settled:
+    def present(self, order: Order, seq: int, result: bool) -> Reply:
+        return Reply(200, {}, b"")
+
+    def refuse(self, error: DomainError) -> Reply:
+        return Reply(422, {}, b"")
+
+
+async def settle_due(pool: asyncpg.Pool, ref: OrderRef) -> None:
+    """Decide the order's credit checks that are due (a read sees their outcome)."""
+    store = WalleyStore()
+    await change_order(pool, ref, None, walley.settle, _Settled(), store.prepare)
+
+
+async def settle_if_due(pool: asyncpg.Pool, ref: OrderRef, now: datetime) -> None:
+    """Before a read: decide the credit checks that are due, so the read sees them."""
+    async with pool.acquire() as conn:
+        loaded = await load_order(conn, ref)
+    if walley.has_due(loaded.order, now):
+        await settle_due(pool, ref)
+
+
+async def read_order(
+    pool: asyncpg.Pool, ref: OrderRef, correlation_id: str | None, now: datetime
+) -> tuple[Order, int]:
+    """``GET /manage/orders/{id}``: the order as a read sees it now, lag and all; with the
+    ``correlationId`` of a write to this order, the order as it is."""
+    await settle_if_due(pool, ref, now)
+    async with pool.acquire() as conn:
+        loaded = await load_order(conn, ref)
+        order = loaded.order
+        if correlation_id is not None:
+            found = await conn.fetchval(
+                "SELECT 1 FROM order_events WHERE id = $1 AND order_id = $2",
+                correlation_id,
+                order.id,
+            )
+            if found is None:
+                raise DomainError(
+                    e.CORRELATION_ID_NOT_FOUND,
+                    f"No action {correlation_id} was applied to order {order.id}",
+                    Kind.NOT_FOUND,
+                )
+            return order, loaded.seq
+        settings = await store_settings.get(conn, order.store_id)
+        check_manageable(order, settings, now)
+        if settings.read_lag_seconds > 0:
+            seen = now - timedelta(seconds=settings.read_lag_seconds)
+            if order.created_at > seen:
+                raise not_synced(order.id)
+            older = await versions.as_of(conn, order.id, seen)
+            if older is not None:
+                return older, loaded.seq
+        return order, loaded.seq
