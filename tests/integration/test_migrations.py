@@ -39,7 +39,10 @@ async def test_migrations_are_applied_once(database_url: str, app: FastAPI) -> N
     conn = await asyncpg.connect(database_url)
     try:
         assert await migrate(conn) == []  # the app already applied them on start
-        versions = [r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")]
+        versions = [
+            r["version"]
+            for r in await conn.fetch("SELECT version FROM schema_migrations ORDER BY version")
+        ]
         assert versions == [version for version, _, _ in migration_files()]
     finally:
         await conn.close()
