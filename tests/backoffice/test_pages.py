@@ -118,6 +118,8 @@ async def test_find_capture_a_line_and_see_refusals(
         final = await client.get(f"/admin/orders/{order_id}")
         assert final.text.count("(PDF)") == 2  # the replay captured nothing more
         assert "(replay)" in final.text and "Refused (422)" in final.text
+        assert re.search(r"<td>back-office</td><td>Part captured</td>", final.text)
+        assert re.search(r"<td>sandbox</td><td>Order authorised</td>", final.text)
 
 
 async def test_sandbox_pages_make_an_order(client: httpx.AsyncClient) -> None:
@@ -162,3 +164,9 @@ async def test_dashboard_draws_captured_money(client: httpx.AsyncClient) -> None
     assert "Orders by status" in page.text
     if "Nothing captured" not in page.text:
         assert '<svg xmlns="http://www.w3.org/2000/svg"' in page.text and 'role="img"' in page.text
+
+
+async def test_admin_without_a_slash_leads_to_sign_in(client: httpx.AsyncClient) -> None:
+    r = await client.get("/admin", follow_redirects=True)
+    assert r.status_code == 200 and str(r.url).startswith("http://testserver/admin/signin")
+    assert "Admin token" in r.text

@@ -362,10 +362,11 @@ async def order_page(
         if provider == Provider.WALLEY
         else [s.value for s in ledyer.statuses(order, now)]
     )
+    who = _who_did(order, requests)
     timeline = [
         TimelineItem(
             event.created_at,
-            None,
+            who.get(event.id),
             words.EVENT_WORDS.get(event.type, event.type),
             event.amount,
             f"ledger {event.ledger_id}",
@@ -404,6 +405,28 @@ async def order_page(
         journal_rows=MAX_ROWS,
         journal_days=MAX_AGE_DAYS,
     )
+
+
+def _who_did(order: Order, requests: list[journal.Entry]) -> dict[str, str]:
+    """Who made each event: the sandbox made the order; a change is the first successful,
+    first-time request answered after the change began (changes of one order are serialised
+    by its row lock, and the journal notes a request when its answer is sent)."""
+    done = [r for r in requests if r.method == "POST" and r.status < 400 and not r.replayed]
+    found: dict[str, str] = {}
+    last: tuple[datetime, str] | None = None
+    for event in order.events:
+        if event.type == "create":
+            found[event.id] = "sandbox"
+            continue
+        if last is not None and last[0] == event.created_at:  # one change, several events
+            found[event.id] = last[1]
+            continue
+        while done and done[0].at < event.created_at:
+            done.pop(0)
+        if done:
+            found[event.id] = _who(done.pop(0).source)
+            last = (event.created_at, found[event.id])
+    return found
 
 
 def _who(source: str) -> str:
