@@ -8,9 +8,10 @@ twice (a double click, a reload) is answered the same and applied once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 
@@ -21,6 +22,7 @@ from orderdesk.domain.order import Chunk, Order
 from orderdesk.service.replies import Reply
 
 _JSON = {"content-type": "application/json"}
+R = TypeVar("R")
 
 
 def money(minor: int, currency: str) -> str:
@@ -40,28 +42,28 @@ class Outcome:
         return cls(bool(body["ok"]), str(body["message"]))
 
 
-class Said:
-    """Presents a change as one sentence; ``what`` says it, given the order and result."""
+class Said(Generic[R]):
+    """Presents a change as one sentence: ``describe(order, result)``; a refusal as the
+    domain's code in plain words."""
 
-    def __init__(self, what: str) -> None:
-        self.what = what
+    def __init__(self, describe: Callable[[Order, R], str]) -> None:
+        self.describe = describe
 
-    def present(self, order: Order, seq: int, result: object) -> Reply:
-        if isinstance(result, Chunk):
-            message = f"Captured {money(result.total, order.currency)}; invoice issued."
-        elif isinstance(result, int):
-            message = f"Cancelled {money(result, order.currency)} that was not captured."
-        elif isinstance(result, datetime):
-            message = f"The order now expires {result:%Y-%m-%d %H:%M} UTC."
-        else:
-            message = f"{self.what} done."
-        return Reply(200, _JSON, orjson.dumps({"ok": True, "message": message}))
+    def present(self, order: Order, seq: int, result: R) -> Reply:
+        body = {"ok": True, "message": self.describe(order, result)}
+        return Reply(200, _JSON, orjson.dumps(body))
 
     def refuse(self, error: DomainError) -> Reply:
         body = {"ok": False, "code": error.code, "message": words.explain(error)}
         return Reply(422, _JSON, orjson.dumps(body))
 
 
-CAPTURE = Said("Capture")
-CANCEL = Said("Cancel")
-EXTEND = Said("Extend")
+CAPTURE: Said[Chunk] = Said(
+    lambda order, chunk: f"Captured {money(chunk.total, order.currency)}; invoice issued."
+)
+CANCEL: Said[int] = Said(
+    lambda order, amount: f"Cancelled {money(amount, order.currency)} that was not captured."
+)
+EXTEND: Said[datetime] = Said(
+    lambda order, until: f"The order now expires {until:%Y-%m-%d %H:%M} UTC."
+)
