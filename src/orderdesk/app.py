@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from orderdesk import openapi
 from orderdesk.auth import routes as token_routes
 from orderdesk.auth.tokens import TokenError, TokenService
+from orderdesk.backoffice.routes import create_backoffice
 from orderdesk.config import Settings
 from orderdesk.dialects.common import require_json
 from orderdesk.dialects.ledyer import errors as ledyer_errors
@@ -34,6 +35,7 @@ from orderdesk.domain.errors import DomainError
 from orderdesk.invoices import routes as invoice_routes
 from orderdesk.ops import health, metrics
 from orderdesk.ops.faults import FaultFlag, Faults
+from orderdesk.ops.journal import Journal, JournalMiddleware
 from orderdesk.service.expiry import sweep_periodically
 from orderdesk.service.outbox import deliver_periodically
 from orderdesk.service.purge import purge_periodically
@@ -171,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         raise RuntimeError("DATABASE_URL is not set (orderdesk serve starts a database for you)")
     dsn = settings.database_url
     fault_flag = FaultFlag()
+    journal = Journal()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -187,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.link_key = link_key
         app.state.admin_token = settings.admin_token or stored_admin
         app.state.fault_flag = fault_flag
+        app.state.journal = journal
         # Move everything start-up made out of the collector's sight: a full collection then
         # scans only what requests allocate (large orders made it pause for tens of ms).
         gc.collect()
@@ -196,6 +200,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             asyncio.create_task(purge_periodically(pool, ttl, settings.idempotency_purge_seconds)),
             asyncio.create_task(fault_flag.refresh_periodically(pool)),
             asyncio.create_task(_observe_pool(pool)),
+            asyncio.create_task(journal.run(pool)),
         ]
         if settings.run_workers:
             background += background_workers(pool, settings)
@@ -241,10 +246,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(invoice_routes.router)
     app.include_router(health.router)
+    app.mount("/admin", create_backoffice(app))
     app.openapi = partial(openapi.document, app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(NulPathGuard)
     app.add_middleware(Faults, flag=fault_flag, envelope=_envelope)
+    app.add_middleware(JournalMiddleware, journal=journal)
     app.add_middleware(metrics.Observe)
     return app
 

@@ -121,3 +121,42 @@ async def reset_store(conn: asyncpg.Connection, store_id: str) -> dict[str, int]
         faults = await conn.execute("DELETE FROM sandbox_faults WHERE store_id = $1", store_id)
         await conn.execute("DELETE FROM seeded WHERE kind = 'order' AND scope = $1", store_id)
     return {"orders": count(orders), "idempotencyKeys": count(keys), "faults": count(faults)}
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantSummary:
+    id: str
+    name: str
+    stores: tuple[Store, ...]
+    client_ids: tuple[str, ...]
+
+
+async def list_merchants(conn: asyncpg.Connection, limit: int = 200) -> list[MerchantSummary]:
+    """The newest merchants with their stores and credential ids (never secrets)."""
+    rows = await conn.fetch(
+        "SELECT m.id, m.name,"
+        " ARRAY(SELECT ARRAY[s.id, s.provider, s.country, s.currency, s.segment] FROM stores s"
+        "  WHERE s.merchant_id = m.id ORDER BY s.created_at, s.id) AS stores,"
+        " ARRAY(SELECT c.client_id FROM credentials c WHERE c.merchant_id = m.id"
+        "  ORDER BY c.created_at, c.client_id) AS clients"
+        " FROM merchants m ORDER BY m.created_at DESC, m.id LIMIT $1",
+        limit,
+    )
+    return [
+        MerchantSummary(
+            row["id"],
+            row["name"],
+            tuple(Store(s[0], row["id"], *s[1:]) for s in row["stores"]),
+            tuple(row["clients"]),
+        )
+        for row in rows
+    ]
+
+
+async def list_stores(conn: asyncpg.Connection, limit: int = 500) -> list[Store]:
+    rows = await conn.fetch(
+        "SELECT id, merchant_id, provider, country, currency, segment FROM stores"
+        " ORDER BY id LIMIT $1",
+        limit,
+    )
+    return [Store(**dict(row)) for row in rows]

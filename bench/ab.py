@@ -1,0 +1,72 @@
+"""A/B: captures per second of two source trees, in alternating rounds on one machine.
+
+``python -m bench.ab BASE_SRC NEW_SRC [--rounds 4] [--captures 1000] [--clients 8]`` starts
+``orderdesk serve --workers 2`` from each ``src`` folder (through PYTHONPATH, same virtual
+environment), each on a fresh database, and measures Walley and Ledyer captures (one new
+order each) taking turns, so a disturbance on a shared machine hits both alike. Used to show
+that the request journal (issue 14) costs captures nothing measurable:
+``git archive main | tar -x -C /tmp/base && python -m bench.ab /tmp/base/src src``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+from pathlib import Path
+
+from bench.captures import TEMPLATES, captures
+from bench.load import http_cell
+from bench.run import ADMIN_TOKEN, DEFAULT_ADMIN_URL
+from bench.sandbox import open_shop
+from bench.servers import HOST, create_database, drop_database, start_orderdesk
+
+
+async def run(trees: list[str], rounds: int, count: int, clients: int) -> None:
+    logs = Path(tempfile.mkdtemp(prefix="orderdesk-ab-"))
+    urls, servers, shops = [], [], []
+    try:
+        for label, src in zip(("a", "b"), trees, strict=True):
+            os.environ["PYTHONPATH"] = str(Path(src).resolve())
+            urls.append(await create_database(DEFAULT_ADMIN_URL, f"ab_{label}"))
+            servers.append(await start_orderdesk(urls[-1], 2, ADMIN_TOKEN, logs, label))
+            shops.append(await open_shop(servers[-1], ADMIN_TOKEN))
+        os.environ.pop("PYTHONPATH")
+        rates: dict[tuple[int, str], list[float]] = {}
+        for round_ in range(rounds):
+            for index, (server, shop) in enumerate(zip(servers, shops, strict=True)):
+                for dialect in ("walley", "ledyer"):
+                    lines = TEMPLATES[dialect]
+                    orders = await shop.create_orders(dialect, lines, count)
+                    work = captures(dialect, shop.tokens[dialect], orders, lines)
+                    cell = await http_cell(HOST, server.port, work.jobs, clients)
+                    assert not cell.failures, cell.failures[:3]
+                    rate = cell.requests / cell.wall
+                    rates.setdefault((index, dialect), []).append(rate)
+                    print(f"round {round_ + 1} {trees[index]} {dialect}: {rate:.0f} captures/s")
+        for (index, dialect), values in sorted(rates.items()):
+            print(
+                f"{trees[index]} {dialect}: median {statistics.median(values):.0f} captures/s"
+                f" over {len(values)} rounds of {count} ({clients} clients)"
+            )
+    finally:
+        for server in servers:
+            server.stop()
+        for url in urls:
+            await drop_database(DEFAULT_ADMIN_URL, url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("trees", nargs=2, help="two src folders: A (before), B (after)")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--captures", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    asyncio.run(run(args.trees, args.rounds, args.captures, args.clients))
+
+
+if __name__ == "__main__":
+    main()

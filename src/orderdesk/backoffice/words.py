@@ -1,0 +1,83 @@
+"""Plain words for the back-office: what a status means in its dialect, what an event was,
+and why an action was refused (the domain's code, said so a person understands it)."""
+
+from __future__ import annotations
+
+from orderdesk.domain import errors as e
+from orderdesk.domain.errors import DomainError
+
+STATUS_WORDS = {
+    # Walley
+    "NotActivated": "authorised, nothing captured yet",
+    "PartActivated": "partly captured",
+    "Activated": "fully captured",
+    "Returned": "captured and fully refunded",
+    "Expired": "the authorisation expired",
+    "Closed": "closed",
+    "Cancelled": "cancelled",
+    # Ledyer
+    "uncaptured": "authorised, nothing captured yet",
+    "partiallyCaptured": "partly captured",
+    "fullyCaptured": "fully captured",
+    "cancelled": "cancelled",
+    "partiallyRefunded": "partly refunded",
+    "fullyRefunded": "fully refunded",
+    "expired": "the authorisation expired",
+}
+
+EVENT_WORDS = {
+    "create": "Order authorised",
+    "readyForCapture": "Ready for capture",
+    "partialCapture": "Part captured",
+    "fullCapture": "Captured in full",
+    "partialRefund": "Part refunded",
+    "fullRefund": "Refunded in full",
+    "cancel": "Rest cancelled",
+    "edit": "Order edited",
+    "extendExpiry": "Expiry extended",
+    "editCustomer": "Customer edited",
+    "close": "Order closed",
+}
+
+_EXPLAINED = {
+    e.CAPTURE_ORDER_ALREADY_CAPTURED: "Everything on this order is already captured.",
+    e.CAPTURE_INVALID_INVOICE_STATUS: "The order's status does not allow a capture.",
+    e.CAPTURE_AMOUNT_TOO_LARGE: "That is more than the whole order is worth.",
+    e.CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT: "That is more than is left to capture.",
+    e.CAPTURE_ITEM_NOT_MATCHED: "A chosen line no longer matches an uncaptured line.",
+    e.CAPTURE_ITEM_AMBIGUOUS: (
+        "Two uncaptured lines look the same to Walley (same article number and price); "
+        "capture them together or capture everything."
+    ),
+    e.CAPTURE_ITEMS_NOT_EXACT: (
+        "A chosen line's total does not divide evenly by its quantity, so Walley cannot "
+        "capture it by items; capture everything instead."
+    ),
+    e.CAPTURE_LINE_NOT_FOUND: "A chosen line is no longer uncaptured (was it just captured?).",
+    e.CAPTURE_LINE_ALREADY_CAPTURED: "A chosen line has already been captured.",
+    e.CAPTURE_LINES_DO_NOT_MATCH_UNCAPTURED: (
+        "The uncaptured lines no longer add up to what is left to capture."
+    ),
+    e.CANCEL_INVALID_ORDER_STATUS: (
+        "Nothing is left to cancel: the order is fully captured, cancelled or closed."
+    ),
+    e.EXTEND_INVALID_ORDER_STATUS: (
+        "Only an order with something left to capture can have its expiry extended."
+    ),
+    e.ACTION_NOT_AVAILABLE: "Ledyer does not offer this action on the order in its state.",
+    e.ORDER_NOT_FOUND: "There is no such order.",
+    e.IDEMPOTENCY_REQUEST_IN_PROGRESS: "This form is being sent already; wait a moment.",
+    e.IDEMPOTENCY_KEY_REUSED: "This form was already sent with other values; reload the page.",
+}
+
+
+def explain(error: DomainError) -> str:
+    """One or two sentences: what was refused and why (the rule's own message follows)."""
+    said = _EXPLAINED.get(error.code)
+    if said is None:
+        return f"Refused: {error.message}."
+    return f"{said} ({error.message}.)"
+
+
+def refusal_from(code: str, message: str) -> str:
+    return explain(DomainError(code, message))

@@ -1,0 +1,172 @@
+"""The back-office over HTTP (in process): sign-in, CSRF, nothing reachable without a
+session, search, actions through the use cases, refusals in plain words, the journal."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+
+import httpx
+import pytest
+
+from tests.support.sandbox import ADMIN_TOKEN, SHOES, TSHIRTS, Merchant
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+async def signed_in(client: httpx.AsyncClient) -> str:
+    """Sign ``client`` in; returns the session's CSRF token."""
+    page = await client.get("/admin/signin")
+    assert page.status_code == 200
+    token = CSRF.search(page.text)
+    assert token is not None
+    r = await client.post("/admin/signin", data={"csrf": token.group(1), "token": ADMIN_TOKEN})
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == "/admin/"
+    cookie = r.headers["set-cookie"]
+    assert "orderdesk_admin=" in cookie and "HttpOnly" in cookie and "Path=/admin" in cookie
+    home = await client.get("/admin/")
+    assert home.status_code == 200
+    found = CSRF.search(home.text)
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/admin/"),
+        ("GET", "/admin/orders"),
+        ("GET", "/admin/orders/anything"),
+        ("GET", "/admin/sandbox"),
+        ("GET", "/admin/no/such/page"),
+        ("POST", "/admin/orders/anything/capture"),
+        ("POST", "/admin/sandbox/merchants"),
+        ("POST", "/admin/signout"),
+    ],
+)
+async def test_nothing_without_signing_in(
+    client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    r = await client.request(method, path)
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("/admin/signin")
+
+
+async def test_sign_in_needs_the_token_and_the_forms_token(client: httpx.AsyncClient) -> None:
+    page = await client.get("/admin/signin")
+    token = CSRF.search(page.text)
+    assert token is not None
+    wrong = await client.post("/admin/signin", data={"csrf": token.group(1), "token": "nope"})
+    assert wrong.status_code == 401 and "not the admin token" in wrong.text
+    forged = await client.post("/admin/signin", data={"csrf": "forged", "token": ADMIN_TOKEN})
+    assert forged.status_code == 403
+    assert "orderdesk_admin" not in forged.headers.get("set-cookie", "")
+    client.cookies.set("orderdesk_admin", "a.99999999999.b", path="/admin")
+    bad_cookie = await client.get("/admin/")
+    client.cookies.clear()
+    assert bad_cookie.status_code == 303
+
+
+async def test_every_form_needs_the_csrf_token(
+    client: httpx.AsyncClient, merchant: Merchant
+) -> None:
+    await signed_in(client)
+    order = await merchant.order("walley", [SHOES])
+    r = await client.post(f"/admin/orders/{order['orderId']}/capture", data={"all": "1"})
+    assert r.status_code == 403 and "security token" in r.text
+    r = await client.post("/admin/sandbox/merchants", data={"name": "x", "csrf": "forged"})
+    assert r.status_code == 403
+
+
+async def test_find_capture_a_line_and_see_refusals(
+    client: httpx.AsyncClient, merchant: Merchant
+) -> None:
+    csrf = await signed_in(client)
+    reference = f"shop-{uuid.uuid4().hex[:8]}"
+    for dialect in ("walley", "ledyer"):
+        order = await merchant.order(dialect, [SHOES, TSHIRTS], merchantReference=reference)
+        order_id = order["orderId"]
+        found = await client.get("/admin/orders", params={"q": reference, "dialect": dialect})
+        assert found.status_code == 200 and f"/admin/orders/{order_id}" in found.text
+        page = await client.get(f"/admin/orders/{order_id}")
+        assert page.status_code == 200 and "Nothing captured yet" in page.text
+        key = str(uuid.uuid4())
+        form = {"csrf": csrf, "key": key, "line": order["lineIds"][0]}
+        r = await client.post(f"/admin/orders/{order_id}/capture", data=form)
+        assert r.status_code == 303, r.text
+        page = await client.get(f"/admin/orders/{order_id}")
+        assert "Captured SEK 95.00; invoice issued." in page.text  # the flash
+        assert "(PDF)" in page.text and "/invoices/" in page.text
+        assert "Part captured" in page.text
+        # the same form again (a double click) is answered the same, and applied once
+        again = await client.post(f"/admin/orders/{order_id}/capture", data=form)
+        assert again.status_code == 303
+        r = await client.post(
+            f"/admin/orders/{order_id}/capture",
+            data={"csrf": csrf, "all": "1", "key": str(uuid.uuid4())},
+        )
+        assert r.status_code == 303
+        refused = await client.post(
+            f"/admin/orders/{order_id}/cancel", data={"csrf": csrf, "key": str(uuid.uuid4())}
+        )
+        assert refused.status_code == 422
+        assert "Refused." in refused.text
+        assert "Nothing is left to cancel" in refused.text or "does not offer" in refused.text
+        await asyncio.sleep(0.1)
+        final = await client.get(f"/admin/orders/{order_id}")
+        assert final.text.count("(PDF)") == 2  # the replay captured nothing more
+        assert "(replay)" in final.text and "Refused (422)" in final.text
+        assert re.search(r"<td>back-office</td><td>Part captured</td>", final.text)
+        assert re.search(r"<td>sandbox</td><td>Order authorised</td>", final.text)
+
+
+async def test_sandbox_pages_make_an_order(client: httpx.AsyncClient) -> None:
+    csrf = await signed_in(client)
+    r = await client.post("/admin/sandbox/merchants", data={"csrf": csrf, "name": "Form shop"})
+    assert r.status_code == 303
+    page = await client.get("/admin/sandbox")
+    merchant_id = re.search(r"Form shop<br><span class=\"muted\">(ac_\w+)", page.text)
+    assert merchant_id is not None
+    store_id = f"s{uuid.uuid4().hex[:10]}"
+    form = {"csrf": csrf, "merchant": merchant_id.group(1), "provider": "ledyer"}
+    r = await client.post("/admin/sandbox/stores", data={**form, "store_id": store_id})
+    assert r.status_code == 303
+    made = await client.post(
+        "/admin/sandbox/credentials", data={"csrf": csrf, "merchant": merchant_id.group(1)}
+    )
+    assert made.status_code == 200 and "shown only this once" in made.text
+    secret = re.search(r"secret <code>([^<]+)</code>", made.text)
+    assert secret is not None
+    assert secret.group(1) not in (await client.get("/admin/sandbox")).text
+    order = {
+        "csrf": csrf,
+        "store": store_id,
+        "reference": "form-1",
+        "description0": "Shoes",
+        "quantity0": "2",
+        "price0": "95.50",
+        "vat0": "25",
+    }
+    r = await client.post("/admin/sandbox/orders", data=order)
+    assert r.status_code == 303 and r.headers["location"].startswith("/admin/orders/or_")
+    page = await client.get(r.headers["location"])
+    assert "SEK 191.00" in page.text
+    bad = await client.post("/admin/sandbox/orders", data={**order, "price0": "1.234"})
+    assert bad.status_code == 422 and "Refused." in bad.text
+
+
+async def test_dashboard_draws_captured_money(client: httpx.AsyncClient) -> None:
+    await signed_in(client)
+    page = await client.get("/admin/")
+    assert page.status_code == 200
+    assert "Orders by status" in page.text
+    if "Nothing captured" not in page.text:
+        assert '<svg xmlns="http://www.w3.org/2000/svg"' in page.text and 'role="img"' in page.text
+
+
+async def test_admin_without_a_slash_leads_to_sign_in(client: httpx.AsyncClient) -> None:
+    r = await client.get("/admin", follow_redirects=True)
+    assert r.status_code == 200 and str(r.url).startswith("http://testserver/admin/signin")
+    assert "Admin token" in r.text
