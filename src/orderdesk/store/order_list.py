@@ -6,7 +6,8 @@ Which index answers what (plans in ``docs/backoffice.md``, checked by
 
 * no filter, dialect, created between → ``orders_created (created_at DESC, id DESC)``
 * status → ``orders_status_created (status, created_at DESC, id DESC)``
-* store (and status) → ``orders_store_created (store_id, created_at DESC)``
+* store (and status) → ``orders_store_created_seq (store_id, created_at DESC, seq DESC)``
+  or ``orders_created`` with a filter
 * search → ``orders_pkey``, ``orders_merchant_reference``, ``orders_order_reference``
 """
 
