@@ -407,10 +407,10 @@ async def test_a_server_error_is_not_stored_and_the_retry_applies_once(
     real_save = orders.save
     failures = [RuntimeError("disk full")]
 
-    async def save_once_failing(conn: asyncpg.Connection, changed: Any) -> None:
+    async def save_once_failing(conn: asyncpg.Connection, changed: Any, *reply: Any) -> None:
         if failures:
             raise failures.pop()
-        await real_save(conn, changed)
+        await real_save(conn, changed, *reply)
 
     monkeypatch.setattr(orders, "save", save_once_failing)
     before = await walley.events(order)
@@ -426,18 +426,18 @@ async def test_a_server_error_is_not_stored_and_the_retry_applies_once(
 async def test_the_answer_is_stored_in_the_operation_s_transaction(
     walley: Caller, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """If storing the answer fails, the capture it records is rolled back with it."""
+    """If PostgreSQL refuses to store the answer, the capture it records is rolled back with it."""
     order = await walley.order()
-
-    async def failing_save(*args: Any) -> None:
-        raise RuntimeError("lost connection")
-
-    monkeypatch.setattr(idempotency, "save", failing_save)
-    before = await walley.events(order)
-    r = await send_tolerating_errors(app, walley, order, "atomic-1")
-    assert r.status_code == 500
-    assert await walley.events(order) == before
-    monkeypatch.undo()
+    refuse = "ALTER TABLE idempotency_keys ADD CONSTRAINT refuse_atomic CHECK (key <> 'atomic-1')"
+    await walley.pool.execute(refuse)
+    try:
+        before = await walley.events(order)
+        r = await send_tolerating_errors(app, walley, order, "atomic-1")
+        assert r.status_code == 500
+        assert await walley.events(order) == before
+        assert not await walley.stored("atomic-1")
+    finally:
+        await walley.pool.execute("ALTER TABLE idempotency_keys DROP CONSTRAINT refuse_atomic")
     assert (await walley.send(order, "atomic-1")).status_code == 202
     assert await walley.events(order) == before + 1
 

@@ -26,7 +26,7 @@ from orderdesk.ops import metrics
 from orderdesk.service import wakeup
 from orderdesk.service.replies import Presenter, Reply
 from orderdesk.store import idempotency, orders
-from orderdesk.store.idempotency import StoredResponse
+from orderdesk.store.idempotency import KeyRecord, StoredResponse
 
 R = TypeVar("R")
 log = logging.getLogger("orderdesk.orders")
@@ -148,19 +148,28 @@ async def change_order(
                     raise
                 log.info("order %s: refused %s", ref.order_id, err.code)
                 reply = presenter.refuse(err)
-            else:
-                for event in order.events[loaded.events :]:
-                    metrics.order_event(event.type, order.currency, event.amount)
-                    log.info(
-                        "order %s: %s %d %s", ref.order_id, event.type, event.amount, order.currency
+                if key is not None:
+                    await idempotency.save(
+                        conn, ref.principal.client_id, key.key, ref.order_id, stored(reply)
                     )
-                await orders.save(conn, loaded)
-                wakeup.queued(loaded.queued)
-                reply = presenter.present(order, loaded.seq, result)
-            if key is not None:
-                stored = StoredResponse(key.fingerprint, reply.status, reply.headers, reply.body)
-                await idempotency.save(conn, ref.principal.client_id, key.key, ref.order_id, stored)
+                return reply
+            for event in order.events[loaded.events :]:
+                metrics.order_event(event.type, order.currency, event.amount)
+                log.info(
+                    "order %s: %s %d %s", ref.order_id, event.type, event.amount, order.currency
+                )
+            reply = presenter.present(order, loaded.seq, result)
+            # The order and the reply under its key, in one statement.
+            record = (
+                None if key is None else KeyRecord(ref.principal.client_id, key.key, stored(reply))
+            )
+            await orders.save(conn, loaded, record)
+            wakeup.queued(loaded.queued)
             return reply
+
+    def stored(reply: Reply) -> StoredResponse:
+        assert key is not None
+        return StoredResponse(key.fingerprint, reply.status, reply.headers, reply.body)
 
     async with pool.acquire() as conn:
         try:

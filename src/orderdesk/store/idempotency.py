@@ -16,6 +16,20 @@ class StoredResponse:
     body: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    """A reply to store under (credential, key), with the order it changed (``SAVE_SQL``'s
+    parameters but the order id; ``store/orders.py`` writes it with the order)."""
+
+    client_id: str
+    key: str
+    response: StoredResponse
+
+    def values(self) -> tuple[object, ...]:
+        r = self.response
+        return (self.client_id, self.key, r.fingerprint, r.status_code, r.headers, r.body)
+
+
 # The lock and the look-up in one round trip. Both run on the statement's snapshot, taken
 # before the lock: a first request that commits in between is not seen here, and its row then
 # makes this request's ``save`` fail on the primary key (see service/unit_of_work.py).
