@@ -428,7 +428,14 @@ def _who_did(order: Order, requests: list[journal.Entry]) -> dict[str, str]:
     """Who made each event: the sandbox made the order; a change is the first successful,
     first-time request answered after the change began (changes of one order are serialised
     by its row lock, and the journal notes a request when its answer is sent)."""
-    done = [r for r in requests if r.method == "POST" and r.status < 400 and not r.replayed]
+    done = [
+        r
+        for r in requests
+        if r.method == "POST"
+        and r.status < 400
+        and not r.replayed
+        and not r.path.endswith("/resend")  # sends a notification again; changes nothing
+    ]
     found: dict[str, str] = {}
     last: tuple[datetime, str] | None = None
     for event in order.events:
