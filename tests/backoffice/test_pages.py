@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.sandbox import ADMIN_TOKEN, SHOES, TSHIRTS, Merchant
+from tests.support.receiver import Receiver
+from tests.support.sandbox import ADMIN, ADMIN_TOKEN, SHOES, TSHIRTS, Merchant
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -170,3 +172,133 @@ async def test_admin_without_a_slash_leads_to_sign_in(client: httpx.AsyncClient)
     r = await client.get("/admin", follow_redirects=True)
     assert r.status_code == 200 and str(r.url).startswith("http://testserver/admin/signin")
     assert "Admin token" in r.text
+
+
+async def _action(
+    client: httpx.AsyncClient, order_id: str, action: str, form: dict[str, Any]
+) -> httpx.Response:
+    return await client.post(
+        f"/admin/orders/{order_id}/{action}", data={"key": str(uuid.uuid4()), **form}
+    )
+
+
+async def test_walley_refund_of_chosen_lines_or_an_amount(
+    client: httpx.AsyncClient, merchant: Merchant
+) -> None:
+    csrf = await signed_in(client)
+    order = await merchant.order("walley", [SHOES, TSHIRTS])
+    order_id = order["orderId"]
+    r = await _action(client, order_id, "capture", {"csrf": csrf, "all": "1"})
+    assert r.status_code == 303
+    page = await client.get(f"/admin/orders/{order_id}")
+    assert "Refund captured lines" in page.text and "Refund an amount" in page.text
+    # more than was captured: refused, in plain words
+    refused = await _action(
+        client, order_id, "refund", {"csrf": csrf, "by": "amount", "amount": "500"}
+    )
+    assert refused.status_code == 422
+    assert "Refused." in refused.text and "more than is left to refund" in refused.text
+    bad = await _action(client, order_id, "refund", {"csrf": csrf, "by": "amount", "amount": "x"})
+    assert bad.status_code == 422 and "like 95.00" in bad.text
+    form = {"csrf": csrf, "key": str(uuid.uuid4()), "line": order["lineIds"][0]}
+    r = await client.post(f"/admin/orders/{order_id}/refund", data=form)
+    assert r.status_code == 303, r.text
+    again = await client.post(f"/admin/orders/{order_id}/refund", data=form)  # a double click
+    assert again.status_code == 303
+    page = await client.get(f"/admin/orders/{order_id}")
+    assert "Refunded SEK 95.00; credit note issued." in page.text
+    assert page.text.count("Credit note ") == 1  # applied once
+    assert "Refunds and credit notes" in page.text and "credits the order" in page.text
+    link = re.search(r'href="([^"]+)" type="application/pdf">Credit note', page.text)
+    assert link is not None
+    pdf = await client.get(link.group(1).replace("&amp;", "&"))
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    r = await _action(client, order_id, "refund", {"csrf": csrf, "by": "amount", "amount": "10"})
+    assert r.status_code == 303
+    page = await client.get(f"/admin/orders/{order_id}")
+    assert re.search(r"Refunded<b>SEK 105.00</b>", page.text)
+    assert "Part refunded" in page.text
+    # the dashboard draws the refunded money beside the captured
+    home = await client.get("/admin/")
+    assert "refunded" in home.text and 'fill="#b5523b"' in home.text
+
+
+async def test_ledyer_refund_of_a_capture_whole_or_chosen_lines(
+    client: httpx.AsyncClient, merchant: Merchant
+) -> None:
+    csrf = await signed_in(client)
+    order = await merchant.order("ledyer", [SHOES, TSHIRTS])
+    order_id = order["orderId"]
+    first = order["lineIds"][0]
+    r = await _action(client, order_id, "capture", {"csrf": csrf, "line": first})
+    assert r.status_code == 303
+    r = await _action(client, order_id, "capture", {"csrf": csrf, "all": "1"})
+    assert r.status_code == 303
+    page = await client.get(f"/admin/orders/{order_id}")
+    chunks = re.findall(r'name="chunk" value="([^"]+)"', page.text)
+    assert len(chunks) == 2
+    r = await _action(client, order_id, "refund", {"csrf": csrf, "chunk": chunks[0], "all": "1"})
+    assert r.status_code == 303, r.text
+    page = await client.get(f"/admin/orders/{order_id}")
+    assert "Refunded SEK 95.00; credit note issued." in page.text
+    assert "credits invoice" in page.text and "SEK 95.00 of it refunded" in page.text
+    assert re.findall(r'name="chunk" value="([^"]+)"', page.text) == [chunks[1]]
+    # the refunded capture again: Ledyer offers no refund of it any more
+    refused = await _action(
+        client, order_id, "refund", {"csrf": csrf, "chunk": chunks[0], "all": "1"}
+    )
+    assert refused.status_code == 422 and "does not offer this action" in refused.text
+    lines = re.findall(r'name="line" value="([^"]+)" id="refund-2-', page.text)
+    r = await _action(client, order_id, "refund", {"csrf": csrf, "chunk": chunks[1], "line": lines})
+    assert r.status_code == 303
+    page = await client.get(f"/admin/orders/{order_id}")
+    assert page.text.count(">Credit note ") == 2
+    assert re.search(r"Refunded<b>SEK 285.00</b>", page.text)
+    assert "fullyRefunded" in page.text
+    none = await _action(client, order_id, "refund", {"csrf": csrf, "chunk": chunks[1]})
+    assert none.status_code == 422 and "Choose at least one line" in none.text
+
+
+async def test_notifications_and_their_attempts_and_resend(
+    client: httpx.AsyncClient, merchant: Merchant
+) -> None:
+    csrf = await signed_in(client)
+    receiver = Receiver(statuses=[500]).start()
+    try:
+        r = await client.put(
+            f"/sandbox/stores/{merchant.stores['ledyer']}/notifications",
+            json={"url": receiver.url, "events": ["com.ledyer.order.part_capture"]},
+            headers=ADMIN,
+        )
+        assert r.status_code == 200, r.text
+        order = await merchant.order("ledyer", [SHOES, TSHIRTS])
+        order_id = order["orderId"]
+        page = await client.get(f"/admin/orders/{order_id}")
+        assert "No notifications for this order" in page.text
+        form = {"csrf": csrf, "line": order["lineIds"][0]}
+        assert (await _action(client, order_id, "capture", form)).status_code == 303
+        deadline = asyncio.get_running_loop().time() + 15
+        while True:  # the first attempt answered 500, the retry (at once) 200
+            page = await client.get(f"/admin/orders/{order_id}")
+            if "com.ledyer.order.part_capture: delivered" in page.text:
+                break
+            assert asyncio.get_running_loop().time() < deadline, page.text
+            await asyncio.sleep(0.05)
+        assert "answered 500" in page.text and "<td>2</td>" in page.text and " ms</td>" in page.text
+        assert "Body sent" in page.text and order_id in page.text
+        delivery = re.search(r"/deliveries/(\d+)/resend", page.text)
+        assert delivery is not None
+        r = await client.post(
+            f"/admin/orders/{order_id}/deliveries/{delivery.group(1)}/resend", data={"csrf": csrf}
+        )
+        assert r.status_code == 303
+        assert (await client.get(r.headers["location"])).text.count("will be sent again") == 1
+        await receiver.wait_for(3)
+        other = await merchant.order("ledyer", [SHOES])
+        r = await client.post(
+            f"/admin/orders/{other['orderId']}/deliveries/{delivery.group(1)}/resend",
+            data={"csrf": csrf},
+        )
+        assert r.status_code == 404
+    finally:
+        receiver.stop()

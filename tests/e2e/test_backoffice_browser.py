@@ -2,13 +2,15 @@
 ``orderdesk serve`` (two workers) on a fresh database.
 
 Signs in, finds an order by reference, captures one line, sees the timeline and the
-invoice PDF link, sees a refused action explained; checks every page for broken links and
+invoice PDF link, refunds the capture and sees its credit note and the refunded amount, sees
+a refused refund and a refused cancel explained; checks every page for broken links and
 for what assistive technology needs (lang, one h1, labelled controls, images with text).
 With ``ORDERDESK_SCREENSHOTS=1`` it writes the README's screenshots to docs/screenshots/.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import uuid
@@ -19,7 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.sandbox import ADMIN_TOKEN, IPHONE, SAMSUNG, SHOES, TSHIRTS, Merchant
+from tests.support.receiver import Receiver
+from tests.support.sandbox import ADMIN, ADMIN_TOKEN, IPHONE, SAMSUNG, SHOES, TSHIRTS, Merchant
 from tests.support.server import Server
 
 pytestmark = pytest.mark.e2e
@@ -59,6 +62,13 @@ A11Y_CHECK = """() => {
 }"""
 
 
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    running = Receiver().start()
+    yield running
+    running.stop()
+
+
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Any]:
     if not Path(CHROMIUM).exists():
@@ -89,10 +99,16 @@ async def _check_page(page: Any, server: Server, seen: set[str]) -> None:
 
 
 async def test_back_office_in_chromium(
-    browser: Any, server: Server, remote_merchant: Merchant, tmp_path: Path
+    browser: Any, server: Server, remote_merchant: Merchant, receiver: Receiver, tmp_path: Path
 ) -> None:
     merchant = remote_merchant
     reference = f"shop-{uuid.uuid4().hex[:6]}"
+    r = await merchant.client.put(
+        f"/sandbox/stores/{merchant.stores['ledyer']}/notifications",
+        json={"url": receiver.url},
+        headers=ADMIN,
+    )
+    assert r.status_code == 200, r.text
     order = await merchant.order("ledyer", [SAMSUNG, IPHONE], merchantReference=reference)
     for n, lines in enumerate([[SHOES, TSHIRTS], [SHOES], [TSHIRTS]]):
         await merchant.order("walley", lines, merchantReference=f"shop-{1000 + n}")
@@ -142,6 +158,36 @@ async def test_back_office_in_chromium(
     await page.screenshot(path=str(shots / "order.png"), full_page=False)
     await _check_page(page, server, seen)
 
+    # Refund that capture: its credit note, the refunded amount, the event.
+    await page.get_by_role("button", name="Refund this capture whole").click()
+    assert (
+        "Refunded SEK 4,890.00; credit note issued."
+        in await page.get_by_role("status").inner_text()
+    )
+    note = page.get_by_role("link", name="Credit note")
+    assert await note.count() == 1
+    answer = await page.request.get(await note.get_attribute("href"))
+    assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
+    assert "SEK 4,890.00" in await page.locator(".card", has_text="Refunded").inner_text()
+    assert "Part refunded" in await timeline.inner_text()  # the iPhone is not captured
+    assert await page.get_by_role("button", name="Refund this capture whole").count() == 0
+    await _check_page(page, server, seen)
+
+    # Its notifications, each attempt, and sending one again.
+    await receiver.wait_for(3)  # create, part capture, part refund
+    for _ in range(100):  # the worker commits its record just after the answer
+        await page.reload()
+        if "com.ledyer.order.part_refund: delivered" in await page.content():
+            break
+        await asyncio.sleep(0.1)
+    assert "com.ledyer.order.part_refund: delivered" in await page.content()
+    await page.get_by_text("Body sent").first.click()  # <details>: no script needed
+    assert order["orderId"] in await page.locator("details pre").first.inner_text()
+    await _check_page(page, server, seen)
+    await page.get_by_role("button", name="again").first.click()
+    assert "will be sent again now" in await page.get_by_role("status").inner_text()
+    await receiver.wait_for(4)
+
     # Capture the rest, then ask for a cancel: refused, in plain words, and in the timeline.
     await page.get_by_role("button", name="Capture everything left").click()
     await page.get_by_role("status").wait_for()
@@ -150,7 +196,19 @@ async def test_back_office_in_chromium(
     assert alert.startswith("Refused.") and "does not offer this action" in alert
     await page.reload()
     assert "Refused (422)" in await timeline.inner_text()
-    assert await page.get_by_role("link", name="(PDF)").count() == 2
+    assert await page.get_by_role("link", name="(PDF)").count() == 3  # 2 invoices, 1 credit
+
+    # A Walley refund of more than was captured: refused, in plain words.
+    await page.get_by_role("link", name="Orders").click()
+    await page.get_by_label("Order id or reference").fill("shop-replayed")
+    await page.get_by_role("button", name="Find").click()
+    await page.locator("tbody tr a").first.click()
+    await page.get_by_role("heading", name="Notifications").wait_for()
+    await _check_page(page, server, seen)  # Walley's refund forms
+    await page.get_by_label("Amount (SEK").fill("500")
+    await page.get_by_role("button", name="Refund this amount").click()
+    alert = await page.get_by_role("alert").inner_text()
+    assert alert.startswith("Refused.") and "more than is left to refund" in alert
 
     # The other pages: dashboard (with its chart) and sandbox.
     await page.get_by_role("link", name="Dashboard").click()

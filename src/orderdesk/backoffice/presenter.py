@@ -67,3 +67,6 @@ CANCEL: Said[int] = Said(
 EXTEND: Said[datetime] = Said(
     lambda order, until: f"The order now expires {until:%Y-%m-%d %H:%M} UTC."
 )
+REFUND: Said[Chunk] = Said(
+    lambda order, credit: f"Refunded {money(credit.total, order.currency)}; credit note issued."
+)

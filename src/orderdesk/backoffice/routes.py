@@ -36,15 +36,17 @@ from orderdesk.domain.order import CaptureMeta, Order, Provider, document_refere
 from orderdesk.domain.vat import vat_amount
 from orderdesk.invoices.links import signed_url
 from orderdesk.ops.journal import MAX_AGE_DAYS, MAX_ROWS, Journal
-from orderdesk.service import cancel, capture, edit, sandbox
+from orderdesk.service import cancel, capture, credit, edit, refund, sandbox
+from orderdesk.service import outbox as outbox_service
 from orderdesk.service.replies import Reply
 from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, read_order, utcnow
-from orderdesk.store import journal, keys, merchants, order_list, reports
+from orderdesk.store import journal, keys, merchants, order_list, outbox, reports
 from orderdesk.store.merchants import Store
 
 PREFIX = "/admin"
 FLASH_COOKIE = "orderdesk_flash"
 CHART_DAYS = 30
+MAX_DELIVERIES = 100  # an order's notifications shown on its page (oldest first)
 STATUSES = [(s.value, "Walley") for s in walley.WalleyStatus] + [
     (s.value, "Ledyer") for s in ledyer.LedyerStatus
 ]
@@ -347,6 +349,7 @@ async def order_page(
     async with _pool(request).acquire() as conn:
         requests = await journal.for_order(conn, order_id)
         movements = await reports.movements(conn, order_id)
+        deliveries = await outbox.order_deliveries(conn, order_id, MAX_DELIVERIES)
     now = utcnow()
     base = parent.settings.public_url or str(request.base_url).rstrip("/")
     invoices = {
@@ -354,9 +357,19 @@ async def order_page(
             "number": document_reference(found.seq, chunk.document_number),
             "url": signed_url(parent.link_key, base, order.id, chunk.ledger_id),
         }
-        for chunk in order.captured
+        for chunk in [*order.captured, *order.refunded]
         if chunk.document_number
     }
+    if provider == Provider.WALLEY:
+        refundable = walley.refundable_lines(order) if order.refundable else []
+        refund_chunks: dict[str, list[str]] = {}
+    else:
+        refundable = []
+        refund_chunks = {
+            chunk.ledger_id: [a.value for a in ledyer.chunk_actions(order, chunk)]
+            for chunk in order.captured
+            if ledyer.chunk_actions(order, chunk)
+        }
     statuses = (
         [walley.status(order, now).value]
         if provider == Provider.WALLEY
@@ -400,6 +413,10 @@ async def order_page(
         timeline=timeline,
         requests=requests,
         movements=movements,
+        refundable=refundable,
+        refund_chunks=refund_chunks,
+        deliveries=deliveries,
+        max_deliveries=MAX_DELIVERIES,
         refusal=refusal,
         form_key=str(uuid.uuid4()),
         journal_rows=MAX_ROWS,
@@ -411,7 +428,14 @@ def _who_did(order: Order, requests: list[journal.Entry]) -> dict[str, str]:
     """Who made each event: the sandbox made the order; a change is the first successful,
     first-time request answered after the change began (changes of one order are serialised
     by its row lock, and the journal notes a request when its answer is sent)."""
-    done = [r for r in requests if r.method == "POST" and r.status < 400 and not r.replayed]
+    done = [
+        r
+        for r in requests
+        if r.method == "POST"
+        and r.status < 400
+        and not r.replayed
+        and not r.path.endswith("/resend")  # sends a notification again; changes nothing
+    ]
     found: dict[str, str] = {}
     last: tuple[datetime, str] | None = None
     for event in order.events:
@@ -468,7 +492,11 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
     pool = _pool(request)
     form_key = _text(form, "key", 100) or str(uuid.uuid4())
     chosen = sorted(v for v in form.getlist("line") if isinstance(v, str))
-    fingerprint = f"{action} {'all' if _text(form, 'all') else ','.join(chosen)}".encode()
+    by_amount = _text(form, "by") == "amount"
+    what = "all" if _text(form, "all") else ",".join(chosen)
+    if action == "refund":
+        what = f"{_text(form, 'chunk')} {_text(form, 'amount') if by_amount else what}"
+    fingerprint = f"{action} {what}".encode()
     key = IdempotencyKey.from_request(form_key, "POST", request.url.path, fingerprint)
     request.state.idempotency_key = form_key
     reply: Reply
@@ -512,6 +540,29 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
             reply = await capture.capture_ledyer(
                 pool, ref, lines, total, key, presenter.CAPTURE, partial=not everything
             )
+    elif action == "refund":
+        order = (await read_order(pool, ref)).order
+        refused = _refund_form_problem(order, form, chosen, by_amount)
+        if refused is not None:
+            return await order_page(request, order_id, refused, 422)
+        if provider == Provider.WALLEY:
+            reply = await credit.refund_walley(
+                pool,
+                ref,
+                _walley_refund(order, chosen, _text(form, "amount"), by_amount),
+                key,
+                presenter.REFUND,
+            )
+        else:
+            ledger_id = _text(form, "chunk", 100)
+            if _text(form, "all"):
+                reply = await refund.refund_ledyer(pool, ref, ledger_id, "", key, presenter.REFUND)
+            else:
+                lines = [_capture_line(line) for line in _chunk_lines(order, ledger_id, chosen)]
+                total = sum(line.total_amount for line in lines)
+                reply = await refund.partial_refund_ledyer(
+                    pool, ref, ledger_id, lines, total, "", key, presenter.REFUND
+                )
     elif action == "cancel":
         if provider == Provider.WALLEY:
             reply = await cancel.cancel_walley(pool, ref, None, key, presenter.CANCEL)
@@ -525,6 +576,71 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
     return _see_other(f"{PREFIX}/orders/{order_id}", outcome.message, request)
 
 
+def _captured_lines(order: Order) -> dict[str, Line]:
+    """Every captured line by id, with what is left of it to refund where that is known."""
+    known = {ln.id: ln for chunk in order.captured for ln in chunk.lines}
+    if order.provider == Provider.WALLEY:
+        known.update((ln.id, ln) for ln in walley.refundable_lines(order))
+    return known
+
+
+def _chunk_lines(order: Order, ledger_id: str, chosen: list[str]) -> list[Line]:
+    chunk = next((c for c in order.captured if c.ledger_id == ledger_id), None)
+    lines = {ln.id: ln for ln in chunk.lines} if chunk else {}
+    return [lines[i] for i in chosen if i in lines]
+
+
+def _refund_form_problem(
+    order: Order, form: FormData, chosen: list[str], by_amount: bool
+) -> str | None:
+    """What is wrong with the refund form itself (the rules judge the rest), or None.
+
+    Lines are looked up among every captured line: a form sent again after its refund is
+    then answered by its key's stored reply, and a stale one is refused by the rules."""
+    if order.provider == Provider.WALLEY:
+        if by_amount:
+            try:
+                parse_decimal_text(_text(form, "amount"))
+            except (ValueError, MoneyFormatError):
+                return f"Give the amount to refund as a number, like 95.00 ({order.currency})."
+            return None
+        if not chosen:
+            return "Choose at least one line to refund, or refund an amount."
+        known = _captured_lines(order)
+        if any(i not in known for i in chosen):
+            return "A chosen line is not a captured line of this order; reload the page."
+        return None
+    if _text(form, "all"):
+        return None
+    if not chosen:
+        return "Choose at least one line of the capture to refund, or refund it whole."
+    if len(_chunk_lines(order, _text(form, "chunk", 100), chosen)) != len(chosen):
+        return "A chosen line is not a line of that capture; reload the page."
+    return None
+
+
+def _walley_refund(
+    order: Order, chosen: list[str], amount: str, by_amount: bool
+) -> walley.RefundRequest:
+    """Walley's refund by amount, or by items naming the chosen lines as Walley's items do
+    (article number, price, description: Walley's own matching picks the line)."""
+    if by_amount:
+        return walley.RefundRequest(parse_decimal_text(amount), None, CaptureMeta())
+    known = _captured_lines(order)
+    picked = [known[i] for i in chosen]
+    items = [
+        walley.RequestedItem(
+            unit_price=_major(_effective_price(line), order.currency),
+            quantity=line.quantity,
+            id=line.reference,
+            description=line.description,
+        )
+        for line in picked
+    ]
+    total = sum(_effective_price(line) * line.quantity for line in picked)
+    return walley.RefundRequest(_major(total, order.currency), items, CaptureMeta())
+
+
 async def capture_action(request: Request) -> Response:
     return await _act(request, request.path_params["order_id"], "capture")
 
@@ -535,6 +651,28 @@ async def cancel_action(request: Request) -> Response:
 
 async def extend_action(request: Request) -> Response:
     return await _act(request, request.path_params["order_id"], "extend")
+
+
+async def refund_action(request: Request) -> Response:
+    return await _act(request, request.path_params["order_id"], "refund")
+
+
+async def resend_action(request: Request) -> Response:
+    """Send one of the order's notifications again now (as the sandbox API's resend)."""
+    session = await _session(request)
+    await _form(request, session)
+    order_id = request.path_params["order_id"]
+    try:
+        delivery_id = int(request.path_params["delivery_id"])
+    except ValueError:
+        raise HTTPException(404, "No such notification") from None
+    async with _pool(request).acquire() as conn:
+        found = await outbox.get_delivery(conn, delivery_id) if 0 < delivery_id < 2**63 else None
+    if found is None or found["orderId"] != order_id:
+        raise HTTPException(404, f"Order {order_id} has no notification {delivery_id}")
+    await outbox_service.resend(_pool(request), delivery_id)
+    message = f"Notification {delivery_id} ({found['eventType']}) will be sent again now."
+    return _see_other(f"{PREFIX}/orders/{order_id}", message, request)
 
 
 # -- sandbox ----------------------------------------------------------------------------------
@@ -719,10 +857,17 @@ def create_backoffice(parent: FastAPI) -> FastAPI:
         ("capture", capture_action),
         ("cancel", cancel_action),
         ("extend", extend_action),
+        ("refund", refund_action),
     ):
         app.add_api_route(
             f"/orders/{{order_id}}/{name}", handler, methods=post, include_in_schema=False
         )
+    app.add_api_route(
+        "/orders/{order_id}/deliveries/{delivery_id}/resend",
+        resend_action,
+        methods=post,
+        include_in_schema=False,
+    )
     app.add_api_route("/sandbox", sandbox_route, methods=get, include_in_schema=False)
     app.add_api_route("/sandbox/{what}", sandbox_action, methods=post, include_in_schema=False)
     return app

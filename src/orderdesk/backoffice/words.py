@@ -64,6 +64,36 @@ _EXPLAINED = {
     e.EXTEND_INVALID_ORDER_STATUS: (
         "Only an order with something left to capture can have its expiry extended."
     ),
+    e.REFUND_INVALID_ORDER_STATUS: (
+        "The order's status does not allow a refund: nothing captured is left to refund."
+    ),
+    e.REFUND_AMOUNT_TOO_LARGE: "That is more than is left to refund.",
+    e.REFUND_AMOUNT_MUST_BE_POSITIVE: "A refund must be of more than nothing.",
+    e.REFUND_AMOUNT_MUST_NOT_BE_NEGATIVE: "A refund cannot be of a negative amount.",
+    e.REFUND_AMOUNT_HAS_TOO_MANY_DECIMALS: "The amount has more decimals than the currency.",
+    e.REFUND_ITEMS_UNITPRICE_HAS_TOO_MANY_DECIMALS: (
+        "A line's price has more decimals than the currency."
+    ),
+    e.REFUND_ITEMS_AMOUNT_NOT_EQUAL_TO_TOTAL_AMOUNT: (
+        "The chosen lines do not add up to the amount asked for."
+    ),
+    e.REFUND_ITEM_NOT_MATCHED: (
+        "A chosen line no longer matches a captured line that is not yet refunded."
+    ),
+    e.REFUND_ITEM_AMBIGUOUS: (
+        "Two captured lines look the same to Walley (same article number and price); "
+        "refund them together or refund an amount."
+    ),
+    e.REFUND_ITEM_QUANTITY_TOO_LARGE: "More of a line was chosen than is left to refund.",
+    e.REFUND_ITEMS_NOT_EXACT: (
+        "A chosen line's total does not divide evenly by its quantity, so Walley cannot "
+        "refund it by items; refund an amount instead."
+    ),
+    e.REFUND_LINES_DO_NOT_MATCH: "A chosen line is not a line of that capture.",
+    e.REFUND_LINE_QUANTITY_TOO_LARGE: (
+        "A chosen line has already been refunded (in part or whole)."
+    ),
+    e.LEDGER_NOT_FOUND: "That capture is not part of this order.",
     e.ACTION_NOT_AVAILABLE: "Ledyer does not offer this action on the order in its state.",
     e.ORDER_NOT_FOUND: "There is no such order.",
     e.IDEMPOTENCY_REQUEST_IN_PROGRESS: "This form is being sent already; wait a moment.",

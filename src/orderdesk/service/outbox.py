@@ -20,6 +20,7 @@ import contextlib
 import logging
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import httpx
@@ -123,6 +124,16 @@ async def deliver_due(pool: asyncpg.Pool, sender: Sender, limit: int = 16) -> in
                 state if attempt.error is None else f"{attempt.error}; {state}",
             )
     return len(claimed)
+
+
+async def resend(pool: asyncpg.Pool, delivery_id: int) -> dict[str, Any] | None:
+    """Make a delivery due now, whatever its state, and wake this process's worker; the
+    delivery as it is then, or None when there is no such delivery."""
+    async with pool.acquire() as conn:
+        found = await outbox.resend(conn, delivery_id)
+    if found is not None:
+        wakeup.poke()
+    return found
 
 
 async def deliver_periodically(

@@ -129,6 +129,16 @@ async def list_deliveries(
     return [_view(row) for row in rows]
 
 
+async def order_deliveries(
+    conn: asyncpg.Connection, order_id: str, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The order's notifications, oldest first (``deliveries_order``)."""
+    rows = await conn.fetch(
+        _VIEW + " WHERE d.order_id = $1 ORDER BY d.id LIMIT $2", order_id, limit
+    )
+    return [_view(row) for row in rows]
+
+
 async def get_delivery(conn: asyncpg.Connection, delivery_id: int) -> dict[str, Any] | None:
     row = await conn.fetchrow(_VIEW + " WHERE d.id = $1", delivery_id)
     return None if row is None else _view(row)

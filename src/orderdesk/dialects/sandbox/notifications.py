@@ -28,7 +28,7 @@ from orderdesk.domain.money import exponent, major_string
 from orderdesk.domain.notifications import event_names
 from orderdesk.domain.order import Provider
 from orderdesk.domain.settlement import settlement_id
-from orderdesk.service import wakeup
+from orderdesk.service import outbox as outbox_service
 from orderdesk.service.expiry import advance_clock
 from orderdesk.store import outbox, settlements
 from orderdesk.store.outbox import StoreSettings
@@ -157,11 +157,9 @@ async def get_delivery(request: Request, delivery_id: DeliveryId) -> Response:
 )
 async def resend(request: Request, delivery_id: DeliveryId) -> Response:
     _check_admin(request)
-    async with request.app.state.pool.acquire() as conn:
-        found = await outbox.resend(conn, delivery_id)
+    found = await outbox_service.resend(request.app.state.pool, delivery_id)
     if found is None:
         return to_response(envelope(404, "DELIVERY_NOT_FOUND", f"No delivery {delivery_id}"))
-    wakeup.poke()
     return to_response(json_answer(found))
 
 
