@@ -262,3 +262,30 @@ async def test_notification_settings_are_checked(merchant: Merchant) -> None:
     assert await deliveries(merchant, "ledyer", order_id) == []
     r = await merchant.client.get("/sandbox/deliveries/999999999", headers=ADMIN)
     assert r.status_code == 404
+
+
+async def test_a_walley_reauthorization_notifies_its_original_amount(
+    merchant: Merchant, receiver: Receiver
+) -> None:
+    await notify(merchant, "walley", receiver.url, ["walley:order:reauthorized"])
+    created = await merchant.order("walley", [SHOES, TSHIRTS], merchantReference="w-2")
+    order_id = created["orderId"]
+    headers = await merchant.walley_headers()
+    items = [{"id": "10002", "description": "T-Shirt", "unitPrice": 95, "quantity": 2}]
+    r = await merchant.client.post(
+        f"/manage/orders/{order_id}/reauthorize",
+        json={"amount": 190, "items": items},
+        headers=headers,
+    )
+    assert r.status_code == 202, r.text
+    (got,) = await receiver.wait_for(1, lambda doc: doc["Payload"]["OrderId"] == order_id)
+    assert got["Type"] == "walley:order:reauthorized"
+    assert got["Payload"] == {
+        "OrderId": order_id,
+        "Reference": "w-2",
+        "Amount": 190.00,
+        "Currency": "SEK",
+        "OriginalAmount": 285.00,
+    }
+    (delivery,) = await settled(merchant, "walley", order_id, 1)
+    assert '"Amount":190.00,"Currency":"SEK","OriginalAmount":285.00}}' in delivery["body"]

@@ -3,7 +3,8 @@
 Ledyer posts ``{"eventType": "com.ledyer.order.<event>", "merchantId", "orderId",
 "reference", "storeId"}`` — no order details; the shop fetches the order. Walley posts
 ``{"Type": "walley:order:<event>", "Timestamp", "Payload": {"OrderId", "Reference", "Amount",
-"Currency"}}`` with the amount in decimal major units. Events a provider has no notification
+"Currency"}}`` with the amount in decimal major units (``reauthorized`` adds ``OriginalAmount``,
+the order's worth before). Events a provider has no notification
 for (Ledyer ``editCustomer``, ``extendExpiry``; Walley ``editCustomer``) are not sent.
 
 Ledyer documents no notification for an expired order; orderdesk sends
@@ -18,7 +19,7 @@ from typing import Any
 import orjson
 
 from orderdesk.domain.money import exponent, major_string
-from orderdesk.domain.order import Event, EventType, Order, Provider
+from orderdesk.domain.order import Event, EventType, LedgerKind, Order, Provider
 
 LEDYER_PREFIX = "com.ledyer.order."
 WALLEY_PREFIX = "walley:order:"
@@ -42,6 +43,7 @@ WALLEY_NAMES: dict[str, str] = {
     EventType.FULL_REFUND: "refunded",
     EventType.CANCEL: "cancelled",
     EventType.EXTEND_EXPIRY: "extended",
+    EventType.REAUTHORIZE: "reauthorized",
     EventType.EXPIRE: "expired",
 }
 
@@ -83,18 +85,32 @@ def render(order: Order, event: Event) -> Notification | None:
             "storeId": order.store_id,
         }
         return Notification(event.id, name, orjson.dumps(ledyer_doc).decode())
+    exp = exponent(order.currency)
     amount = event.amount or order.order_amount
-    doc: dict[str, Any] = {
-        "Type": name,
-        "Timestamp": event.created_at.isoformat(),
-        "Payload": {
-            "OrderId": order.id,
-            "Reference": order.merchant_reference,
-            "Amount": orjson.Fragment(major_string(amount, exponent(order.currency))),
-            "Currency": order.currency,
-        },
+    payload: dict[str, Any] = {
+        "OrderId": order.id,
+        "Reference": order.merchant_reference,
+        "Amount": orjson.Fragment(major_string(amount, exp)),
+        "Currency": order.currency,
     }
+    if event.type == EventType.REAUTHORIZE:
+        original = amount - _reauthorized_change(order, event)
+        payload["OriginalAmount"] = orjson.Fragment(major_string(original, exp))
+    doc = {"Type": name, "Timestamp": event.created_at.isoformat(), "Payload": payload}
     return Notification(event.id, name, orjson.dumps(doc).decode())
+
+
+def _reauthorized_change(order: Order, event: Event) -> int:
+    """How much a reauthorization raised (+) or lowered (−) the order: its ledger entry, made
+    with the event and still among the order's new entries when notifications are queued."""
+    change = 0
+    for entry in order.new_entries:
+        if entry.ledger_id == event.ledger_id and entry.created_at == event.created_at:
+            if entry.kind == LedgerKind.REAUTHORIZE:
+                change += entry.amount
+            elif entry.kind == LedgerKind.RELEASE:
+                change -= entry.amount
+    return change
 
 
 def pending(order: Order, first_event: int, wanted: frozenset[str] | None) -> list[Notification]:
