@@ -264,27 +264,25 @@ def _without_captured(order: Order, items: list[ItemSpec]) -> list[ItemSpec] | N
 
 def cancel(order: Order, now: datetime, action_reference: str | None = None) -> int:
     """Release everything not captured (NotActivated, PartActivated, Expired)."""
-    current = status(order, now)
-    if current not in OPEN or _nothing_left(order, current):
-        raise DomainError(
-            e.CANCEL_INVALID_ORDER_STATUS,
-            f"An order with status {current} and {order.remaining} left cannot be cancelled",
-            Kind.STATE,
-        )
+    _require_open(order, now, e.CANCEL_INVALID_ORDER_STATUS, "be cancelled")
     return order.release_rest(now, action_reference)
 
 
 def extend(order: Order, now: datetime) -> datetime:
     """Extend the expiry: NotActivated, PartActivated, or Expired (authorised again)."""
+    _require_open(order, now, e.EXTEND_INVALID_ORDER_STATUS, "have its expiry extended")
+    return order.extend_expiry(now)
+
+
+def _require_open(order: Order, now: datetime, code: str, what: str) -> None:
+    """Refuse with ``code`` unless something is left uncaptured in an open status."""
     current = status(order, now)
     if current not in OPEN or _nothing_left(order, current):
         raise DomainError(
-            e.EXTEND_INVALID_ORDER_STATUS,
-            f"The expiry of an order with status {current} and {order.remaining} left cannot "
-            "be extended",
+            code,
+            f"An order with status {current} and {order.remaining} left cannot {what}",
             Kind.STATE,
         )
-    return order.extend_expiry(now)
 
 
 def _check_request(request: WalleyCapture) -> None:
