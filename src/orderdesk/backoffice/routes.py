@@ -470,18 +470,7 @@ def _effective_price(line: Line) -> int:
 
 
 def _capture_line(line: Line) -> CaptureLine:
-    return CaptureLine(
-        line.id,
-        line.reference,
-        line.description,
-        line.type,
-        line.quantity,
-        line.unit_price,
-        line.unit_discount,
-        line.total_amount,
-        line.vat,
-        line.total_vat,
-    )
+    return CaptureLine(*line.values())
 
 
 async def _act(request: Request, order_id: str, action: str) -> Response:

@@ -77,18 +77,7 @@ def _chunk(doc: dict[str, Any], lines: dict[str, list[Line]]) -> Chunk:
 
 
 def _line_list(line: Line) -> list[Any]:
-    return [
-        line.id,
-        line.reference,
-        line.description,
-        line.type,
-        line.quantity,
-        line.unit_price,
-        line.unit_discount,
-        line.total_amount,
-        line.vat,
-        line.total_vat,
-    ]
+    return list(line.values())
 
 
 def _reauthorization_doc(pending: Reauthorization) -> dict[str, Any]:
