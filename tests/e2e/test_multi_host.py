@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import NewDatabase
-from tests.e2e.test_races import BIG, OK, PART, PARALLEL, parallel_client, part_capture
+from tests.e2e.test_races import BIG, OK, PARALLEL, PART, parallel_client, part_capture
 from tests.support.envelopes import error_code
 from tests.support.ledger import checked_order
 from tests.support.sandbox import Merchant, new_merchant
