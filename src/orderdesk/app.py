@@ -177,7 +177,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await create_pool(dsn, min_size=1, max_size=settings.pool_size)
+        pool = await create_pool(
+            dsn, min_size=1, max_size=settings.pool_size, pgbouncer=settings.pgbouncer
+        )
         async with pool.acquire() as conn:
             await migrate(conn)
             hmac_key = await keys.get_or_create(conn, "token_hmac")

@@ -110,11 +110,13 @@ def redact(url: str) -> str:
         return "<unparsable URL>"
 
 
-async def _check_database(url: str) -> None:
+async def _check_database(url: str, pgbouncer: bool) -> None:
     import asyncpg
 
+    from orderdesk.store.db import connect
+
     try:
-        conn = await asyncpg.connect(url, timeout=5)
+        conn = await connect(url, pgbouncer=pgbouncer, timeout=5)
     except (TimeoutError, OSError, asyncpg.PostgresError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if isinstance(exc, TimeoutError):
@@ -130,7 +132,7 @@ def database(settings: Settings) -> Iterator[str]:
     """The database URL: DATABASE_URL (checked), or an embedded PostgreSQL started now and
     stopped when the block ends (unless another live process still uses it)."""
     if settings.database_url:
-        asyncio.run(_check_database(settings.database_url))
+        asyncio.run(_check_database(settings.database_url, settings.pgbouncer))
         yield settings.database_url
         return
     from orderdesk.store.embedded import EmbeddedPostgres
@@ -157,24 +159,23 @@ def database(settings: Settings) -> Iterator[str]:
         log.info("embedded PostgreSQL stopped")
 
 
-async def _migrate(url: str) -> list[str]:
-    import asyncpg
-
+async def _migrate(url: str, pgbouncer: bool) -> list[str]:
+    from orderdesk.store.db import connect
     from orderdesk.store.migrate import migrate
 
-    conn = await asyncpg.connect(url)
+    conn = await connect(url, pgbouncer=pgbouncer)
     try:
         return await migrate(conn)
     finally:
         await conn.close()
 
 
-def _prepare(url: str) -> None:
+def _prepare(url: str, settings: Settings) -> None:
     import asyncpg
 
     try:
         with _quiet("orderdesk.migrate"):  # the line below names what was applied
-            applied = asyncio.run(_migrate(url))
+            applied = asyncio.run(_migrate(url, settings.pgbouncer))
     except (OSError, asyncpg.PostgresError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StartupError(f"cannot apply the migrations to {redact(url)}: {reason}") from None
@@ -198,7 +199,7 @@ async def _walkthrough(settings: Settings, url: str, base: str, *, fresh: bool) 
     from orderdesk.store import keys
     from orderdesk.store.db import create_pool
 
-    pool = await create_pool(url, min_size=1, max_size=2)
+    pool = await create_pool(url, min_size=1, max_size=2, pgbouncer=settings.pgbouncer)
     try:
         with _quiet("orderdesk.sandbox"):  # the walkthrough lists the orders
             if fresh:
@@ -223,7 +224,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not settings.run_workers:  # the worker processes read their settings from the env
         os.environ[env_name("run_workers")] = "false"
     with database(settings) as url, _metrics_dir(settings.workers):
-        _prepare(url)
+        _prepare(url, settings)
         if not args.no_demo:
             print(asyncio.run(_walkthrough(settings, url, base, fresh=False)), flush=True)
         log.info("serving on %s with %d worker(s); docs at %s/docs", base, settings.workers, base)
@@ -262,7 +263,9 @@ async def _work(url: str, settings: Settings) -> None:
     from orderdesk.app import background_workers
     from orderdesk.store.db import create_pool
 
-    pool = await create_pool(url, min_size=1, max_size=settings.pool_size)
+    pool = await create_pool(
+        url, min_size=1, max_size=settings.pool_size, pgbouncer=settings.pgbouncer
+    )
     tasks = background_workers(pool, settings)
     try:
         await asyncio.gather(*tasks)
@@ -277,7 +280,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = _settings(args)
     logs.configure(settings.log_level, settings.log_format)
     with database(settings) as url:
-        _prepare(url)
+        _prepare(url, settings)
         log.info("delivering notifications and expiring orders until SIGTERM or Ctrl+C")
         asyncio.run(_work(url, settings))
     return 0
@@ -287,7 +290,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     logs.configure(settings.log_level, settings.log_format)
     with database(settings) as url:
-        _prepare(url)
+        _prepare(url, settings)
     return 0
 
 
@@ -296,7 +299,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     logs.configure(settings.log_level, settings.log_format)
     base = args.base_url or f"http://{settings.host}:{settings.port}"
     with database(settings) as url:
-        _prepare(url)
+        _prepare(url, settings)
         print(asyncio.run(_walkthrough(settings, url, base, fresh=True)), flush=True)
     return 0
 
@@ -310,9 +313,15 @@ def cmd_seed(args: argparse.Namespace) -> int:
     try:
         scenario = seed.load(Path(args.file))
         with database(settings) as url:
-            _prepare(url)
+            _prepare(url, settings)
             report = asyncio.run(
-                seed.run(url, scenario, concurrency=args.concurrency, progress=not args.quiet)
+                seed.run(
+                    url,
+                    scenario,
+                    concurrency=args.concurrency,
+                    progress=not args.quiet,
+                    pgbouncer=settings.pgbouncer,
+                )
             )
     except seed.ScenarioError as exc:
         raise StartupError(str(exc)) from None

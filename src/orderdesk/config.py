@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     idempotency_purge_seconds: float = Field(600.0, gt=0)
     max_body_bytes: int = Field(1_048_576, ge=1)
     pool_size: int = Field(10, ge=1, le=1000, description="database connections per process")
+    pgbouncer: bool = Field(
+        False,
+        description="DATABASE_URL is PgBouncer in transaction pooling mode: no named prepared"
+        " statements",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     run_workers: bool = Field(

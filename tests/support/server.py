@@ -17,24 +17,35 @@ import httpx
 from tests.support.sandbox import ADMIN_TOKEN
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         port: int = s.getsockname()[1]
         return port
 
 
 class Server:
-    """One server: ``start``, ``kill`` (SIGKILL, as a crash) or ``stop``; its log in ``log``."""
+    """One server: ``start``, ``kill`` (SIGKILL, as a crash) or ``stop``; its log in ``log``.
 
-    def __init__(self, database_url: str, log: Path, workers: int = 2) -> None:
+    ``host`` is the address it listens on (another loopback address plays another machine);
+    ``env`` adds settings, e.g. ``ORDERDESK_PGBOUNCER``."""
+
+    def __init__(
+        self,
+        database_url: str,
+        log: Path,
+        workers: int = 2,
+        host: str = "127.0.0.1",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.database_url, self.log, self.workers = database_url, log, workers
-        self.port = free_port()
+        self.host, self.env = host, env or {}
+        self.port = free_port(host)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     async def start(self, timeout: float = 30) -> None:
         """Start and wait until every worker has finished its startup."""
@@ -43,9 +54,10 @@ class Server:
             "DATABASE_URL": self.database_url,
             "ORDERDESK_ADMIN_TOKEN": ADMIN_TOKEN,
             "ORDERDESK_LOG_LEVEL": "INFO",
+            **self.env,
         }
         command = [sys.executable, "-m", "orderdesk", "serve", "--no-demo"]
-        command += ["--port", str(self.port), "--workers", str(self.workers)]
+        command += ["--host", self.host, "--port", str(self.port), "--workers", str(self.workers)]
         with self.log.open("ab") as log:
             started = self.log.read_text().count("Application startup complete")
             self.process = subprocess.Popen(

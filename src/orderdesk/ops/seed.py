@@ -361,11 +361,16 @@ async def _orders(
 
 
 async def run(
-    url: str, scenario: Scenario, *, concurrency: int = 8, progress: bool = True
+    url: str,
+    scenario: Scenario,
+    *,
+    concurrency: int = 8,
+    progress: bool = True,
+    pgbouncer: bool = False,
 ) -> Report:
     """Seed ``scenario`` into the database at ``url``; raises ScenarioError on a conflict."""
     report = Report()
-    pool = await create_pool(url, min_size=1, max_size=concurrency + 1)
+    pool = await create_pool(url, min_size=1, max_size=concurrency + 1, pgbouncer=pgbouncer)
     try:
         for spec in scenario.merchants:
             merchant_id = await _merchant(pool, spec, report)

@@ -1,4 +1,13 @@
-"""Connection pools: JSONB is (de)serialised with orjson on the connection."""
+"""Connection pools: JSONB is (de)serialised with orjson on the connection.
+
+Behind PgBouncer in transaction pooling mode (``ORDERDESK_PGBOUNCER=1``) a client's
+consecutive transactions may run on different server connections, so a named prepared
+statement made in one may not exist in the next (or, made by another client, already exist).
+asyncpg's statement cache is then turned off: every query uses the unnamed statement, which
+asyncpg (>= 0.29) prepares again inside the same Sync when it cannot rely on it. PgBouncer
+1.21+ with ``max_prepared_statements`` > 0 tracks named statements itself and does not need
+this; Debian 12's PgBouncer is 1.18. See docs/scaling.md.
+"""
 
 from __future__ import annotations
 
@@ -37,9 +46,32 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     """
 
 
-async def create_pool(dsn: str, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+_STATEMENT_CACHE_SIZE = 100  # asyncpg's default
+
+
+def statement_cache_size(pgbouncer: bool) -> int:
+    """No named prepared statements behind PgBouncer's transaction pooling."""
+    return 0 if pgbouncer else _STATEMENT_CACHE_SIZE
+
+
+async def connect(dsn: str, *, pgbouncer: bool = False, timeout: float = 60) -> asyncpg.Connection:
+    """One connection outside the pool (migrations, start-up checks)."""
+    conn: asyncpg.Connection = await asyncpg.connect(
+        dsn, timeout=timeout, statement_cache_size=statement_cache_size(pgbouncer)
+    )
+    return conn
+
+
+async def create_pool(
+    dsn: str, min_size: int = 2, max_size: int = 10, *, pgbouncer: bool = False
+) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=init_connection, reset=_keep_session
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=init_connection,
+        reset=_keep_session,
+        statement_cache_size=statement_cache_size(pgbouncer),
     )
     assert pool is not None
     return pool
