@@ -3,7 +3,9 @@
 ``python -m bench.ab BASE_SRC NEW_SRC [--rounds 4] [--captures 1000] [--clients 8]`` starts
 ``orderdesk serve --workers 2`` from each ``src`` folder (through PYTHONPATH, same virtual
 environment), each on a fresh database, and measures Walley and Ledyer captures (one new
-order each) taking turns, so a disturbance on a shared machine hits both alike. Used to show
+order each) taking turns, so a disturbance on a shared machine hits both alike. Besides
+captures/s it prints the CPU each capture cost the server's processes and PostgreSQL
+(``bench/cpu.py``), which another job on the machine disturbs far less. Used to show
 that the request journal (issue 14) costs captures nothing measurable:
 ``git archive main | tar -x -C /tmp/base && python -m bench.ab /tmp/base/src src``.
 """
@@ -17,8 +19,10 @@ import statistics
 import tempfile
 from pathlib import Path
 
+import asyncpg
+
 from bench.captures import TEMPLATES, captures
-from bench.load import http_cell
+from bench.load import Pids, http_cell
 from bench.run import ADMIN_TOKEN, DEFAULT_ADMIN_URL
 from bench.sandbox import open_shop
 from bench.servers import HOST, create_database, drop_database, start_orderdesk
@@ -34,23 +38,52 @@ async def run(trees: list[str], rounds: int, count: int, clients: int) -> None:
             servers.append(await start_orderdesk(urls[-1], 2, ADMIN_TOKEN, logs, label))
             shops.append(await open_shop(servers[-1], ADMIN_TOKEN))
         os.environ.pop("PYTHONPATH")
+        monitors = [await asyncpg.connect(url) for url in urls]
+
+        def pids_of(index: int) -> Pids:
+            async def pids() -> tuple[list[int], list[int]]:
+                rows = await monitors[index].fetch(
+                    "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+                    " AND (datname = current_database() OR backend_type <> 'client backend')"
+                )
+                return servers[index].pids(), [row["pid"] for row in rows]
+
+            return pids
+
         rates: dict[tuple[int, str], list[float]] = {}
+        costs: dict[tuple[int, str], list[tuple[float, float]]] = {}
         for round_ in range(rounds):
             for index, (server, shop) in enumerate(zip(servers, shops, strict=True)):
                 for dialect in ("walley", "ledyer"):
                     lines = TEMPLATES[dialect]
                     orders = await shop.create_orders(dialect, lines, count)
                     work = captures(dialect, shop.tokens[dialect], orders, lines)
-                    cell = await http_cell(HOST, server.port, work.jobs, clients)
+                    cell = await http_cell(HOST, server.port, work.jobs, clients, pids_of(index))
                     assert not cell.failures, cell.failures[:3]
                     rate = cell.requests / cell.wall
                     rates.setdefault((index, dialect), []).append(rate)
-                    print(f"round {round_ + 1} {trees[index]} {dialect}: {rate:.0f} captures/s")
+                    assert cell.cpu is not None
+                    cost = (
+                        cell.cpu.server / cell.requests * 1e6,
+                        cell.cpu.postgres / cell.requests * 1e6,
+                    )
+                    costs.setdefault((index, dialect), []).append(cost)
+                    print(
+                        f"round {round_ + 1} {trees[index]} {dialect}: {rate:.0f} captures/s,"
+                        f" server {cost[0]:.0f} µs, PostgreSQL {cost[1]:.0f} µs per capture,"
+                        f" other load {cell.cpu.other / cell.cpu.wall:.2f} cores"
+                    )
         for (index, dialect), values in sorted(rates.items()):
+            server_us = statistics.median(c[0] for c in costs[(index, dialect)])
+            postgres_us = statistics.median(c[1] for c in costs[(index, dialect)])
             print(
                 f"{trees[index]} {dialect}: median {statistics.median(values):.0f} captures/s"
-                f" over {len(values)} rounds of {count} ({clients} clients)"
+                f" over {len(values)} rounds of {count} ({clients} clients);"
+                f" median CPU per capture: server {server_us:.0f} µs,"
+                f" PostgreSQL {postgres_us:.0f} µs"
             )
+        for monitor in monitors:
+            await monitor.close()
     finally:
         for server in servers:
             server.stop()

@@ -1,8 +1,9 @@
 """The key's first request commits between a retry's look-up and its lock."""
 
+import asyncpg
 import pytest
 
-from orderdesk.store import idempotency
+from orderdesk.store import orders
 from tests.support.sandbox import SAMSUNG, Merchant
 
 
@@ -16,17 +17,23 @@ async def test_a_retry_that_missed_the_commit_replays_instead_of_applying_twice(
     first = await merchant.client.post(path, json=body, headers=headers)
     assert first.status_code == 200
 
-    real_claim = idempotency.claim
+    real_claim = orders.claim_and_lock
     calls: list[str] = []
 
-    async def stale_claim(conn: object, client_id: str, key: str) -> object:
+    async def stale_claim(
+        conn: asyncpg.Connection, client_id: str, key: str, order_id: str
+    ) -> orders.Claimed:
         calls.append(key)
-        locked, stored = await real_claim(conn, client_id, key)  # type: ignore[arg-type]
+        claim = await real_claim(conn, client_id, key, order_id)
         if len(calls) == 1:
-            return locked, None  # as if its snapshot predates the first request's commit
-        return locked, stored
+            # As if its snapshot predated the first request's commit: no stored answer, so
+            # the statement went on to lock (and read) the order.
+            return orders.Claimed(
+                claim.locked, None, await orders.get(conn, order_id, for_update=True)
+            )
+        return claim
 
-    monkeypatch.setattr(idempotency, "claim", stale_claim)
+    monkeypatch.setattr(orders, "claim_and_lock", stale_claim)
     again = await merchant.client.post(path, json=body, headers=headers)
     assert calls == ["race-1", "race-1"]
     assert again.status_code == 200

@@ -35,8 +35,9 @@ async def reauthorization(
     pool: asyncpg.Pool, ref: OrderRef, reauthorization_id: str, now: datetime
 ) -> Reauthorization:
     """A raise's state; one whose credit check is due is decided first."""
-    await settle_if_due(pool, ref, now)
+    loaded = await settle_if_due(pool, ref, now)
     async with pool.acquire() as conn:
-        loaded = await load_order(conn, ref)
+        if loaded is None:
+            loaded = await load_order(conn, ref)
         check_manageable(loaded.order, await store_settings.get(conn, loaded.order.store_id), now)
     return walley.find_reauthorization(loaded.order, reauthorization_id)

@@ -85,7 +85,11 @@ async def load_order(
     conn: asyncpg.Connection, ref: OrderRef, *, for_update: bool = False
 ) -> orders.Loaded:
     """The order, if it exists in this dialect and the credential may act on its store."""
-    found = await orders.get(conn, ref.order_id, for_update=for_update)
+    return _checked(ref, await orders.get(conn, ref.order_id, for_update=for_update))
+
+
+def _checked(ref: OrderRef, found: orders.Loaded | None) -> orders.Loaded:
+    """``found``, if it exists in this dialect and the credential may act on its store."""
     if found is None or found.order.provider != ref.provider:
         raise DomainError(e.ORDER_NOT_FOUND, f"Order {ref.order_id} was not found", Kind.NOT_FOUND)
     if not ref.principal.may_use(found.order.store_id):
@@ -96,9 +100,10 @@ async def load_order(
     return found
 
 
-async def _claim(conn: asyncpg.Connection, ref: OrderRef, key: IdempotencyKey) -> Reply | None:
+def _claimed(
+    ref: OrderRef, key: IdempotencyKey, locked: bool, stored: StoredResponse | None
+) -> Reply | None:
     """The stored reply to replay, or None once this request holds the key."""
-    locked, stored = await idempotency.claim(conn, ref.principal.client_id, key.key)
     if stored is not None:
         if stored.fingerprint != key.fingerprint:
             metrics.idempotency_conflict(ref.principal.dialect)
@@ -132,11 +137,16 @@ async def change_order(
 
     async def run_once(conn: asyncpg.Connection) -> Reply:
         async with conn.transaction():
-            if key is not None:
-                replay = await _claim(conn, ref, key)
+            if key is None:
+                loaded = await load_order(conn, ref, for_update=True)
+            else:  # the key's claim and the order's lock: one statement
+                claim = await orders.claim_and_lock(
+                    conn, ref.principal.client_id, key.key, ref.order_id
+                )
+                replay = _claimed(ref, key, claim.locked, claim.stored)
                 if replay is not None:
                     return replay
-            loaded = await load_order(conn, ref, for_update=True)
+                loaded = _checked(ref, claim.order)
             order = loaded.order
             now = utcnow()
             try:

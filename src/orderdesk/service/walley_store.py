@@ -71,12 +71,18 @@ async def settle_due(pool: asyncpg.Pool, ref: OrderRef) -> None:
     await change_order(pool, ref, None, walley.settle, _Settled(), store.prepare)
 
 
-async def settle_if_due(pool: asyncpg.Pool, ref: OrderRef, now: datetime) -> None:
-    """Before a read: decide the credit checks that are due, so the read sees them."""
+async def settle_if_due(pool: asyncpg.Pool, ref: OrderRef, now: datetime) -> orders.Loaded | None:
+    """Before a read: decide the credit checks that are due, so the read sees them.
+
+    Returns the order as loaded when none was due — the read uses it rather than loading it
+    once more — and None when some were decided (the read loads the order they changed).
+    """
     async with pool.acquire() as conn:
         loaded = await load_order(conn, ref)
     if walley.has_due(loaded.order, now):
         await settle_due(pool, ref)
+        return None
+    return loaded
 
 
 async def read_order(
@@ -84,9 +90,10 @@ async def read_order(
 ) -> tuple[Order, int]:
     """``GET /manage/orders/{id}``: the order as a read sees it now, lag and all; with the
     ``correlationId`` of a write to this order, the order as it is."""
-    await settle_if_due(pool, ref, now)
+    loaded = await settle_if_due(pool, ref, now)
     async with pool.acquire() as conn:
-        loaded = await load_order(conn, ref)
+        if loaded is None:
+            loaded = await load_order(conn, ref)
         order = loaded.order
         if correlation_id is not None:
             found = await conn.fetchval(

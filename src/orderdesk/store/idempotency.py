@@ -51,7 +51,11 @@ async def claim(
     conn: asyncpg.Connection, client_id: str, key: str
 ) -> tuple[bool, StoredResponse | None]:
     """Take the key's lock (False while another request holds it) and read its stored answer."""
-    row = await conn.fetchrow(CLAIM_SQL, client_id, key)
+    return claimed(await conn.fetchrow(CLAIM_SQL, client_id, key))
+
+
+def claimed(row: asyncpg.Record) -> tuple[bool, StoredResponse | None]:
+    """Whether the key's lock was taken, and its stored answer, from a row of ``CLAIM_SQL``."""
     if row["fingerprint"] is None:
         return row["locked"], None
     stored = StoredResponse(
