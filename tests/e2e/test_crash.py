@@ -135,11 +135,18 @@ async def test_a_crash_mid_stream_loses_nothing_and_applies_nothing_twice(
         server.stop()
     assert server.errors() == []
 
-    walley = await checked_order(server.database_url, walley_id)
+    await assert_each_capture_once(server.database_url, walley_id, ledyer_id, calls)
+
+
+async def assert_each_capture_once(
+    database_url: str, walley_id: str, ledyer_id: str, calls: list[Any]
+) -> None:
+    """Every capture of the stream is on the orders exactly once, and the ledgers add up."""
+    walley = await checked_order(database_url, walley_id)
     references = sorted(chunk.action_reference or "" for chunk in walley.captured)
     assert references == sorted(call.key for call in calls if call.key.startswith("w-"))
     assert walley.captured_amount == CAPTURES * 100
-    ledyer = await checked_order(server.database_url, ledyer_id)
+    ledyer = await checked_order(database_url, ledyer_id)
     assert all(len(chunk.lines) == 1 for chunk in ledyer.captured)
     assert len(ledyer.captured) == CAPTURES
     assert len({chunk.lines[0].reference for chunk in ledyer.captured}) == CAPTURES

@@ -22,7 +22,13 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import NewDatabase
-from tests.e2e.test_crash import CAPTURES, KILL_AFTER, applied, drive_until_the_crash, retry
+from tests.e2e.test_crash import (
+    KILL_AFTER,
+    applied,
+    assert_each_capture_once,
+    drive_until_the_crash,
+    retry,
+)
 from tests.e2e.test_crash import stream as capture_stream
 from tests.e2e.test_races import BIG, OK, PARALLEL, PART, parallel_client, part_capture
 from tests.support.envelopes import error_code
@@ -170,11 +176,4 @@ async def test_a_crash_behind_pgbouncer_loses_nothing_and_applies_nothing_twice(
         victim.stop()
     assert victim.errors() == []
 
-    walley = await checked_order(pooled.direct_url, walley_id)
-    references = sorted(chunk.action_reference or "" for chunk in walley.captured)
-    assert references == sorted(call.key for call in calls if call.key.startswith("w-"))
-    assert walley.captured_amount == CAPTURES * 100
-    ledyer = await checked_order(pooled.direct_url, ledyer_id)
-    assert len(ledyer.captured) == CAPTURES
-    assert len({chunk.lines[0].reference for chunk in ledyer.captured}) == CAPTURES
-    assert ledyer.remaining == 0
+    await assert_each_capture_once(pooled.direct_url, walley_id, ledyer_id, calls)
