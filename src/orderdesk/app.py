@@ -32,9 +32,10 @@ from orderdesk.dialects.sandbox import routes as sandbox_routes
 from orderdesk.dialects.walley import errors as walley_errors
 from orderdesk.dialects.walley import routes as walley_routes
 from orderdesk.domain.errors import DomainError
+from orderdesk.fast_lane import FastLane, fast_routes
 from orderdesk.invoices import routes as invoice_routes
 from orderdesk.ops import health, metrics
-from orderdesk.ops.faults import FaultFlag, Faults
+from orderdesk.ops.faults import FaultFlag, Faults, routes
 from orderdesk.ops.journal import Journal, JournalMiddleware
 from orderdesk.service.expiry import sweep_periodically
 from orderdesk.service.outbox import deliver_periodically
@@ -216,6 +217,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await task
             await pool.close()
 
+    handlers = _handlers()
     app = FastAPI(
         title="orderdesk",
         version="0.1.0",
@@ -224,7 +226,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "`/manage/orders` and Ledyer's `/v1/orders` APIs."
         ),
         lifespan=lifespan,
-        exception_handlers=_handlers(),
+        exception_handlers=handlers,
     )
     app.include_router(token_routes.router)
     json_only = [Depends(require_json)]
@@ -250,6 +252,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.mount("/admin", create_backoffice(app))
     app.openapi = partial(openapi.document, app)  # type: ignore[method-assign]
+    app.add_middleware(FastLane, routes=fast_routes(routes(app)), handlers=handlers)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(NulPathGuard)
     app.add_middleware(Faults, flag=fault_flag, envelope=_envelope)

@@ -1,0 +1,253 @@
+"""The captures' fast lane (``orderdesk/fast_lane.py``) answers exactly as FastAPI's router does.
+
+Every case runs twice on orders made alike: once through the app as served (the fast lane
+takes the capture routes) and once through the same app built without the fast lane (FastAPI
+routes them). The answers must be equal byte for byte once the ids and times that differ
+between two orders are replaced by placeholders.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from fastapi import FastAPI
+
+from orderdesk.app import create_app
+from orderdesk.config import Settings
+from orderdesk.fast_lane import ROUTES, FastLane
+from orderdesk.ops.faults import routes
+from tests.support.sandbox import ADMIN_TOKEN, IPHONE, SAMSUNG, SHOES, TSHIRTS, Merchant
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+KSUID = re.compile(r"\b[a-z]{2,3}_[0-9A-Za-z]{27}\b")
+PER_ORDER = re.compile(
+    r'(Expires=\d+|Signature=[\w-]+|"documentReference":"\d+"|"orderReference":"[A-Z0-9]+")'
+)
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
+NUMBER_HEADERS = ("x-correlation-id", "content-length")
+
+
+@pytest.fixture(scope="module")
+async def router_app(database_url: str) -> AsyncIterator[FastAPI]:
+    """The same app on the same database, with every capture routed by FastAPI."""
+    application = create_app(Settings(database_url=database_url, admin_token=ADMIN_TOKEN))
+    application.user_middleware = [m for m in application.user_middleware if m.cls is not FastLane]
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+
+def fresh_keys(headers: dict[str, str]) -> dict[str, str]:
+    """Keys are the credential's, whatever the order: "NEW" becomes a new key each time."""
+    return {name: str(uuid.uuid4()) if v == "NEW" else v for name, v in headers.items()}
+
+
+def normalised(r: httpx.Response, order_id: str) -> Answer:
+    def clean(text: str) -> str:
+        text = text.replace(order_id, "ORDER")
+        text = PER_ORDER.sub("PER_ORDER", text)  # numbers, references and signed links
+        return TIME.sub("TIME", KSUID.sub("KSUID", UUID.sub("UUID", text)))
+
+    headers = {
+        name: "N" if name in NUMBER_HEADERS else clean(value)
+        for name, value in r.headers.items()
+        if name != "x-request-id"
+    }
+    return Answer(r.status_code, headers, clean(r.text))
+
+
+async def both_ways(
+    merchant: Merchant, router_app: FastAPI, dialect: str, send: Any, make_order: bool = True
+) -> tuple[Answer, Answer]:
+    """``send(client, order_id)`` on a fresh order through the fast lane, then through FastAPI."""
+    answers = []
+    transport = httpx.ASGITransport(app=router_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as routed:
+        for client in (merchant.client, routed):
+            lines = [SHOES, TSHIRTS] if dialect == "walley" else [SAMSUNG, IPHONE]
+            order = await merchant.order(dialect, lines) if make_order else None
+            order_id = order["orderId"] if order else str(uuid.uuid4())
+            line_id = order["lineIds"][0] if order else "none"
+            r = await send(client, order_id, line_id)
+            answers.append(normalised(r, order_id))
+    fast, routed_answer = answers
+    return fast, routed_answer
+
+
+def everything(_: str) -> bytes:
+    """A capture of the whole order, as Ledyer's clients send it: every line, the total."""
+    lines = [SAMSUNG, IPHONE]
+    total = sum(x["totalAmount"] for x in lines)
+    return orjson.dumps({"orderLines": lines, "totalCaptureAmount": total})
+
+
+WALLEY_ITEMS = b'{"amount":95.00,"items":[{"id":"10001","description":"Shoes","unitPrice":95.00,"quantity":1}]}'  # noqa: E501
+
+
+def ledyer_body(line_id: str, amount: int = 489000) -> bytes:
+    """The Samsung line by its id; an ``amount`` other than its total does not add up."""
+    return orjson.dumps({"orderLines": [{**SAMSUNG, "id": line_id}], "totalCaptureAmount": amount})
+
+
+def walley_cases() -> dict[str, tuple[dict[str, str], bytes, bool, int]]:
+    """name: (extra headers, body, whether the order exists, the status both answer)."""
+    return {
+        "capture by items": ({"x-idempotency": "NEW"}, WALLEY_ITEMS, True, 202),
+        "full capture, no key": ({}, b'{"amount":285.00}', True, 202),
+        "too much": ({}, b'{"amount":1000.00}', True, 422),
+        "bad json": ({}, b'{"amount":', True, 400),
+        "not json": ({"content-type": "text/plain"}, b"amount=1", True, 415),
+        "no token": ({"authorization": ""}, WALLEY_ITEMS, True, 401),
+        "unknown order": ({}, WALLEY_ITEMS, False, 404),
+        "key too long": ({"x-idempotency": "k" * 300}, WALLEY_ITEMS, True, 400),
+    }
+
+
+@pytest.mark.parametrize("case", list(walley_cases()))
+async def test_walley_capture_answers_alike(
+    merchant: Merchant, router_app: FastAPI, case: str
+) -> None:
+    headers, body, exists, expected = walley_cases()[case]
+    auth = await merchant.walley_headers()
+
+    async def send(client: httpx.AsyncClient, order_id: str, _: str) -> httpx.Response:
+        sent = {"content-type": "application/json", **auth, **fresh_keys(headers)}
+        return await client.post(f"/manage/orders/{order_id}/capture", content=body, headers=sent)
+
+    fast, routed = await both_ways(merchant, router_app, "walley", send, exists)
+    assert fast == routed
+    assert fast.status == expected, fast.body
+
+
+@pytest.mark.parametrize(
+    ("case", "path", "headers", "amount", "expected"),
+    [
+        ("partial capture", "partialcapture", {"idempotency-key": "NEW"}, 489000, 200),
+        ("capture the rest", "capture", {}, None, 200),
+        ("amount that does not add up", "partialcapture", {}, 1, 422),
+        ("key too long", "partialcapture", {"idempotency-key": "k" * 300}, 489000, 400),
+        ("not json", "partialcapture", {"content-type": "application/xml"}, 489000, 415),
+        ("walley token", "partialcapture", {"walley": "yes"}, 489000, 401),
+    ],
+)
+async def test_ledyer_capture_answers_alike(
+    merchant: Merchant,
+    router_app: FastAPI,
+    case: str,
+    path: str,
+    headers: dict[str, str],
+    amount: int | None,
+    expected: int,
+) -> None:
+    auth = await (
+        merchant.walley_headers() if headers.pop("walley", None) else merchant.ledyer_headers()
+    )
+
+    async def send(client: httpx.AsyncClient, order_id: str, line_id: str) -> httpx.Response:
+        body = everything(line_id) if amount is None else ledyer_body(line_id, amount)
+        sent = {"content-type": "application/json", **auth, **fresh_keys(headers)}
+        return await client.post(f"/v1/orders/{order_id}/{path}", content=body, headers=sent)
+
+    fast, routed = await both_ways(merchant, router_app, "ledyer", send)
+    assert fast == routed
+    assert fast.status == expected
+
+
+async def test_a_replay_and_a_reused_key_answer_alike(
+    merchant: Merchant, router_app: FastAPI
+) -> None:
+    auth = await merchant.ledyer_headers()
+
+    async def send_three(client: httpx.AsyncClient, order_id: str, line_id: str) -> httpx.Response:
+        sent = {"content-type": "application/json", "idempotency-key": str(uuid.uuid4()), **auth}
+        path = f"/v1/orders/{order_id}/partialcapture"
+        first = await client.post(path, content=ledyer_body(line_id), headers=sent)
+        again = await client.post(path, content=ledyer_body(line_id), headers=sent)
+        assert (again.status_code, again.content) == (first.status_code, first.content)
+        return await client.post(path, content=ledyer_body(line_id, 999000), headers=sent)
+
+    fast, routed = await both_ways(merchant, router_app, "ledyer", send_three)
+    assert fast == routed
+    assert fast.status == 422, fast.body
+
+
+async def test_a_streamed_body_over_the_limit_answers_alike(
+    merchant: Merchant, router_app: FastAPI
+) -> None:
+    auth = await merchant.walley_headers()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(17):
+            yield b" " * 65536
+
+    async def send(client: httpx.AsyncClient, order_id: str, _: str) -> httpx.Response:
+        sent = {"content-type": "application/json", **auth}
+        return await client.post(
+            f"/manage/orders/{order_id}/capture", content=chunks(), headers=sent
+        )
+
+    fast, routed = await both_ways(merchant, router_app, "walley", send)
+    assert fast == routed
+    assert fast.status == 413
+
+
+async def test_ids_the_fast_lane_does_not_take_still_reach_the_route(
+    merchant: Merchant,
+) -> None:
+    """An id with characters outside ``[A-Za-z0-9_-]`` goes through FastAPI: same envelope."""
+    auth = await merchant.walley_headers()
+    sent = {"content-type": "application/json", **auth}
+    r = await merchant.client.post("/manage/orders/a.b/capture", content=b"{}", headers=sent)
+    assert r.status_code == 404
+    assert r.json()["error"]["errors"][0]["reason"] == "ORDER_NOT_FOUND"
+
+
+async def test_fast_captures_are_counted_under_their_route(merchant: Merchant) -> None:
+    series = re.compile(
+        r'^orderdesk_http_requests_total\{[^}]*route="/manage/orders/\{orderId\}/capture"'
+        r'[^}]*status="202"[^}]*\} ([0-9.]+)$',
+        re.MULTILINE,
+    )
+
+    async def counted() -> float:
+        found = series.search((await merchant.client.get("/metrics")).text)
+        return float(found.group(1)) if found else 0.0
+
+    auth = await merchant.walley_headers()
+    order = await merchant.order("walley", [SHOES])
+    before = await counted()
+    r = await merchant.client.post(
+        f"/manage/orders/{order['orderId']}/capture",
+        content=b'{"amount":95.00}',
+        headers={"content-type": "application/json", **auth},
+    )
+    assert r.status_code == 202
+    assert await counted() == before + 1
+
+
+def test_every_fast_route_takes_only_what_the_lane_passes(app: FastAPI) -> None:
+    """The lane passes the request and the order id and runs ``require_json`` (its 415 is
+    checked above): a parameter added to one of these routes must be added to the lane too."""
+    document = app.openapi()
+    table = {(method, r.path): r for r in routes(app) for method in r.methods}
+    for method, template in ROUTES:
+        operation = document["paths"][template][method.lower()]
+        key = "X-Idempotency" if template.startswith("/manage/") else "Idempotency-Key"
+        named = [(p["in"], p["name"]) for p in operation["parameters"]]
+        assert named == [("path", "orderId"), ("header", key)]  # the endpoint reads the key
+        endpoint = table[(method, template)].endpoint
+        assert list(inspect.signature(endpoint).parameters) == ["request", "order_id"]
