@@ -4,8 +4,8 @@
 ``orderdesk serve --workers 2`` from each ``src`` folder (through PYTHONPATH, same virtual
 environment), each on a fresh database, and measures Walley and Ledyer captures (one new
 order each) taking turns, so a disturbance on a shared machine hits both alike. Besides
-captures/s it prints the CPU each capture cost the server's processes and PostgreSQL
-(``bench/cpu.py``), which another job on the machine disturbs far less. Used to show
+captures/s and their p99 latency it prints the CPU each capture cost the server's processes
+and PostgreSQL (``bench/cpu.py``), which another job on the machine disturbs far less. Used to show
 that the request journal (issue 14) costs captures nothing measurable:
 ``git archive main | tar -x -C /tmp/base && python -m bench.ab /tmp/base/src src``.
 """
@@ -23,6 +23,7 @@ import asyncpg
 
 from bench.captures import TEMPLATES, captures
 from bench.load import Pids, http_cell
+from bench.report import percentile
 from bench.run import ADMIN_TOKEN, DEFAULT_ADMIN_URL
 from bench.sandbox import open_shop
 from bench.servers import HOST, create_database, drop_database, start_orderdesk
@@ -51,6 +52,7 @@ async def run(trees: list[str], rounds: int, count: int, clients: int) -> None:
             return pids
 
         rates: dict[tuple[int, str], list[float]] = {}
+        tails: dict[tuple[int, str], list[float]] = {}
         costs: dict[tuple[int, str], list[tuple[float, float]]] = {}
         for round_ in range(rounds):
             for index, (server, shop) in enumerate(zip(servers, shops, strict=True)):
@@ -62,6 +64,8 @@ async def run(trees: list[str], rounds: int, count: int, clients: int) -> None:
                     assert not cell.failures, cell.failures[:3]
                     rate = cell.requests / cell.wall
                     rates.setdefault((index, dialect), []).append(rate)
+                    p99 = percentile(cell.latencies, 0.99) * 1000
+                    tails.setdefault((index, dialect), []).append(p99)
                     assert cell.cpu is not None
                     cost = (
                         cell.cpu.server / cell.requests * 1e6,
@@ -70,6 +74,7 @@ async def run(trees: list[str], rounds: int, count: int, clients: int) -> None:
                     costs.setdefault((index, dialect), []).append(cost)
                     print(
                         f"round {round_ + 1} {trees[index]} {dialect}: {rate:.0f} captures/s,"
+                        f" p99 {p99:.1f} ms,"
                         f" server {cost[0]:.0f} µs, PostgreSQL {cost[1]:.0f} µs per capture,"
                         f" other load {cell.cpu.other / cell.cpu.wall:.2f} cores"
                     )
@@ -78,7 +83,8 @@ async def run(trees: list[str], rounds: int, count: int, clients: int) -> None:
             postgres_us = statistics.median(c[1] for c in costs[(index, dialect)])
             print(
                 f"{trees[index]} {dialect}: median {statistics.median(values):.0f} captures/s"
-                f" over {len(values)} rounds of {count} ({clients} clients);"
+                f" over {len(values)} rounds of {count} ({clients} clients),"
+                f" p99 {statistics.median(tails[(index, dialect)]):.1f} ms;"
                 f" median CPU per capture: server {server_us:.0f} µs,"
                 f" PostgreSQL {postgres_us:.0f} µs"
             )
