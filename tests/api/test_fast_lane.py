@@ -56,6 +56,12 @@ def fresh_keys(headers: dict[str, str]) -> dict[str, str]:
     return {name: str(uuid.uuid4()) if v == "NEW" else v for name, v in headers.items()}
 
 
+def sent_headers(auth: dict[str, str], extra: dict[str, str]) -> dict[str, str]:
+    """JSON, the token and ``extra`` (fresh keys for "NEW"; a header "DROP"ped is not sent)."""
+    headers = {"content-type": "application/json", **auth, **fresh_keys(extra)}
+    return {name: value for name, value in headers.items() if value != "DROP"}
+
+
 def normalised(r: httpx.Response, order_id: str) -> Answer:
     def clean(text: str) -> str:
         text = text.replace(order_id, "ORDER")
@@ -111,6 +117,8 @@ def walley_cases() -> dict[str, tuple[dict[str, str], bytes, bool, int]]:
         "too much": ({}, b'{"amount":1000.00}', True, 422),
         "bad json": ({}, b'{"amount":', True, 400),
         "not json": ({"content-type": "text/plain"}, b"amount=1", True, 415),
+        "latin-1 json": ({"content-type": "application/json; charset=latin-1"}, b"{}", True, 415),
+        "no content type": ({"content-type": "DROP"}, WALLEY_ITEMS, True, 202),
         "no token": ({"authorization": ""}, WALLEY_ITEMS, True, 401),
         "unknown order": ({}, WALLEY_ITEMS, False, 404),
         "key too long": ({"x-idempotency": "k" * 300}, WALLEY_ITEMS, True, 400),
@@ -125,7 +133,7 @@ async def test_walley_capture_answers_alike(
     auth = await merchant.walley_headers()
 
     async def send(client: httpx.AsyncClient, order_id: str, _: str) -> httpx.Response:
-        sent = {"content-type": "application/json", **auth, **fresh_keys(headers)}
+        sent = sent_headers(auth, headers)
         return await client.post(f"/manage/orders/{order_id}/capture", content=body, headers=sent)
 
     fast, routed = await both_ways(merchant, router_app, "walley", send, exists)
@@ -159,7 +167,7 @@ async def test_ledyer_capture_answers_alike(
 
     async def send(client: httpx.AsyncClient, order_id: str, line_id: str) -> httpx.Response:
         body = everything(line_id) if amount is None else ledyer_body(line_id, amount)
-        sent = {"content-type": "application/json", **auth, **fresh_keys(headers)}
+        sent = sent_headers(auth, headers)
         return await client.post(f"/v1/orders/{order_id}/{path}", content=body, headers=sent)
 
     fast, routed = await both_ways(merchant, router_app, "ledyer", send)
