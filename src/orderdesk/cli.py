@@ -236,6 +236,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             host=settings.host,
             port=settings.port,
             workers=settings.workers,
+            # several workers share one socket: spread new connections over them
+            loop="orderdesk.ops.accept:balanced_loop" if settings.workers > 1 else "auto",
             log_config=logs.config(settings.log_level, settings.log_format),
             log_level=settings.log_level.lower(),
             access_log=False,
