@@ -39,7 +39,7 @@ from orderdesk.ops.journal import MAX_AGE_DAYS, MAX_ROWS, Journal
 from orderdesk.service import cancel, capture, credit, edit, refund, sandbox
 from orderdesk.service import outbox as outbox_service
 from orderdesk.service.replies import Reply
-from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, read_order, utcnow
+from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, Parsed, read_order, utcnow
 from orderdesk.store import journal, keys, merchants, order_list, outbox, reports
 from orderdesk.store.merchants import Store
 
@@ -522,12 +522,14 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
             request_ = walley.CaptureRequest(
                 _major(amount, order.currency), items, False, CaptureMeta()
             )
-            reply = await capture.capture_walley(pool, ref, request_, key, presenter.CAPTURE)
+            reply = await capture.capture_walley(
+                pool, ref, Parsed.of(request_), key, presenter.CAPTURE
+            )
         else:
             lines = [_capture_line(line) for line in picked]
             total = sum(line.total_amount for line in picked)
             reply = await capture.capture_ledyer(
-                pool, ref, lines, total, key, presenter.CAPTURE, partial=not everything
+                pool, ref, Parsed.of((lines, total)), key, presenter.CAPTURE, partial=not everything
             )
     elif action == "refund":
         order = (await read_order(pool, ref)).order

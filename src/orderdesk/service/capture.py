@@ -12,14 +12,17 @@ from orderdesk.domain import ledyer, walley
 from orderdesk.domain.lines import CaptureLine
 from orderdesk.domain.order import CaptureMeta, Chunk, Order
 from orderdesk.service.replies import Presenter, Reply
-from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, change_order
+from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, Parsed, change_order
 from orderdesk.service.walley_store import WalleyStore
+
+#: Ledyer's capture command: the lines to capture and the total they must add up to.
+LedyerCapture = tuple[list[CaptureLine], int]
 
 
 async def capture_walley(
     pool: asyncpg.Pool,
     ref: OrderRef,
-    request: walley.CaptureRequest,
+    request: Parsed[walley.CaptureRequest],
     key: IdempotencyKey | None,
     presenter: Presenter[Chunk],
 ) -> Reply:
@@ -27,16 +30,16 @@ async def capture_walley(
     currency (a decimal too many is refused), then Walley's capture rules decide."""
 
     def change(order: Order, now: datetime) -> Chunk:
-        return walley.capture(order, request, now)
+        return walley.capture(order, request(), now)
 
-    return await change_order(pool, ref, key, change, presenter, WalleyStore().prepare)
+    prepare = WalleyStore().prepare
+    return await change_order(pool, ref, key, change, presenter, prepare, body=request)
 
 
 async def capture_ledyer(
     pool: asyncpg.Pool,
     ref: OrderRef,
-    lines: list[CaptureLine],
-    total: int,
+    command: Parsed[LedyerCapture],
     key: IdempotencyKey | None,
     presenter: Presenter[Chunk],
     *,
@@ -47,6 +50,7 @@ async def capture_ledyer(
     capture = ledyer.partial_capture if partial else ledyer.capture
 
     def change(order: Order, now: datetime) -> Chunk:
+        lines, total = command()
         return capture(order, lines, total, CaptureMeta(), now)
 
-    return await change_order(pool, ref, key, change, presenter)
+    return await change_order(pool, ref, key, change, presenter, body=command)

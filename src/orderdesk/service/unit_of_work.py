@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import asyncpg
 
@@ -29,6 +29,7 @@ from orderdesk.store import idempotency, orders
 from orderdesk.store.idempotency import KeyRecord, StoredResponse
 
 R = TypeVar("R")
+T = TypeVar("T")
 log = logging.getLogger("orderdesk.orders")
 
 MAX_KEY_LENGTH = 255
@@ -38,6 +39,44 @@ Change = Callable[[Order, datetime], R]
 #: Runs on the locked order before the change, in its transaction (a dialect's per-store
 #: checks); a DomainError it raises is answered like the change's own.
 Prepare = Callable[[asyncpg.Connection, orders.Loaded, datetime], Awaitable[None]]
+
+
+class Parsed(Generic[T]):
+    """A request's command, parsed from its body when first asked for.
+
+    ``change_order`` asks right after the idempotency key's look-up — before anything is
+    decided about the key or the order, so a malformed body is refused first, as always —
+    except when the look-up found this very request answered: a replay is the same bytes,
+    which parsed the first time, and is answered without parsing them again.
+    """
+
+    __slots__ = ("_parse", "_value")
+
+    def __init__(self, parse: Callable[[], T]) -> None:
+        self._parse: Callable[[], T] | None = parse
+        self._value: T | None = None
+
+    @classmethod
+    def of(cls, value: T) -> Parsed[T]:
+        """A command that needs no parsing (the back-office builds its own)."""
+        return cls(lambda: value)
+
+    def __call__(self) -> T:
+        if self._parse is not None:
+            self._value, self._parse = self._parse(), None
+        return self._value  # type: ignore[return-value]
+
+
+def key_after_body(
+    make_key: Callable[[], IdempotencyKey | None], body: Callable[[], object]
+) -> IdempotencyKey | None:
+    """The request's idempotency key; when it is malformed and so is the body, the body's
+    400 is the answer (the body is looked at first, as when it was parsed up front)."""
+    try:
+        return make_key()
+    except DomainError:
+        body()
+        raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,22 +167,32 @@ async def change_order(
     change: Change[R],
     presenter: Presenter[R],
     prepare: Prepare | None = None,
+    body: Callable[[], object] | None = None,
 ) -> Reply:
     """Run ``change`` on the locked order and answer with ``presenter``.
 
     Rule and state refusals are replies too: they are stored under the key, so a retry sees
     the same refusal. Not-found, forbidden and in-progress are not stored (they may change).
+    ``body``, when given, is parsed before any of that is decided, unless the key's stored
+    reply to this very request is replayed (see :class:`Parsed`).
     """
 
     async def run_once(conn: asyncpg.Connection) -> Reply:
         async with conn.transaction():
             if key is None:
+                if body is not None:
+                    body()
                 loaded = await load_order(conn, ref, for_update=True)
             else:  # the key's claim and the order's lock: one statement
                 claim = await orders.claim_and_lock(
                     conn, ref.principal.client_id, key.key, ref.order_id
                 )
-                replay = _claimed(ref, key, claim.locked, claim.stored)
+                answered = claim.stored
+                if body is not None and (
+                    answered is None or answered.fingerprint != key.fingerprint
+                ):
+                    body()
+                replay = _claimed(ref, key, claim.locked, answered)
                 if replay is not None:
                     return replay
                 loaded = _checked(ref, claim.order)

@@ -24,7 +24,14 @@ from orderdesk.domain.errors import DomainError, invalid
 from orderdesk.domain.ledyer import EditOrder
 from orderdesk.domain.order import Provider
 from orderdesk.service import cancel, capture, edit, reference, refund, search
-from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, read_order, utcnow
+from orderdesk.service.unit_of_work import (
+    IdempotencyKey,
+    OrderRef,
+    Parsed,
+    key_after_body,
+    read_order,
+    utcnow,
+)
 from orderdesk.store.order_search import OrderQuery
 from orderdesk.web import json_answer, to_response
 
@@ -229,16 +236,15 @@ async def get_order_route(request: Request, order_id: OrderId) -> Response:
 async def _capture(request: Request, order_id: str, *, partial: bool) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
-    parsed = wire.parse(wire.CaptureBody, body)
-    lines = [line.command() for line in parsed.orderLines]
+
+    def parse() -> capture.LedyerCapture:
+        parsed = wire.parse(wire.CaptureBody, body)
+        return [line.command() for line in parsed.orderLines], parsed.totalCaptureAmount
+
+    command = Parsed(parse)  # not at all for a replay
+    key = key_after_body(lambda: _key(request, body), command)
     reply = await capture.capture_ledyer(
-        request.app.state.pool,
-        ref,
-        lines,
-        parsed.totalCaptureAmount,
-        _key(request, body),
-        _presenter(request),
-        partial=partial,
+        request.app.state.pool, ref, command, key, _presenter(request), partial=partial
     )
     return to_response(reply)
 

@@ -35,7 +35,13 @@ from orderdesk.service import (
     walley_search,
     walley_store,
 )
-from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, utcnow
+from orderdesk.service.unit_of_work import (
+    IdempotencyKey,
+    OrderRef,
+    Parsed,
+    key_after_body,
+    utcnow,
+)
 from orderdesk.store.walley_search import OrderQuery
 from orderdesk.web import json_answer, to_response
 
@@ -204,10 +210,9 @@ async def get_order_route(
 async def capture_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
-    command = wire.capture_body(body)
-    reply = await capture.capture_walley(
-        request.app.state.pool, ref, command, _key(request, body), views.ACCEPTED
-    )
+    command = Parsed(lambda: wire.capture_body(body))  # not at all for a replay
+    key = key_after_body(lambda: _key(request, body), command)
+    reply = await capture.capture_walley(request.app.state.pool, ref, command, key, views.ACCEPTED)
     return to_response(reply)
 
 

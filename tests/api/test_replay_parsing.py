@@ -1,0 +1,131 @@
+"""A capture's body is parsed after its key is looked up (``service/unit_of_work.py::Parsed``):
+a replay is answered without parsing, and every other answer is what parsing first gave."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from orderdesk.dialects.ledyer import wire as ledyer_wire
+from orderdesk.dialects.walley import wire as walley_wire
+from tests.api.test_hostile_input import ledyer_code, walley_code
+from tests.support.sandbox import SAMSUNG, SHOES, TSHIRTS, Merchant
+
+WALLEY_BODY = b'{"amount":95.00,"items":[{"id":"10001","description":"Shoes","unitPrice":95.00,"quantity":1}]}'  # noqa: E501
+MALFORMED = b'{"amount":'
+
+
+def ledyer_body(line_id: str) -> bytes:
+    return orjson.dumps({"orderLines": [{**SAMSUNG, "id": line_id}], "totalCaptureAmount": 489000})
+
+
+async def walley_post(
+    merchant: Merchant, order_id: str, body: bytes, key: str | None
+) -> httpx.Response:
+    headers = {"content-type": "application/json", **await merchant.walley_headers()}
+    if key is not None:
+        headers["x-idempotency"] = key
+    path = f"/manage/orders/{order_id}/capture"
+    return await merchant.client.post(path, content=body, headers=headers)
+
+
+async def ledyer_post(
+    merchant: Merchant, order_id: str, body: bytes, key: str | None
+) -> httpx.Response:
+    headers = {"content-type": "application/json", **await merchant.ledyer_headers()}
+    if key is not None:
+        headers["idempotency-key"] = key
+    path = f"/v1/orders/{order_id}/partialcapture"
+    return await merchant.client.post(path, content=body, headers=headers)
+
+
+def refuse_to_parse(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Both dialects' capture parsers, replaced by ones that note the body and fail."""
+    seen: list[bytes] = []
+
+    def fail(*args: Any) -> Any:
+        seen.append(args[-1])
+        raise AssertionError("the body was parsed")
+
+    monkeypatch.setattr(walley_wire, "capture_body", fail)
+    monkeypatch.setattr(ledyer_wire, "parse", fail)
+    return seen
+
+
+async def test_a_walley_replay_is_answered_without_parsing_the_body(
+    merchant: Merchant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = await merchant.order("walley", [SHOES, TSHIRTS])
+    key = str(uuid.uuid4())
+    first = await walley_post(merchant, order["orderId"], WALLEY_BODY, key)
+    assert first.status_code == 202
+    seen = refuse_to_parse(monkeypatch)
+    again = await walley_post(merchant, order["orderId"], WALLEY_BODY, key)
+    assert (again.status_code, again.headers["location"], again.content) == (
+        first.status_code,
+        first.headers["location"],
+        first.content,
+    )
+    assert seen == []
+
+
+async def test_a_ledyer_replay_is_answered_without_parsing_the_body(
+    merchant: Merchant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = await merchant.order("ledyer", [SAMSUNG])
+    key = str(uuid.uuid4())
+    body = ledyer_body(order["lineIds"][0])
+    first = await ledyer_post(merchant, order["orderId"], body, key)
+    assert first.status_code == 200
+    seen = refuse_to_parse(monkeypatch)
+    again = await ledyer_post(merchant, order["orderId"], body, key)
+    assert (again.status_code, again.content) == (first.status_code, first.content)
+    assert seen == []
+
+
+async def test_a_first_request_and_a_reused_key_are_still_parsed(
+    merchant: Merchant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = await merchant.order("walley", [SHOES, TSHIRTS])
+    key = str(uuid.uuid4())
+    assert (await walley_post(merchant, order["orderId"], WALLEY_BODY, key)).status_code == 202
+    seen = refuse_to_parse(monkeypatch)
+    other = WALLEY_BODY.replace(b"95.00,", b"95.0,", 1)  # same meaning, other bytes
+    with pytest.raises(AssertionError, match="the body was parsed"):
+        await walley_post(merchant, order["orderId"], other, key)
+    assert seen == [other]
+
+
+@pytest.mark.parametrize(
+    ("case", "key", "exists"),
+    [
+        ("a malformed key too", "k" * 300, True),
+        ("a key used for another body", "USED", True),
+        ("no such order", None, False),
+        ("no such order, with a key", "NEW", False),
+    ],
+)
+async def test_a_malformed_body_is_the_answer_before_anything_else(
+    merchant: Merchant, case: str, key: str | None, exists: bool
+) -> None:
+    order = await merchant.order("walley", [SHOES, TSHIRTS])
+    order_id = order["orderId"] if exists else str(uuid.uuid4())
+    if key == "USED":
+        key = str(uuid.uuid4())
+        assert (await walley_post(merchant, order_id, WALLEY_BODY, key)).status_code == 202
+    elif key == "NEW":
+        key = str(uuid.uuid4())
+    r = await walley_post(merchant, order_id, MALFORMED, key)
+    assert walley_code(r, 400) == "INVALID_REQUEST"
+
+
+async def test_ledyer_a_malformed_body_and_key_answer_for_the_body(merchant: Merchant) -> None:
+    order = await merchant.order("ledyer", [SAMSUNG])
+    r = await ledyer_post(merchant, order["orderId"], b"[]", "k" * 300)
+    assert ledyer_code(r, 400) == "INVALID_REQUEST"
+    r = await ledyer_post(merchant, order["orderId"], ledyer_body(order["lineIds"][0]), "k" * 300)
+    assert ledyer_code(r, 400) == "IDEMPOTENCY_KEY_INVALID"
