@@ -1,8 +1,9 @@
 """Would a driver that pipelines save CPU? asyncpg's round trips against psycopg 3's pipeline.
 
-``python -m bench.pipelining [--transactions N] [--rounds R]`` (not part of ``make bench``):
-on a fresh database, one connection per driver runs N transactions of two shapes, the drivers
-taking turns R times:
+``python -m bench.pipelining [--transactions N] [--rounds R] [--socket-dir DIR]`` (not part
+of ``make bench``): on a fresh database, one connection per driver runs N transactions of two
+shapes, the drivers taking turns R times (with ``--socket-dir``, e.g.
+``/var/run/postgresql``, asyncpg over PostgreSQL's Unix socket takes a turn too):
 
 - *replay*: BEGIN, the key's advisory lock and the look-up of its stored answer, COMMIT —
   asyncpg: 3 round trips; psycopg's pipeline: 1 (all three sent, then one sync);
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import asyncpg
 import psycopg
@@ -109,26 +111,31 @@ async def measure(
     return label, count / wall, client_us, server_us
 
 
-async def run(count: int, rounds: int) -> None:
+async def run(count: int, rounds: int, socket_dir: str | None) -> None:
     url = await create_database(DEFAULT_ADMIN_URL, "pipelining")
     try:
         await fill(url)
         plain = await asyncpg.connect(url)
         piped = await psycopg.AsyncConnection.connect(url, autocommit=True, prepare_threshold=0)
+        local = await asyncpg.connect(url, host=socket_dir) if socket_dir else None
         try:
-            plain_pid = await plain.fetchval("SELECT pg_backend_pid()")
-            piped_pid = piped.info.backend_pid
+            contenders: list[tuple[str, Any, int]] = [
+                ("asyncpg", AsyncpgShapes(plain), await plain.fetchval("SELECT pg_backend_pid()")),
+                ("psycopg pipeline", PsycopgShapes(piped), piped.info.backend_pid),
+            ]
+            if local is not None:
+                pid = await local.fetchval("SELECT pg_backend_pid()")
+                contenders.append(("asyncpg, Unix socket", AsyncpgShapes(local), pid))
             rows = []
             for _ in range(rounds):
-                for name, shapes, pid in (
-                    ("asyncpg", AsyncpgShapes(plain), plain_pid),
-                    ("psycopg pipeline", PsycopgShapes(piped), piped_pid),
-                ):
+                for name, shapes, pid in contenders:
                     rows.append(await measure(f"{name}, replay", pid, shapes.replay, count))
                     rows.append(await measure(f"{name}, capture", pid, shapes.capture, count))
         finally:
             await plain.close()
             await piped.close()
+            if local is not None:
+                await local.close()
     finally:
         await drop_database(DEFAULT_ADMIN_URL, url)
     print("| driver, shape | transactions/s | client µs | PostgreSQL µs | total µs |")
@@ -146,8 +153,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--transactions", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--socket-dir", help="PostgreSQL's Unix socket folder: asyncpg over it too")
     args = parser.parse_args()
-    uvloop.run(run(args.transactions, args.rounds))  # the event loop orderdesk serves on
+    uvloop.run(
+        run(args.transactions, args.rounds, args.socket_dir)
+    )  # the event loop orderdesk serves on
 
 
 if __name__ == "__main__":
