@@ -23,23 +23,18 @@ def ledyer_body(line_id: str) -> bytes:
     return orjson.dumps({"orderLines": [{**SAMSUNG, "id": line_id}], "totalCaptureAmount": 489000})
 
 
-async def walley_post(
-    merchant: Merchant, order_id: str, body: bytes, key: str | None
+async def post(
+    merchant: Merchant, dialect: str, order_id: str, body: bytes, key: str | None
 ) -> httpx.Response:
-    headers = {"content-type": "application/json", **await merchant.walley_headers()}
+    """A capture in ``dialect``'s wire format (Ledyer's a partial capture), keyed or not."""
+    walley = dialect == "walley"
+    auth = await (merchant.walley_headers() if walley else merchant.ledyer_headers())
+    headers = {"content-type": "application/json", **auth}
     if key is not None:
-        headers["x-idempotency"] = key
-    path = f"/manage/orders/{order_id}/capture"
-    return await merchant.client.post(path, content=body, headers=headers)
-
-
-async def ledyer_post(
-    merchant: Merchant, order_id: str, body: bytes, key: str | None
-) -> httpx.Response:
-    headers = {"content-type": "application/json", **await merchant.ledyer_headers()}
-    if key is not None:
-        headers["idempotency-key"] = key
-    path = f"/v1/orders/{order_id}/partialcapture"
+        headers["x-idempotency" if walley else "idempotency-key"] = key
+    path = (
+        f"/manage/orders/{order_id}/capture" if walley else f"/v1/orders/{order_id}/partialcapture"
+    )
     return await merchant.client.post(path, content=body, headers=headers)
 
 
@@ -61,10 +56,10 @@ async def test_a_walley_replay_is_answered_without_parsing_the_body(
 ) -> None:
     order = await merchant.order("walley", [SHOES, TSHIRTS])
     key = str(uuid.uuid4())
-    first = await walley_post(merchant, order["orderId"], WALLEY_BODY, key)
+    first = await post(merchant, "walley", order["orderId"], WALLEY_BODY, key)
     assert first.status_code == 202
     seen = refuse_to_parse(monkeypatch)
-    again = await walley_post(merchant, order["orderId"], WALLEY_BODY, key)
+    again = await post(merchant, "walley", order["orderId"], WALLEY_BODY, key)
     assert (again.status_code, again.headers["location"], again.content) == (
         first.status_code,
         first.headers["location"],
@@ -79,10 +74,10 @@ async def test_a_ledyer_replay_is_answered_without_parsing_the_body(
     order = await merchant.order("ledyer", [SAMSUNG])
     key = str(uuid.uuid4())
     body = ledyer_body(order["lineIds"][0])
-    first = await ledyer_post(merchant, order["orderId"], body, key)
+    first = await post(merchant, "ledyer", order["orderId"], body, key)
     assert first.status_code == 200
     seen = refuse_to_parse(monkeypatch)
-    again = await ledyer_post(merchant, order["orderId"], body, key)
+    again = await post(merchant, "ledyer", order["orderId"], body, key)
     assert (again.status_code, again.content) == (first.status_code, first.content)
     assert seen == []
 
@@ -92,11 +87,11 @@ async def test_a_first_request_and_a_reused_key_are_still_parsed(
 ) -> None:
     order = await merchant.order("walley", [SHOES, TSHIRTS])
     key = str(uuid.uuid4())
-    assert (await walley_post(merchant, order["orderId"], WALLEY_BODY, key)).status_code == 202
+    assert (await post(merchant, "walley", order["orderId"], WALLEY_BODY, key)).status_code == 202
     seen = refuse_to_parse(monkeypatch)
     other = WALLEY_BODY.replace(b"95.00,", b"95.0,", 1)  # same meaning, other bytes
     with pytest.raises(AssertionError, match="the body was parsed"):
-        await walley_post(merchant, order["orderId"], other, key)
+        await post(merchant, "walley", order["orderId"], other, key)
     assert seen == [other]
 
 
@@ -116,16 +111,18 @@ async def test_a_malformed_body_is_the_answer_before_anything_else(
     order_id = order["orderId"] if exists else str(uuid.uuid4())
     if key == "USED":
         key = str(uuid.uuid4())
-        assert (await walley_post(merchant, order_id, WALLEY_BODY, key)).status_code == 202
+        assert (await post(merchant, "walley", order_id, WALLEY_BODY, key)).status_code == 202
     elif key == "NEW":
         key = str(uuid.uuid4())
-    r = await walley_post(merchant, order_id, MALFORMED, key)
+    r = await post(merchant, "walley", order_id, MALFORMED, key)
     assert walley_code(r, 400) == "INVALID_REQUEST"
 
 
 async def test_ledyer_a_malformed_body_and_key_answer_for_the_body(merchant: Merchant) -> None:
     order = await merchant.order("ledyer", [SAMSUNG])
-    r = await ledyer_post(merchant, order["orderId"], b"[]", "k" * 300)
+    r = await post(merchant, "ledyer", order["orderId"], b"[]", "k" * 300)
     assert ledyer_code(r, 400) == "INVALID_REQUEST"
-    r = await ledyer_post(merchant, order["orderId"], ledyer_body(order["lineIds"][0]), "k" * 300)
+    r = await post(
+        merchant, "ledyer", order["orderId"], ledyer_body(order["lineIds"][0]), "k" * 300
+    )
     assert ledyer_code(r, 400) == "IDEMPOTENCY_KEY_INVALID"
