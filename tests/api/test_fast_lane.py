@@ -1,4 +1,4 @@
-"""The captures' fast lane (``orderdesk/fast_lane.py``) answers exactly as FastAPI's router does.
+"""The fast lane (``orderdesk/fast_lane.py``) answers exactly as FastAPI's router does.
 
 Every case runs twice on orders made alike: once through the app as served (the fast lane
 takes the capture routes) and once through the same app built without the fast lane (FastAPI
@@ -256,6 +256,55 @@ def test_every_fast_route_takes_only_what_the_lane_passes(app: FastAPI) -> None:
         operation = document["paths"][template][method.lower()]
         key = "X-Idempotency" if template.startswith("/manage/") else "Idempotency-Key"
         named = [(p["in"], p["name"]) for p in operation["parameters"]]
-        assert named == [("path", "orderId"), ("header", key)]  # the endpoint reads the key
+        expected = [("path", "orderId")] + ([] if method == "GET" else [("header", key)])
+        assert named == expected, template  # the endpoint reads the key header itself
         endpoint = table[(method, template)].endpoint
         assert list(inspect.signature(endpoint).parameters) == ["request", "order_id"]
+
+
+def test_no_other_route_answers_a_path_the_lane_takes(app: FastAPI) -> None:
+    """FastAPI would route every path the lane takes to the same route: no other route of the
+    same method matches one (a fixed word where an id goes, a longer template)."""
+    taken = {(method, template) for method, template in ROUTES}
+    for method, template in ROUTES:
+        for order_id in (
+            "0b1e0b9e-2f0c-4d36-9a4e-0c7a3e0e5b6f",
+            "or_2OC51O5BycRRDboM4PPjYSz0vm5",
+            "settlements",
+            "search",
+            "x",
+        ):
+            path = template.replace("{orderId}", order_id)
+            for other in routes(app):
+                if method in other.methods and (method, other.path) not in taken:
+                    assert not other.path_regex.match(path), (path, other.path)
+                if (method, other.path) == (method, template):
+                    assert other.path_regex.match(path), (path, other.path)
+
+
+@pytest.mark.parametrize(("method", "template"), ROUTES)
+async def test_every_fast_route_refuses_alike(
+    merchant: Merchant, router_app: FastAPI, method: str, template: str
+) -> None:
+    """No token, an order that does not exist, a body that is not JSON: the same answer
+    both ways, for every route the lane serves (their successes: the dialects' API tests)."""
+    walley = template.startswith("/manage/")
+    auth = await (merchant.walley_headers() if walley else merchant.ledyer_headers())
+    unknown = str(uuid.uuid4()) if walley else "or_2OC51O5BycRRDboM4PPjYSz0vm5"
+    cases = [({}, unknown, b"{}"), (auth, unknown, b"{}")]
+    if method != "GET":
+        cases.append((auth, unknown, b"{not json"))
+    transport = httpx.ASGITransport(app=router_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as routed:
+        for headers, order_id, body in cases:
+            path = template.replace("{orderId}", order_id)
+            sent = {"content-type": "application/json", **headers}
+            content = None if method == "GET" else body
+            answers = [
+                normalised(
+                    await client.request(method, path, content=content, headers=sent), order_id
+                )
+                for client in (merchant.client, routed)
+            ]
+            assert answers[0] == answers[1], (path, headers.keys(), body)
+            assert answers[0].status in (400, 401, 404), answers[0]
