@@ -1,7 +1,7 @@
 """The fast lane (``orderdesk/fast_lane.py``) answers exactly as FastAPI's router does.
 
 Every case runs twice on orders made alike: once through the app as served (the fast lane
-takes the capture routes) and once through the same app built without the fast lane (FastAPI
+takes the routes on one order) and once through the same app built without the fast lane (FastAPI
 routes them). The answers must be equal byte for byte once the ids and times that differ
 between two orders are replaced by placeholders.
 """
