@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import logging
 import os
 import shutil
@@ -236,14 +237,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
             host=settings.host,
             port=settings.port,
             workers=settings.workers,
-            # several workers share one socket: spread new connections over them
-            loop="orderdesk.ops.accept:balanced_loop" if settings.workers > 1 else "auto",
+            loop=_event_loop(settings.workers),
             log_config=logs.config(settings.log_level, settings.log_format),
             log_level=settings.log_level.lower(),
             access_log=False,
             timeout_graceful_shutdown=settings.shutdown_timeout,
         )
     return 0
+
+
+def _event_loop(workers: int) -> str:
+    """uvicorn's ``loop``: several workers share one socket, so each accepts for itself, the
+    least busy first (``ops/accept.py``, built on uvloop; without uvloop, uvicorn's choice)."""
+    if workers > 1 and importlib.util.find_spec("uvloop") is not None:
+        return "orderdesk.ops.accept:balanced_loop"
+    return "auto"
 
 
 @contextmanager
