@@ -131,6 +131,36 @@ def test_the_less_busy_worker_takes_each_new_connection(
             client.close()
 
 
+def test_a_connection_that_cannot_be_taken_over_does_not_stop_the_listener(
+    listening: socket.socket,
+) -> None:
+    failures = [RuntimeError("the first protocol cannot be made")]
+
+    def protocol() -> asyncio.Protocol:
+        if failures:
+            raise failures.pop()
+        return Echo()
+
+    [first] = connect(listening, 1)
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        worker = await loop.create_server(protocol, sock=listening)
+        await wait_for(lambda: not failures)
+        second = socket.create_connection(listening.getsockname())
+        await wait_for(lambda: worker.holding() == 1)
+        await loop.run_in_executor(None, second.sendall, b"ping")
+        assert await loop.run_in_executor(None, second.recv, 4) == b"ping"
+        second.close()
+        worker.close()
+        await worker.wait_closed()
+
+    try:
+        run(scenario)
+    finally:
+        first.close()
+
+
 def test_a_closed_listener_accepts_nothing_more(listening: socket.socket) -> None:
     connect(listening, 0)
 

@@ -69,9 +69,14 @@ class BalancedListener:
                 log.exception("accepting a connection failed")
                 await asyncio.sleep(0.1)
                 continue
-            conn.setblocking(False)
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            transport, _ = await self.loop.connect_accepted_socket(self.protocol_factory, conn)
+            try:
+                conn.setblocking(False)
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                transport, _ = await self.loop.connect_accepted_socket(self.protocol_factory, conn)
+            except Exception:  # one connection lost (reset at once, …): keep accepting others
+                log.exception("taking over an accepted connection failed")
+                conn.close()
+                continue
             self.held.add(transport)
 
     async def readable(self) -> None:
