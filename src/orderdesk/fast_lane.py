@@ -27,8 +27,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from orderdesk.dialects.common import require_json
 
 #: (method, path template) of every route served here; each must exist in the app, take only
-#: the request and the order id, and depend only on ``require_json`` (the test checks).
+#: the request, the order id and the query parameters in :data:`QUERY`, and depend only on
+#: ``require_json`` (the test checks).
 ROUTES = (
+    ("GET", "/manage/orders/{orderId}"),
     ("POST", "/manage/orders/{orderId}/capture"),
     ("POST", "/manage/orders/{orderId}/cancel"),
     ("POST", "/manage/orders/{orderId}/extend"),
@@ -46,10 +48,13 @@ ROUTES = (
     ("POST", "/v1/orders/{orderId}/acknowledge"),
     ("POST", "/v1/orders/{orderId}/paymentmethod"),
 )
+#: The query parameters a route takes after the order id, each a string or None; FastAPI reads
+#: such a one as ``request.query_params.get(name)`` (the last of repeated ones), as here.
+QUERY = {("GET", "/manage/orders/{orderId}"): ("correlationId",)}
 #: Every path :data:`ROUTES` can name: the dialect's prefix, the order id, an action or none.
 PATH = re.compile(r"^/(manage|v1)/orders/([A-Za-z0-9_-]{1,128})(/[a-z]+)?$")
 
-Endpoint = Callable[[Request, str], Awaitable[Response]]
+Endpoint = Callable[..., Awaitable[Response]]  # (request, order id, *query parameters)
 Handler = Callable[[Request, Any], Awaitable[Response]]
 
 
@@ -57,6 +62,7 @@ Handler = Callable[[Request, Any], Awaitable[Response]]
 class FastRoute:
     route: Any  # the app's APIRoute: its endpoint, and the metrics' route label
     endpoint: Endpoint
+    query: tuple[str, ...] = ()
 
 
 #: (method, path template) → the route that serves it.
@@ -68,7 +74,8 @@ def fast_routes(app_routes: list[Any]) -> FastRoutes:
     found = {}
     for method, template in ROUTES:
         route = next(r for r in app_routes if r.path == template and method in r.methods)
-        found[(method, template)] = FastRoute(route, route.endpoint)
+        query = QUERY.get((method, template), ())
+        found[(method, template)] = FastRoute(route, route.endpoint, query)
     return found
 
 
@@ -101,7 +108,12 @@ class FastLane:
         request = Request(scope, receive, send)
         try:
             await require_json(request)
-            response = await fast.endpoint(request, order_id)
+            if fast.query:
+                params = request.query_params
+                query = [params.get(name) for name in fast.query]
+                response = await fast.endpoint(request, order_id, *query)
+            else:
+                response = await fast.endpoint(request, order_id)
         except Exception as exc:
             handler = self._handler(exc)
             if handler is None:

@@ -22,14 +22,15 @@ from fastapi import FastAPI
 
 from orderdesk.app import create_app
 from orderdesk.config import Settings
-from orderdesk.fast_lane import ROUTES, FastLane
+from orderdesk.fast_lane import QUERY, ROUTES, FastLane
 from orderdesk.ops.faults import routes
 from tests.support.sandbox import ADMIN_TOKEN, IPHONE, SAMSUNG, SHOES, TSHIRTS, Merchant
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 KSUID = re.compile(r"\b[a-z]{2,3}_[0-9A-Za-z]{27}\b")
 PER_ORDER = re.compile(
-    r'(Expires=\d+|Signature=[\w-]+|"documentReference":"\d+"|"orderReference":"[A-Z0-9]+")'
+    r'(Expires=\d+|Signature=[\w-]+|"(documentReference|invoiceNumber)":"\d+"'
+    r'|"orderReference":"[A-Z0-9]+")'
 )
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
 NUMBER_HEADERS = ("x-correlation-id", "content-length")
@@ -193,6 +194,38 @@ async def test_a_replay_and_a_reused_key_answer_alike(
     assert fast.status == 422, fast.body
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?correlationId=",
+        "?correlationId=oe_nothing",
+        "?correlationId=a&correlationId=b",
+        "?correlationid=x",
+        "?correlationId=LAST",
+    ],
+)
+async def test_a_walley_get_with_a_correlation_id_answers_alike(
+    merchant: Merchant, router_app: FastAPI, query: str
+) -> None:
+    """``GET /manage/orders/{id}?correlationId=…``: a write's id (the last one, when repeated)
+    answers the order as it is; anything else is Walley's answer for it — both ways."""
+    auth = await merchant.walley_headers()
+
+    async def send(client: httpx.AsyncClient, order_id: str, _: str) -> httpx.Response:
+        captured = await client.post(
+            f"/manage/orders/{order_id}/capture",
+            content=b'{"amount":95.00}',
+            headers={"content-type": "application/json", **auth},
+        )
+        assert captured.status_code == 202
+        asked = query.replace("LAST", captured.headers["x-correlation-id"])
+        return await client.get(f"/manage/orders/{order_id}{asked}", headers=auth)
+
+    fast, routed = await both_ways(merchant, router_app, "walley", send)
+    assert fast == routed
+
+
 async def test_a_streamed_body_over_the_limit_answers_alike(
     merchant: Merchant, router_app: FastAPI
 ) -> None:
@@ -256,10 +289,16 @@ def test_every_fast_route_takes_only_what_the_lane_passes(app: FastAPI) -> None:
         operation = document["paths"][template][method.lower()]
         key = "X-Idempotency" if template.startswith("/manage/") else "Idempotency-Key"
         named = [(p["in"], p["name"]) for p in operation["parameters"]]
-        expected = [("path", "orderId")] + ([] if method == "GET" else [("header", key)])
+        query = QUERY.get((method, template), ())
+        expected = [("path", "orderId")] + [("query", name) for name in query]
+        expected += [] if method == "GET" else [("header", key)]
         assert named == expected, template  # the endpoint reads the key header itself
+        for parameter in operation["parameters"]:
+            if parameter["in"] == "query":  # a string or nothing, as the lane passes it
+                assert parameter["schema"]["anyOf"] == [{"type": "string"}, {"type": "null"}]
         endpoint = table[(method, template)].endpoint
-        assert list(inspect.signature(endpoint).parameters) == ["request", "order_id"]
+        names = list(inspect.signature(endpoint).parameters)
+        assert names[:2] == ["request", "order_id"] and len(names) == 2 + len(query), names
 
 
 def test_no_other_route_answers_a_path_the_lane_takes(app: FastAPI) -> None:
