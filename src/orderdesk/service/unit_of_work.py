@@ -44,10 +44,11 @@ Prepare = Callable[[asyncpg.Connection, orders.Loaded, datetime], Awaitable[None
 class Parsed(Generic[T]):
     """A request's command, parsed from its body when first asked for.
 
-    ``change_order`` asks right after the idempotency key's look-up — before anything is
-    decided about the key or the order, so a malformed body is refused first, as always —
-    except when the look-up found this very request answered: a replay is the same bytes,
-    which parsed the first time, and is answered without parsing them again.
+    ``change_order`` asks right after the idempotency key's look-up (without a key: before
+    anything) — before anything is decided about the key or the order, so a malformed body is
+    refused first, as always — except when the look-up found this very request answered: a
+    replay is the same bytes, which parsed the first time, and is answered without parsing
+    them again.
     """
 
     __slots__ = ("_parse", "_value")
@@ -180,8 +181,6 @@ async def change_order(
     async def run_once(conn: asyncpg.Connection) -> Reply:
         async with conn.transaction():
             if key is None:
-                if body is not None:
-                    body()
                 loaded = await load_order(conn, ref, for_update=True)
             else:  # the key's claim and the order's lock: one statement
                 claim = await orders.claim_and_lock(
@@ -230,6 +229,8 @@ async def change_order(
         assert key is not None
         return StoredResponse(key.fingerprint, reply.status, reply.headers, reply.body)
 
+    if key is None and body is not None:
+        body()  # no key, no replay to spare: a malformed body costs no round trip
     async with pool.acquire() as conn:
         try:
             reply = await run_once(conn)
