@@ -505,19 +505,7 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
             return await order_page(request, order_id, message, 422)
         if provider == Provider.WALLEY:
             total = sum(line.total_amount for line in picked)
-            items = (
-                None
-                if everything
-                else [
-                    walley.RequestedItem(
-                        unit_price=_major(_effective_price(line), order.currency),
-                        quantity=line.quantity,
-                        id=line.reference,
-                        description=line.description,
-                    )
-                    for line in picked
-                ]
-            )
+            items = None if everything else _walley_items(order, picked)
             amount = order.remaining if everything else total
             request_ = walley.CaptureRequest(
                 _major(amount, order.currency), items, False, CaptureMeta()
@@ -619,17 +607,23 @@ def _walley_refund(
         return walley.RefundRequest(parse_decimal_text(amount), None, CaptureMeta())
     known = _captured_lines(order)
     picked = [known[i] for i in chosen]
-    items = [
+    total = sum(_effective_price(line) * line.quantity for line in picked)
+    return walley.RefundRequest(
+        _major(total, order.currency), _walley_items(order, picked), CaptureMeta()
+    )
+
+
+def _walley_items(order: Order, lines: list[Line]) -> list[walley.RequestedItem]:
+    """The lines as Walley's clients name items: article number, price, quantity, text."""
+    return [
         walley.RequestedItem(
             unit_price=_major(_effective_price(line), order.currency),
             quantity=line.quantity,
             id=line.reference,
             description=line.description,
         )
-        for line in picked
+        for line in lines
     ]
-    total = sum(_effective_price(line) * line.quantity for line in picked)
-    return walley.RefundRequest(_major(total, order.currency), items, CaptureMeta())
 
 
 async def capture_action(request: Request) -> Response:
