@@ -141,14 +141,18 @@ async def list_deliveries(
     return to_response(json_answer({"lastId": last, "deliveries": found}))
 
 
+def _delivery_answer(delivery_id: int, found: dict[str, Any] | None) -> Response:
+    if found is None:
+        return to_response(envelope(404, "DELIVERY_NOT_FOUND", f"No delivery {delivery_id}"))
+    return to_response(json_answer(found))
+
+
 @router.get("/deliveries/{deliveryId}", summary="One notification and its attempts")
 async def get_delivery(request: Request, delivery_id: DeliveryId) -> Response:
     _check_admin(request)
     async with request.app.state.pool.acquire() as conn:
         found = await outbox.get_delivery(conn, delivery_id)
-    if found is None:
-        return to_response(envelope(404, "DELIVERY_NOT_FOUND", f"No delivery {delivery_id}"))
-    return to_response(json_answer(found))
+    return _delivery_answer(delivery_id, found)
 
 
 @router.post(
@@ -158,9 +162,7 @@ async def get_delivery(request: Request, delivery_id: DeliveryId) -> Response:
 async def resend(request: Request, delivery_id: DeliveryId) -> Response:
     _check_admin(request)
     found = await outbox_service.resend(request.app.state.pool, delivery_id)
-    if found is None:
-        return to_response(envelope(404, "DELIVERY_NOT_FOUND", f"No delivery {delivery_id}"))
-    return to_response(json_answer(found))
+    return _delivery_answer(delivery_id, found)
 
 
 @router.get("/stores/{storeId}/clock", summary="The store's test clock")
