@@ -17,7 +17,6 @@ background processes) and PgBouncer; medians over the rounds.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ from bench import cpu
 from bench.captures import TEMPLATES as LINES
 from bench.captures import Captures, captures
 from bench.load import http_cell
-from bench.report import summary
+from bench.report import median_rows, summary
 from bench.run import ADMIN_TOKEN, DEFAULT_ADMIN_URL
 from bench.sandbox import Shop, open_shop
 from bench.servers import BIN, HOST, Server, _spawn, create_database, drop_database, free_port
@@ -114,13 +113,7 @@ async def main(count: int, clients: int, rounds: int, admin: str) -> None:
             "| set-up | captures/s | p50 ms | p99 ms | server µs | PostgreSQL µs | PgBouncer µs |"
         )
         print("|---|---|---|---|---|---|---|")
-        for name, runs in figures.items():
-            cells = [statistics.median(run[c] for run in runs) for c in columns]
-            shown = [
-                f"{v:,.2f}" if c.endswith("_ms") else f"{v:,.0f}"
-                for c, v in zip(columns, cells, strict=True)
-            ]
-            print(f"| {name} | " + " | ".join(shown) + " |")
+        print("\n".join(median_rows(figures, columns)))
     finally:
         for setup in setups:
             setup.server.stop()

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from bench.cpu import process_seconds
+from bench.report import median_rows
 from tests.support.database import admin_url, create_database, drop_database
 from tests.support.pgbouncer import PgBouncer, version
 
@@ -123,13 +124,7 @@ async def main(transactions: int, clients: int, rounds: int) -> None:
         columns = list(next(iter(results.values()))[0])
         print("| set-up | " + " | ".join(columns) + " |")
         print("|---" * (len(columns) + 1) + "|")
-        for name, runs in results.items():
-            cells = [statistics.median(run[c] for run in runs) for c in columns]
-            shown = [
-                f"{v:,.2f}" if c.endswith("_ms") else f"{v:,.0f}"
-                for c, v in zip(columns, cells, strict=True)
-            ]
-            print(f"| {name} | " + " | ".join(shown) + " |")
+        print("\n".join(median_rows(results, columns)))
     finally:
         bouncer.stop()
         await drop_database(admin, direct)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,20 @@ def percentile(values: list[float], q: float) -> float:
         return math.nan
     ordered = sorted(values)
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def median_rows(runs_by_name: dict[str, list[dict[str, float]]], columns: list[str]) -> list[str]:
+    """One Markdown table row per set-up: the median of each column over its runs (``…_ms``
+    with two decimals, the rest as whole numbers)."""
+    rows = []
+    for name, runs in runs_by_name.items():
+        cells = [statistics.median(run[c] for run in runs) for c in columns]
+        shown = [
+            f"{v:,.2f}" if c.endswith("_ms") else f"{v:,.0f}"
+            for c, v in zip(columns, cells, strict=True)
+        ]
+        rows.append(f"| {name} | " + " | ".join(shown) + " |")
+    return rows
 
 
 def summary(cell: Cell) -> dict[str, Any]:
