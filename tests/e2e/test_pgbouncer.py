@@ -26,8 +26,8 @@ from tests.e2e.test_crash import (
     KILL_AFTER,
     applied,
     assert_each_capture_once,
+    complete_then_replay,
     drive_until_the_crash,
-    retry,
 )
 from tests.e2e.test_crash import stream as capture_stream
 from tests.e2e.test_races import BIG, OK, PARALLEL, PART, parallel_client, part_capture
@@ -162,16 +162,7 @@ async def test_a_crash_behind_pgbouncer_loses_nothing_and_applies_nothing_twice(
             httpx.AsyncClient(base_url=victim.url, timeout=30) as a,
             httpx.AsyncClient(base_url=pooled.second.url, timeout=30) as b,
         ):
-            for i, call in enumerate(unanswered):
-                call.answer = await retry((a, b)[i % 2], call)
-            for i, call in enumerate(calls):  # and once more: every answer is the stored one
-                again = await retry((b, a)[i % 2], call)
-                assert call.answer is not None
-                assert (again.status_code, again.content) == (
-                    call.answer.status_code,
-                    call.answer.content,
-                ), call.key
-        assert {call.answer.status_code for call in calls if call.answer} == {200, 202}
+            await complete_then_replay([a, b], calls, unanswered)
     finally:
         victim.stop()
     assert victim.errors() == []
