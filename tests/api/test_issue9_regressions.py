@@ -1,7 +1,5 @@
 """Issue 9's bugs over HTTP, each with a test that failed before the redesign (c424222)."""
 
-import re
-import zlib
 from typing import Any
 
 import asyncpg
@@ -11,6 +9,7 @@ from orderdesk.store import orders
 from orderdesk.store.db import init_connection
 from tests.support.envelopes import error_code
 from tests.support.ledger import checked_order
+from tests.support.pdf import pdf_text
 from tests.support.sandbox import SHOES, TSHIRTS, Merchant, line
 
 
@@ -62,17 +61,6 @@ async def test_items_of_a_line_without_unit_price_capture_exactly_what_was_asked
     assert r.status_code == 202, r.text
     order = await checked_order(database_url, order_id)
     assert (order.captured_amount, order.remaining) == (1000, 0)
-
-
-def pdf_text(pdf: bytes) -> str:
-    shown = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            content = zlib.decompress(stream)
-        except zlib.error:
-            content = stream
-        shown += re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", content)
-    return "\n".join(s.decode("latin-1") for s in shown)
 
 
 async def test_an_issued_invoice_keeps_its_customer(merchant: Merchant, database_url: str) -> None:

@@ -1,24 +1,10 @@
 """An issued invoice keeps the customer it was issued to (issue 9's fourth bug)."""
 
-import re
-import zlib
-
 from orderdesk.domain import ledyer
 from orderdesk.domain.order import CaptureMeta, Provider, document_reference
 from orderdesk.invoices.pdf import render_invoice
 from tests.support.orders import NOW, cline, make_order
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The text fpdf2 drew: the ``(…) Tj`` strings of every (deflated) content stream."""
-    shown = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            content = zlib.decompress(stream)
-        except zlib.error:
-            content = stream
-        shown += re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", content)
-    return "\n".join(s.decode("latin-1").replace("\\(", "(").replace("\\)", ")") for s in shown)
+from tests.support.pdf import pdf_text
 
 
 def test_editing_the_customer_leaves_issued_invoices_alone() -> None:
