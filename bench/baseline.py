@@ -7,9 +7,11 @@ before timing starts, with orderdesk's own parsing and domain code on the very r
 sent over HTTP, so the database receives the same statements and the same bytes orderdesk
 sends it.
 
-``exact=True`` also runs the statement orderdesk adds in front (the idempotency key's advisory
-lock and the look-up of a stored response, in one round trip): orderdesk's SQL, minus Python and
-HTTP. The statements are orderdesk's own (imported from ``orderdesk.store``).
+``exact=True`` runs orderdesk's own SQL instead, as a capture without a race runs it: the
+statement that reads the key (its advisory lock and stored answer) and the order, then the
+one that writes the order and the answer — each on its own, no transaction around them
+(``service/unit_of_work.py``): orderdesk's SQL, minus Python and HTTP. The statements are
+orderdesk's own (imported from ``orderdesk.store``).
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from orderdesk.domain.order import CaptureMeta, Order
 from orderdesk.service.unit_of_work import utcnow
 from orderdesk.store import orders
 from orderdesk.store.db import init_connection
-from orderdesk.store.idempotency import CLAIM_SQL, SAVE_SQL
-from orderdesk.store.orders import LOCK_SQL
+from orderdesk.store.idempotency import SAVE_SQL
+from orderdesk.store.orders import LOCK_SQL, PEEK_SQL, SAVE_WITH_REPLY_SQL
 from orderdesk.store.orders import SAVE_SQL as SAVE_ORDER_SQL
 
 
@@ -92,20 +94,25 @@ async def run(
         statements = []
         for conn in connections:
             await init_connection(conn)  # jsonb in binary, as orderdesk's pool sends it
-            names = (CLAIM_SQL, LOCK_SQL, SAVE_ORDER_SQL, SAVE_SQL)
+            names = (LOCK_SQL, SAVE_ORDER_SQL, SAVE_SQL, PEEK_SQL, SAVE_WITH_REPLY_SQL)
             statements.append([await conn.prepare(sql) for sql in names])
 
         async def send(client: int, index: int) -> str | None:
-            claim_key, lock_order, update_order, save_key = statements[client]
+            lock_order, update_order, save_key, peek, save_all = statements[client]
             capture = captures[index]
-            async with connections[client].transaction():
-                if exact:
-                    await claim_key.fetchrow(capture.key[0], capture.key[1])
-                if await lock_order.fetchrow(capture.order_id) is None:
-                    return f"order {capture.order_id} is missing"
-                await update_order.fetch(*capture.update)
-                await save_key.fetch(*capture.key)
-            return None
+            client_id, key, fingerprint, order_id, status, headers, body = capture.key
+            if exact:
+                if (await peek.fetchrow(client_id, key, order_id))["seq"] is None:
+                    return f"order {order_id} is missing"
+                reply = (client_id, key, fingerprint, status, headers, body)
+                written = await save_all.fetchval(*capture.update, *reply)
+            else:
+                async with connections[client].transaction():
+                    if await lock_order.fetchrow(order_id) is None:
+                        return f"order {order_id} is missing"
+                    written = await update_order.fetchval(*capture.update)
+                    await save_key.fetch(*capture.key)
+            return None if written == 1 else f"order {order_id} was not written"
 
         return await measure(concurrency, len(captures), send, pids)
     finally:

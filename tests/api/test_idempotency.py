@@ -407,10 +407,10 @@ async def test_a_server_error_is_not_stored_and_the_retry_applies_once(
     real_save = orders.save
     failures = [RuntimeError("disk full")]
 
-    async def save_once_failing(conn: asyncpg.Connection, changed: Any, *reply: Any) -> None:
+    async def save_once_failing(conn: asyncpg.Connection, changed: Any, *reply: Any) -> bool:
         if failures:
             raise failures.pop()
-        await real_save(conn, changed, *reply)
+        return await real_save(conn, changed, *reply)
 
     monkeypatch.setattr(orders, "save", save_once_failing)
     before = await walley.events(order)

@@ -1,9 +1,14 @@
-"""The key's first request commits between a retry's look-up and its lock."""
+"""Races between a change's read and its write: the key's first request commits in between,
+the order changes in between, another request takes the key in between."""
+
+from typing import Any
 
 import asyncpg
 import pytest
+from fastapi import FastAPI
 
-from orderdesk.store import orders
+from orderdesk.store import idempotency, orders
+from tests.support.envelopes import error_code
 from tests.support.sandbox import SAMSUNG, Merchant
 
 
@@ -18,24 +23,22 @@ async def test_a_retry_that_missed_the_commit_replays_instead_of_applying_twice(
     assert first.status_code == 200
 
     real_claim = orders.claim_and_lock
-    calls: list[str] = []
+    calls: list[bool] = []
 
     async def stale_claim(
-        conn: asyncpg.Connection, client_id: str, key: str, order_id: str
+        conn: asyncpg.Connection, client_id: str, key: str, order_id: str, *, lock: bool = True
     ) -> orders.Claimed:
-        calls.append(key)
-        claim = await real_claim(conn, client_id, key, order_id)
+        calls.append(lock)
+        claim = await real_claim(conn, client_id, key, order_id, lock=lock)
         if len(calls) == 1:
             # As if its snapshot predated the first request's commit: no stored answer, so
-            # the statement went on to lock (and read) the order.
-            return orders.Claimed(
-                claim.locked, None, await orders.get(conn, order_id, for_update=True)
-            )
+            # the statement went on to read the order.
+            return orders.Claimed(claim.locked, None, await orders.get(conn, order_id))
         return claim
 
     monkeypatch.setattr(orders, "claim_and_lock", stale_claim)
     again = await merchant.client.post(path, json=body, headers=headers)
-    assert calls == ["race-1", "race-1"]
+    assert calls == [False, True]  # read without locks, then again under the key's lock
     assert again.status_code == 200
     assert again.content == first.content
     monkeypatch.undo()
@@ -46,3 +49,95 @@ async def test_a_retry_that_missed_the_commit_replays_instead_of_applying_twice(
     ).json()
     assert len(order["captured"]) == 1
     assert [e["type"] for e in order["events"]].count("fullCapture") == 1
+
+
+async def walley_capture(merchant: Merchant) -> tuple[str, Any]:
+    """A new Walley order of 4,890.00 and a way to capture 30.00 of it under a key."""
+    created = await merchant.order("walley", [SAMSUNG])
+    auth = await merchant.walley_headers()
+
+    async def send(key: str) -> Any:
+        return await merchant.client.post(
+            f"/manage/orders/{created['orderId']}/capture",
+            json={"amount": "30.00"},
+            headers={**auth, "X-Idempotency": key},
+        )
+
+    return created["orderId"], send
+
+
+async def captured(pool: asyncpg.Pool, order_id: str) -> list[int]:
+    rows = await pool.fetch(
+        "SELECT amount FROM ledger WHERE order_id = $1 AND kind = 'capture'", order_id
+    )
+    return [row["amount"] for row in rows]
+
+
+async def test_an_order_changed_between_read_and_write_is_changed_again_under_its_lock(
+    merchant: Merchant, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pool: asyncpg.Pool = app.state.pool
+    order_id, send = await walley_capture(merchant)
+    real_save = orders.save
+    applied: list[bool] = []
+    others: list[str] = []
+
+    async def save_after_another_change(
+        conn: asyncpg.Connection, loaded: orders.Loaded, *reply: Any
+    ) -> bool:
+        if not others:  # another capture commits after this one read the order
+            others.append("other-1")
+            assert (await send("other-1")).status_code == 202
+        applied.append(await real_save(conn, loaded, *reply))
+        return applied[-1]
+
+    monkeypatch.setattr(orders, "save", save_after_another_change)
+    r = await send("moved-1")
+    assert r.status_code == 202, r.text
+    # the other's write, this one's first (it found a newer order and wrote nothing), its second
+    assert applied == [True, False, True]
+    assert await captured(pool, order_id) == [3000, 3000]  # no capture lost, none twice
+    row = await pool.fetchrow("SELECT captured FROM orders WHERE id = $1", order_id)
+    assert row["captured"] == 6000
+    monkeypatch.undo()
+    again = await send("moved-1")
+    assert (again.status_code, again.content) == (r.status_code, r.content)
+    assert await captured(pool, order_id) == [3000, 3000]
+
+
+async def test_a_key_taken_between_read_and_write_writes_nothing_and_is_409(
+    merchant: Merchant, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pool: asyncpg.Pool = app.state.pool
+    order_id, send = await walley_capture(merchant)
+    real_save = orders.save
+    holder = await pool.acquire()
+    holding: list[Any] = []
+
+    async def save_while_another_holds_the_key(
+        conn: asyncpg.Connection, loaded: orders.Loaded, *reply: Any
+    ) -> bool:
+        if not holding:  # another request takes the key after this one read it
+            holding.append(holder.transaction())
+            await holding[0].start()
+            locked, _ = await idempotency.claim(holder, merchant.client_id, "taken-1")
+            assert locked
+        return await real_save(conn, loaded, *reply)
+
+    monkeypatch.setattr(orders, "save", save_while_another_holds_the_key)
+    try:
+        r = await send("taken-1")
+        assert (r.status_code, error_code(r)) == (409, "IDEMPOTENCY_REQUEST_IN_PROGRESS")
+        assert await captured(pool, order_id) == []
+        stored = await pool.fetchval(
+            "SELECT count(*) FROM idempotency_keys WHERE client_id = $1 AND key = 'taken-1'",
+            merchant.client_id,
+        )
+        assert stored == 0
+    finally:
+        for transaction in holding:
+            await transaction.rollback()
+        await pool.release(holder)
+    monkeypatch.undo()
+    assert (await send("taken-1")).status_code == 202
+    assert await captured(pool, order_id) == [3000]

@@ -194,10 +194,10 @@ async def test_a_retry_after_a_5xx_refunds_once(
     real_save = orders.save
     failures = [RuntimeError("connection lost")]
 
-    async def save_once_failing(conn: asyncpg.Connection, loaded: Any, *reply: Any) -> None:
+    async def save_once_failing(conn: asyncpg.Connection, loaded: Any, *reply: Any) -> bool:
         if failures:
             raise failures.pop()
-        await real_save(conn, loaded, *reply)
+        return await real_save(conn, loaded, *reply)
 
     monkeypatch.setattr(orders, "save", save_once_failing)
     key = "66c7df49-86f0-478e-8bd7-96dc6a68da33"

@@ -1,9 +1,10 @@
-"""The one transaction every order change runs in.
+"""How every order change is run and written.
 
-Take the idempotency key's lock, replay a stored reply if the key was used before, lock the
-order row, apply the change, save the order (its row, the lines that changed, the new events
-and ledger rows) and the reply — then commit. Either all of it is written or none of it; a
-retry with the same key never applies twice.
+Read the idempotency key and the order, replay a stored reply if the key was used before,
+apply the change, save the order (its row, the lines that changed, the new events and ledger
+rows) and the reply in one statement — written only over the order as it was read, else the
+change runs again in a transaction holding the key's and the order's locks. Either all of it
+is written or none of it; a retry with the same key never applies twice.
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ log = logging.getLogger("orderdesk.orders")
 
 MAX_KEY_LENGTH = 255
 
-#: A change to one order: runs on the locked order, returns what the presenter shows.
+#: A change to one order: returns what the presenter shows. It may run twice (see
+#: ``change_order``), each time on a freshly read order.
 Change = Callable[[Order, datetime], R]
-#: Runs on the locked order before the change, in its transaction (a dialect's per-store
-#: checks); a DomainError it raises is answered like the change's own.
+#: Runs on the order before the change, on the change's connection (a dialect's per-store
+#: checks); a DomainError it raises is answered like the change's own. It reads; to write it
+#: needs the transaction the second attempt runs in (``NeedsTransaction``).
 Prepare = Callable[[asyncpg.Connection, orders.Loaded, datetime], Awaitable[None]]
 
 
@@ -161,6 +164,11 @@ def _claimed(
     return None
 
 
+class NeedsTransaction(Exception):
+    """Raised by a ``Prepare`` step that must write before the change (on ``conn``) when
+    ``conn`` is not in a transaction: the change then runs in one."""
+
+
 async def change_order(
     pool: asyncpg.Pool,
     ref: OrderRef,
@@ -170,7 +178,14 @@ async def change_order(
     prepare: Prepare | None = None,
     body: Callable[[], object] | None = None,
 ) -> Reply:
-    """Run ``change`` on the locked order and answer with ``presenter``.
+    """Run ``change`` on the order and answer with ``presenter``.
+
+    First without a transaction: one statement reads the key and the order, another writes
+    the change and its reply — but only over the version of the order that was read, and only
+    while no other request holds the key (``store/orders.py::SAVE_SQL``). When either moved
+    meanwhile, nothing was written and the change runs again in a transaction that locks the
+    key and the order first, as a race between two such requests always did. A replay is one
+    statement.
 
     Rule and state refusals are replies too: they are stored under the key, so a retry sees
     the same refusal. Not-found, forbidden and in-progress are not stored (they may change).
@@ -178,51 +193,72 @@ async def change_order(
     reply to this very request is replayed (see :class:`Parsed`).
     """
 
-    async def run_once(conn: asyncpg.Connection) -> Reply:
+    async def load(conn: asyncpg.Connection, lock: bool) -> orders.Loaded | Reply:
+        """The order to change (locked with ``lock``), or the reply stored under the key."""
+        if key is None:
+            return await load_order(conn, ref, for_update=lock)
+        # the key's claim and the order's load: one statement
+        claim = await orders.claim_and_lock(
+            conn, ref.principal.client_id, key.key, ref.order_id, lock=lock
+        )
+        answered = claim.stored
+        if body is not None and (answered is None or answered.fingerprint != key.fingerprint):
+            body()
+        replay = _claimed(ref, key, claim.locked, answered)
+        return replay if replay is not None else _checked(ref, claim.order)
+
+    async def apply(conn: asyncpg.Connection, loaded: orders.Loaded) -> Reply | None:
+        """Change ``loaded`` and write it; None when nothing was written because the order or
+        the key moved since it was loaded (never while holding their locks)."""
+        order = loaded.order
+        now = utcnow()
+        try:
+            if prepare is not None:
+                await prepare(conn, loaded, now)
+            result = change(order, now)
+        except DomainError as err:
+            if err.kind not in (Kind.RULE, Kind.STATE):
+                raise
+            reply = presenter.refuse(err)
+            if key is not None and not await idempotency.save(
+                conn, ref.principal.client_id, key.key, ref.order_id, stored(reply)
+            ):
+                return None
+            log.info("order %s: refused %s", ref.order_id, err.code)
+            return reply
+        events = order.events[loaded.events :]
+        reply = presenter.present(order, loaded.seq, result)
+        # The order and the reply under its key, in one statement.
+        record = None if key is None else KeyRecord(ref.principal.client_id, key.key, stored(reply))
+        if not await orders.save(conn, loaded, record):
+            return None
+        for event in events:
+            metrics.order_event(event.type, order.currency, event.amount)
+            log.info("order %s: %s %d %s", ref.order_id, event.type, event.amount, order.currency)
+        wakeup.queued(loaded.queued)
+        return reply
+
+    async def unlocked(conn: asyncpg.Connection) -> Reply | None:
+        loaded = await load(conn, lock=False)
+        if isinstance(loaded, Reply):
+            return loaded
+        try:
+            return await apply(conn, loaded)
+        except NeedsTransaction:
+            return None
+        except asyncpg.UniqueViolationError as exc:
+            if key is None or exc.constraint_name != idempotency.PRIMARY_KEY:
+                raise
+            return None  # the key's first request committed meanwhile: replayed below
+
+    async def locked(conn: asyncpg.Connection) -> Reply:
         async with conn.transaction():
-            if key is None:
-                loaded = await load_order(conn, ref, for_update=True)
-            else:  # the key's claim and the order's lock: one statement
-                claim = await orders.claim_and_lock(
-                    conn, ref.principal.client_id, key.key, ref.order_id
-                )
-                answered = claim.stored
-                if body is not None and (
-                    answered is None or answered.fingerprint != key.fingerprint
-                ):
-                    body()
-                replay = _claimed(ref, key, claim.locked, answered)
-                if replay is not None:
-                    return replay
-                loaded = _checked(ref, claim.order)
-            order = loaded.order
-            now = utcnow()
-            try:
-                if prepare is not None:
-                    await prepare(conn, loaded, now)
-                result = change(order, now)
-            except DomainError as err:
-                if err.kind not in (Kind.RULE, Kind.STATE):
-                    raise
-                log.info("order %s: refused %s", ref.order_id, err.code)
-                reply = presenter.refuse(err)
-                if key is not None:
-                    await idempotency.save(
-                        conn, ref.principal.client_id, key.key, ref.order_id, stored(reply)
-                    )
-                return reply
-            for event in order.events[loaded.events :]:
-                metrics.order_event(event.type, order.currency, event.amount)
-                log.info(
-                    "order %s: %s %d %s", ref.order_id, event.type, event.amount, order.currency
-                )
-            reply = presenter.present(order, loaded.seq, result)
-            # The order and the reply under its key, in one statement.
-            record = (
-                None if key is None else KeyRecord(ref.principal.client_id, key.key, stored(reply))
-            )
-            await orders.save(conn, loaded, record)
-            wakeup.queued(loaded.queued)
+            loaded = await load(conn, lock=True)
+            if isinstance(loaded, Reply):
+                return loaded
+            reply = await apply(conn, loaded)
+            if reply is None:
+                raise RuntimeError(f"order {ref.order_id} changed under its lock")
             return reply
 
     def stored(reply: Reply) -> StoredResponse:
@@ -232,17 +268,21 @@ async def change_order(
     if key is None and body is not None:
         body()  # no key, no replay to spare: a malformed body costs no round trip
     async with pool.acquire() as conn:
-        try:
-            reply = await run_once(conn)
-            wakeup.after_commit()
-            return reply
-        except asyncpg.UniqueViolationError as exc:
-            if key is None or exc.constraint_name != idempotency.PRIMARY_KEY:
-                raise
-            # The key's first request committed between this one's snapshot and its lock:
-            # nothing of this attempt was kept; running again replays the stored reply.
-            log.info("order %s: key %r completed concurrently, replaying", ref.order_id, key.key)
-            return await run_once(conn)
+        reply = await unlocked(conn)
+        if reply is None:
+            try:
+                reply = await locked(conn)
+            except asyncpg.UniqueViolationError as exc:
+                if key is None or exc.constraint_name != idempotency.PRIMARY_KEY:
+                    raise
+                # The key's first request committed between this one's snapshot and its
+                # lock: nothing of this attempt was kept; running again replays its reply.
+                log.info(
+                    "order %s: key %r completed concurrently, replaying", ref.order_id, key.key
+                )
+                reply = await locked(conn)
+        wakeup.after_commit()
+        return reply
 
 
 async def read_order(pool: asyncpg.Pool, ref: OrderRef) -> orders.Loaded:

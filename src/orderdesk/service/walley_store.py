@@ -13,7 +13,7 @@ from orderdesk.domain import walley
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.order import Order
 from orderdesk.service.replies import Reply
-from orderdesk.service.unit_of_work import OrderRef, change_order, load_order
+from orderdesk.service.unit_of_work import NeedsTransaction, OrderRef, change_order, load_order
 from orderdesk.store import orders, versions
 from orderdesk.store import settings as store_settings
 from orderdesk.store.settings import DEFAULT, StoreSettings
@@ -53,6 +53,8 @@ class WalleyStore:
         self.settings = await store_settings.get(conn, order.store_id)
         check_manageable(order, self.settings, now)
         if self.settings.read_lag_seconds > 0:
+            if not conn.is_in_transaction():
+                raise NeedsTransaction  # the kept version and the write: all or nothing
             await versions.keep(conn, order, now)
         walley.settle(order, now)
 

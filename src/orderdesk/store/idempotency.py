@@ -30,19 +30,28 @@ class KeyRecord:
         return (self.client_id, self.key, r.fingerprint, r.status_code, r.headers, r.body)
 
 
+def lock(client_id: str, key: str) -> str:
+    """SQL taking the key's transaction-scoped advisory lock (false while another holds it);
+    ``client_id`` and ``key`` are the SQL (parameters) naming them."""
+    return f"pg_try_advisory_xact_lock(hashtextextended({client_id}::text || ' ' || {key}, 0))"
+
+
 # The lock and the look-up in one round trip. Both run on the statement's snapshot, taken
 # before the lock: a first request that commits in between is not seen here, and its row then
 # makes this request's ``save`` fail on the primary key (see service/unit_of_work.py).
 CLAIM_SQL = (
-    "SELECT pg_try_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0)) AS locked,"
+    f"SELECT {lock('$1', '$2')} AS locked,"
     " k.fingerprint, k.status_code, k.headers, k.body"
     " FROM (SELECT 1) AS one"
     " LEFT JOIN idempotency_keys k ON k.client_id = $1 AND k.key = $2"
 )
+# Stored only by the holder of the key's lock (a transaction that took it already takes it
+# again): a request that found the key free but lost it since writes nothing.
 SAVE_SQL = (
     "INSERT INTO idempotency_keys"
     " (client_id, key, fingerprint, order_id, status_code, headers, body)"
-    " VALUES ($1,$2,$3,$4,$5,$6,$7)"
+    " SELECT $1::text, $2::text, $3::bytea, $4::text, $5::integer, $6::jsonb, $7::bytea"
+    f" WHERE {lock('$1', '$2')}"
 )
 PRIMARY_KEY = "idempotency_keys_pkey"
 
@@ -70,8 +79,9 @@ async def save(
     key: str,
     order_id: str | None,
     response: StoredResponse,
-) -> None:
-    await conn.execute(
+) -> bool:
+    """Store ``response`` under the key; False when another request holds the key's lock."""
+    status = await conn.execute(
         SAVE_SQL,
         client_id,
         key,
@@ -81,6 +91,7 @@ async def save(
         response.headers,
         response.body,
     )
+    return bool(status == "INSERT 0 1")
 
 
 # Two-int advisory lock: a key space apart from the keys' single-bigint hashes.

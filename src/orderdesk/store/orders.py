@@ -46,14 +46,14 @@ _WRITE_LEDGER = (
 )
 
 
-def _write_deliveries(param: int) -> str:
+def _write_deliveries(param: int, where: str = "") -> str:
     """The outbox rows of the change's notifications (``$param``: [] when the store has no
     notification URL, so a store without one pays for an empty CTE only)."""
     return (
         "INSERT INTO deliveries (order_id, store_id, event_id, event_type, url, body, next_at,"
         " created_at) SELECT $1, $13, x.event_id, x.type, x.url, x.body, x.at, x.at"
         f" FROM jsonb_to_recordset(${param}::jsonb)"
-        " AS x(n integer, event_id text, type text, url text, body text, at timestamptz)"
+        f" AS x(n integer, event_id text, type text, url text, body text, at timestamptz){where}"
         " ORDER BY x.n"
     )
 
@@ -76,22 +76,38 @@ INSERT_SQL = (
     f" n AS ({_write_deliveries(20)})"
     " SELECT seq FROM o"
 )
+# A change is written only over the order it was computed from: the row's ``xmin`` ($19) is
+# the version read with it, and every other part of the statement waits for that update
+# (``_APPLIED``). It returns 1, or 0 when the order changed (or is gone) since it was read —
+# the caller reads it again (``service/unit_of_work.py``). Inside a transaction that holds the
+# row's lock the version cannot have moved.
+_APPLIED = " WHERE EXISTS (SELECT FROM o)"
 SAVE_SQL = (
     f"WITH o AS (UPDATE orders SET {_ORDER_VALUES}, ({_STATE_COLUMNS}) = ({_STATE_VALUES})"
-    " WHERE id=$1),"
-    f" l AS ({_WRITE_LINES} ON CONFLICT (order_id, id) DO UPDATE SET "
+    " WHERE id=$1 AND xmin::text = $19 RETURNING 1),"
+    f" l AS ({_WRITE_LINES}{_APPLIED} ON CONFLICT (order_id, id) DO UPDATE SET "
     + ", ".join(f"{column}=EXCLUDED.{column}" for column in LINE_COLUMNS[1:])
     + "),"
-    " d AS (DELETE FROM order_lines WHERE order_id=$1 AND id = ANY($17::text[])),"
-    f" e AS ({_WRITE_EVENTS}), g AS ({_WRITE_LEDGER}), n AS ({_write_deliveries(18)})"
-    " SELECT 1"
+    " d AS (DELETE FROM order_lines WHERE order_id=$1 AND id = ANY($17::text[])"
+    " AND EXISTS (SELECT FROM o)),"
+    f" e AS ({_WRITE_EVENTS}{_APPLIED}), g AS ({_WRITE_LEDGER}{_APPLIED}),"
+    f" n AS ({_write_deliveries(18, _APPLIED)})"
+    " SELECT count(*) FROM o"
 )
 # The same, and the reply stored under the request's idempotency key: one round trip fewer.
-SAVE_WITH_REPLY_SQL = SAVE_SQL.replace(
-    " SELECT 1",
-    ", k AS (INSERT INTO idempotency_keys"
-    " (client_id, key, fingerprint, order_id, status_code, headers, body)"
-    " VALUES ($19, $20, $21, $1, $22, $23, $24)) SELECT 1",
+# The key's lock is taken first (``c``, a no-op for a transaction that already holds it): a
+# request whose key another one is working on writes nothing and is answered from the key.
+SAVE_WITH_REPLY_SQL = (
+    f"WITH c AS MATERIALIZED (SELECT {idempotency.lock('$20', '$21')} AS locked), "
+    + SAVE_SQL.removeprefix("WITH ")
+    .replace("xmin::text = $19 RETURNING", "xmin::text = $19 AND (SELECT locked FROM c) RETURNING")
+    .replace(
+        " SELECT count(*) FROM o",
+        ", k AS (INSERT INTO idempotency_keys"
+        " (client_id, key, fingerprint, order_id, status_code, headers, body)"
+        " SELECT $20::text, $21::text, $22::bytea, $1, $23::integer, $24::jsonb, $25::bytea"
+        f"{_APPLIED}) SELECT count(*) FROM o",
+    )
 )
 # ``current`` is false when the row changed between this statement's snapshot and its lock
 # (a concurrent change committed while it waited): the lines and events read alongside are
@@ -100,7 +116,7 @@ SAVE_WITH_REPLY_SQL = SAVE_SQL.replace(
 # The store's test clock and notification settings come along (no extra round trip).
 #: The columns and tables an order is read from; searches add their own WHERE and ORDER BY.
 SELECT_ORDERS = (
-    "SELECT o.seq, o.state, o.id, o.created_at,"
+    "SELECT o.seq, o.state, o.id, o.created_at, o.xmin::text AS version,"
     " o.xmin::text = (SELECT s.xmin::text FROM orders s WHERE s.id = o.id) AS current,"
     " (SELECT json_agg(json_build_array(" + ", ".join(f"l.{c}" for c in LINE_COLUMNS) + ")"
     " ORDER BY l.chunk, l.position) FROM order_lines l WHERE l.order_id = o.id)::text AS lines,"
@@ -112,16 +128,18 @@ SELECT_ORDERS = (
 GET_SQL = SELECT_ORDERS + " WHERE o.id = $1"
 LOCK_SQL = GET_SQL + " FOR UPDATE OF o"
 # A keyed change's first statement: the key's claim (``idempotency.CLAIM_SQL``: its lock and
-# stored answer, $1 and $2) and the order's lock and load ($3), one round trip instead of two.
-# The claim runs first (a materialised CTE, evaluated once); the order's row is locked and read
-# only when this request took the key's lock and no answer is stored under it — a replay or a
-# key in progress leaves the order alone, as with two statements.
-CLAIM_AND_LOCK_SQL = (
+# stored answer, $1 and $2) and the order's load ($3), one round trip instead of two.
+# The claim runs first (a materialised CTE, evaluated once); the order is read only when this
+# request took the key's lock and no answer is stored under it — a replay or a key in
+# progress leaves the order alone. ``PEEK_SQL`` runs on its own (no transaction: the key's
+# lock ends with it); ``CLAIM_AND_LOCK_SQL``, in a transaction, keeps both locks until commit.
+PEEK_SQL = (
     f"WITH c AS MATERIALIZED ({idempotency.CLAIM_SQL})"
     " SELECT c.locked, c.fingerprint, c.status_code, c.headers, c.body, x.*"
     f" FROM c LEFT JOIN LATERAL ({SELECT_ORDERS}"
-    " WHERE o.id = $3 AND c.locked AND c.fingerprint IS NULL FOR UPDATE OF o) AS x ON true"
+    " WHERE o.id = $3 AND c.locked AND c.fingerprint IS NULL) AS x ON true"
 )
+CLAIM_AND_LOCK_SQL = PEEK_SQL.replace(") AS x ON true", " FOR UPDATE OF o) AS x ON true")
 
 
 @dataclass(slots=True)
@@ -132,6 +150,7 @@ class Loaded:
     seq: int
     lines: dict[str, LineRow]
     events: int
+    version: str = ""  # the row's xmin as read: ``SAVE_SQL`` writes only over this version
     clock: timedelta = timedelta(0)  # the store's test clock: its now is the server's + this
     notify: Target | None = None  # where the store wants its notifications
     queued: int = 0  # notifications the last save queued
@@ -228,6 +247,9 @@ async def insert(conn: asyncpg.Connection, order: Order, notify: Target | None =
     return seq
 
 
+_DELIVERIES = 17  # the index in ``save_args`` of ``$18``, the notifications queued
+
+
 def save_args(loaded: Loaded) -> tuple[Any, ...]:
     """The parameters of ``SAVE_SQL`` that store ``loaded.order`` over what was loaded."""
     order = loaded.order
@@ -237,22 +259,27 @@ def save_args(loaded: Loaded) -> tuple[Any, ...]:
         *_tail_args(order, changes.upserted, loaded.events),
         changes.deleted,
         delivery_docs(order, loaded.events, loaded.notify),
+        loaded.version,
     )
 
 
 async def save(
     conn: asyncpg.Connection, loaded: Loaded, reply: idempotency.KeyRecord | None = None
-) -> None:
-    """Write what changed; with ``reply``, store it under its idempotency key in the same
-    statement (a key used meanwhile fails it on the key's primary key, as the separate
-    insert would)."""
+) -> bool:
+    """Write what changed over the version that was loaded; with ``reply``, store it under its
+    idempotency key in the same statement (a key used meanwhile fails it on the key's primary
+    key). False, with nothing written, when the order changed since it was loaded or another
+    request holds the key (``SAVE_SQL``)."""
     args = save_args(loaded)
     if reply is None:
-        await conn.execute(SAVE_SQL, *args)
+        applied = await conn.fetchval(SAVE_SQL, *args)
     else:
-        await conn.execute(SAVE_WITH_REPLY_SQL, *args, *reply.values())
-    loaded.queued = len(args[-1])
+        applied = await conn.fetchval(SAVE_WITH_REPLY_SQL, *args, *reply.values())
+    if not applied:
+        return False
+    loaded.queued = len(args[_DELIVERIES])
     loaded.order.new_entries.clear()
+    return True
 
 
 async def get(
@@ -278,11 +305,12 @@ class Claimed:
 
 
 async def claim_and_lock(
-    conn: asyncpg.Connection, client_id: str, key: str, order_id: str
+    conn: asyncpg.Connection, client_id: str, key: str, order_id: str, *, lock: bool = True
 ) -> Claimed:
-    """Claim the idempotency key and, when this request may go on, lock and load the order
-    (``CLAIM_AND_LOCK_SQL``)."""
-    row = await conn.fetchrow(CLAIM_AND_LOCK_SQL, client_id, key, order_id)
+    """Claim the idempotency key and, when this request may go on, load the order; ``lock``
+    (in a transaction) keeps the key's and the order's lock until it ends, otherwise both
+    end with the statement (``PEEK_SQL``)."""
+    row = await conn.fetchrow(CLAIM_AND_LOCK_SQL if lock else PEEK_SQL, client_id, key, order_id)
     locked, stored = idempotency.claimed(row)
     if row["seq"] is None:
         return Claimed(locked, stored, None)
@@ -300,6 +328,7 @@ def loaded(row: asyncpg.Record) -> Loaded:
         row["seq"],
         {line[0]: line for line in lines},
         len(order.events),
+        row["version"],
         row["clock_offset"],
         Target.of(row["notification_url"], row["notification_events"]),
     )
