@@ -1,6 +1,7 @@
 """Races between a change's read and its write: the key's first request commits in between,
 the order changes in between, another request takes the key in between."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -73,25 +74,36 @@ async def captured(pool: asyncpg.Pool, order_id: str) -> list[int]:
     return [row["amount"] for row in rows]
 
 
+def between_read_and_write(
+    monkeypatch: pytest.MonkeyPatch, meanwhile: Callable[[], Awaitable[None]]
+) -> list[bool]:
+    """Run ``meanwhile`` once, before the first write of the next change (after its read);
+    returns what each write returned (False: it wrote nothing)."""
+    real_save = orders.save
+    applied: list[bool] = []
+    started: list[bool] = []
+
+    async def save(conn: asyncpg.Connection, loaded: orders.Loaded, *reply: Any) -> bool:
+        if not started:
+            started.append(True)
+            await meanwhile()
+        applied.append(await real_save(conn, loaded, *reply))
+        return applied[-1]
+
+    monkeypatch.setattr(orders, "save", save)
+    return applied
+
+
 async def test_an_order_changed_between_read_and_write_is_changed_again_under_its_lock(
     merchant: Merchant, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pool: asyncpg.Pool = app.state.pool
     order_id, send = await walley_capture(merchant)
-    real_save = orders.save
-    applied: list[bool] = []
-    others: list[str] = []
 
-    async def save_after_another_change(
-        conn: asyncpg.Connection, loaded: orders.Loaded, *reply: Any
-    ) -> bool:
-        if not others:  # another capture commits after this one read the order
-            others.append("other-1")
-            assert (await send("other-1")).status_code == 202
-        applied.append(await real_save(conn, loaded, *reply))
-        return applied[-1]
+    async def another_capture() -> None:
+        assert (await send("other-1")).status_code == 202
 
-    monkeypatch.setattr(orders, "save", save_after_another_change)
+    applied = between_read_and_write(monkeypatch, another_capture)
     r = await send("moved-1")
     assert r.status_code == 202, r.text
     # the other's write, this one's first (it found a newer order and wrote nothing), its second
@@ -110,24 +122,19 @@ async def test_a_key_taken_between_read_and_write_writes_nothing_and_is_409(
 ) -> None:
     pool: asyncpg.Pool = app.state.pool
     order_id, send = await walley_capture(merchant)
-    real_save = orders.save
     holder = await pool.acquire()
-    holding: list[Any] = []
+    holding = holder.transaction()
 
-    async def save_while_another_holds_the_key(
-        conn: asyncpg.Connection, loaded: orders.Loaded, *reply: Any
-    ) -> bool:
-        if not holding:  # another request takes the key after this one read it
-            holding.append(holder.transaction())
-            await holding[0].start()
-            locked, _ = await idempotency.claim(holder, merchant.client_id, "taken-1")
-            assert locked
-        return await real_save(conn, loaded, *reply)
+    async def another_request_takes_the_key() -> None:
+        await holding.start()
+        locked, _ = await idempotency.claim(holder, merchant.client_id, "taken-1")
+        assert locked
 
-    monkeypatch.setattr(orders, "save", save_while_another_holds_the_key)
+    applied = between_read_and_write(monkeypatch, another_request_takes_the_key)
     try:
         r = await send("taken-1")
         assert (r.status_code, error_code(r)) == (409, "IDEMPOTENCY_REQUEST_IN_PROGRESS")
+        assert applied == [False]  # and under the locks it never got as far as writing
         assert await captured(pool, order_id) == []
         stored = await pool.fetchval(
             "SELECT count(*) FROM idempotency_keys WHERE client_id = $1 AND key = 'taken-1'",
@@ -135,8 +142,7 @@ async def test_a_key_taken_between_read_and_write_writes_nothing_and_is_409(
         )
         assert stored == 0
     finally:
-        for transaction in holding:
-            await transaction.rollback()
+        await holding.rollback()
         await pool.release(holder)
     monkeypatch.undo()
     assert (await send("taken-1")).status_code == 202
