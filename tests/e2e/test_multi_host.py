@@ -14,9 +14,13 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import NewDatabase
-from tests.e2e.test_races import BIG, OK, PARALLEL, PART, parallel_client, part_capture
-from tests.support.envelopes import error_code
-from tests.support.ledger import checked_order
+from tests.support.races import (
+    PARALLEL,
+    check_exactly_what_fits,
+    check_one_key_applies_once,
+    parallel_client,
+    part_capture,
+)
 from tests.support.sandbox import Merchant, new_merchant
 from tests.support.server import Server
 
@@ -84,18 +88,9 @@ async def test_part_captures_from_both_hosts_take_exactly_what_fits(
         replays = await asyncio.gather(
             *(send(clients[(i + 1) % 2], f"race-{i}") for i in range(PARALLEL))
         )
-    fits = BIG["totalAmount"] // PART["totalAmount"]
-    refused = [r for r in answers if r.status_code != OK[dialect]]
-    assert len(answers) - len(refused) == fits
-    assert {(r.status_code, error_code(r)) for r in refused} == {
-        (422, "CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT")
-    }
     for first, again in zip(answers, replays, strict=True):
         assert (again.status_code, again.content) == (first.status_code, first.content)
-    order = await checked_order(a.database_url, order_id)
-    assert len(order.captured) == fits
-    assert order.captured_amount == fits * PART["totalAmount"]
-    assert order.remaining == BIG["totalAmount"] - fits * PART["totalAmount"]
+    await check_exactly_what_fits(answers, a.database_url, order_id, dialect)
 
 
 @pytest.mark.parametrize("dialect", ["walley", "ledyer"])
@@ -105,14 +100,4 @@ async def test_one_key_sent_to_both_hosts_at_once_applies_once(
     a, b = hosts
     order_id, send = await part_capture(host_merchant, dialect)
     async with parallel_client(a.url) as on_a, parallel_client(b.url) as on_b:
-        clients = (on_a, on_b)
-        answers = await asyncio.gather(*(send(clients[i % 2], "stampede") for i in range(20)))
-        busy = [r for r in answers if r.status_code == 409]
-        assert {error_code(r) for r in busy} <= {"IDEMPOTENCY_REQUEST_IN_PROGRESS"}
-        for i, _ in enumerate(busy):  # each client retries until it gets the answer
-            answers.append(await send(clients[i % 2], "stampede"))
-    done = [r for r in answers if r.status_code != 409]
-    assert len({(r.status_code, r.headers.get("location"), r.content) for r in done}) == 1
-    assert done[0].status_code == OK[dialect]
-    order = await checked_order(a.database_url, order_id)
-    assert order.captured_amount == PART["totalAmount"]
+        await check_one_key_applies_once(send, (on_a, on_b), a.database_url, order_id, dialect)

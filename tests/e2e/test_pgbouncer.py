@@ -30,10 +30,14 @@ from tests.e2e.test_crash import (
     drive_until_the_crash,
 )
 from tests.e2e.test_crash import stream as capture_stream
-from tests.e2e.test_races import BIG, OK, PARALLEL, PART, parallel_client, part_capture
-from tests.support.envelopes import error_code
-from tests.support.ledger import checked_order
 from tests.support.pgbouncer import PgBouncer
+from tests.support.races import (
+    PARALLEL,
+    check_exactly_what_fits,
+    check_one_key_applies_once,
+    parallel_client,
+    part_capture,
+)
 from tests.support.sandbox import Merchant, new_merchant
 from tests.support.server import Server
 
@@ -105,15 +109,7 @@ async def test_parallel_part_captures_through_pgbouncer_take_exactly_what_fits(
     order_id, send = await part_capture(pooled_merchant, dialect)
     async with parallel_client(pooled.first.url) as a, parallel_client(pooled.second.url) as b:
         answers = await asyncio.gather(*(send((a, b)[i % 2], f"race-{i}") for i in range(PARALLEL)))
-    fits = BIG["totalAmount"] // PART["totalAmount"]
-    refused = [r for r in answers if r.status_code != OK[dialect]]
-    assert len(answers) - len(refused) == fits
-    assert {(r.status_code, error_code(r)) for r in refused} == {
-        (422, "CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT")
-    }
-    order = await checked_order(pooled.direct_url, order_id)
-    assert len(order.captured) == fits
-    assert order.captured_amount == fits * PART["totalAmount"]
+    await check_exactly_what_fits(answers, pooled.direct_url, order_id, dialect)
     # Transaction pooling really happened: more clients than PostgreSQL sessions.
     assert pooled.bouncer.logins(pooled.database) > POOL
     assert await backends(pooled.direct_url, pooled.database) <= POOL
@@ -125,16 +121,7 @@ async def test_one_key_sent_to_both_servers_through_pgbouncer_applies_once(
 ) -> None:
     order_id, send = await part_capture(pooled_merchant, dialect)
     async with parallel_client(pooled.first.url) as a, parallel_client(pooled.second.url) as b:
-        answers = await asyncio.gather(*(send((a, b)[i % 2], "stampede") for i in range(20)))
-        busy = [r for r in answers if r.status_code == 409]
-        assert {error_code(r) for r in busy} <= {"IDEMPOTENCY_REQUEST_IN_PROGRESS"}
-        for i, _ in enumerate(busy):  # each client retries until it gets the answer
-            answers.append(await send((a, b)[i % 2], "stampede"))
-    done = [r for r in answers if r.status_code != 409]
-    assert len({(r.status_code, r.headers.get("location"), r.content) for r in done}) == 1
-    assert done[0].status_code == OK[dialect]
-    order = await checked_order(pooled.direct_url, order_id)
-    assert order.captured_amount == PART["totalAmount"]
+        await check_one_key_applies_once(send, (a, b), pooled.direct_url, order_id, dialect)
 
 
 async def test_a_crash_behind_pgbouncer_loses_nothing_and_applies_nothing_twice(

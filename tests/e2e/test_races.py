@@ -4,26 +4,24 @@ applies once however many processes receive it at the same time."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import Any
+from collections.abc import AsyncIterator
 
 import asyncpg
-import httpx
 import pytest
 
 from tests.support.envelopes import error_code
 from tests.support.ledger import checked_order
-from tests.support.sandbox import Merchant, line
+from tests.support.races import (
+    PARALLEL,
+    check_exactly_what_fits,
+    check_one_key_applies_once,
+    parallel_client,
+    part_capture,
+)
+from tests.support.sandbox import Merchant
 from tests.support.server import Server
 
 pytestmark = pytest.mark.e2e
-
-BIG = line("big", "Big item", 1, 100_000)  # 1,000.00 SEK authorised
-PART = line("part", "Part delivery", 1, 3_000)  # 30.00 a capture: 33 fit, the 34th does not
-PARALLEL = 50
-OK = {"walley": 202, "ledyer": 200}
-
-Send = Callable[[httpx.AsyncClient, str], Coroutine[Any, Any, httpx.Response]]
 
 
 @pytest.fixture(scope="module")
@@ -36,31 +34,6 @@ async def twin(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Asyn
     assert second.errors() == []
 
 
-def parallel_client(base_url: str) -> httpx.AsyncClient:
-    """No keep-alive: every request is a new connection, for whichever worker accepts it."""
-    limits = httpx.Limits(max_connections=PARALLEL, max_keepalive_connections=0)
-    return httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits)
-
-
-async def part_capture(merchant: Merchant, dialect: str) -> tuple[str, Send]:
-    """A new order of 1,000.00 and a way to capture 30.00 of it under a given key."""
-    order_id = (await merchant.order(dialect, [BIG]))["orderId"]
-    body: dict[str, Any]
-    if dialect == "walley":
-        headers = await merchant.walley_headers()
-        path, key_header = f"/manage/orders/{order_id}/capture", "X-Idempotency"
-        body = {"amount": "30.00"}
-    else:
-        headers = await merchant.ledyer_headers()
-        path, key_header = f"/v1/orders/{order_id}/partialcapture", "Idempotency-Key"
-        body = {"orderLines": [PART], "totalCaptureAmount": PART["totalAmount"]}
-
-    async def send(client: httpx.AsyncClient, key: str) -> httpx.Response:
-        return await client.post(path, json=body, headers={**headers, key_header: key})
-
-    return order_id, send
-
-
 @pytest.mark.parametrize("dialect", ["walley", "ledyer"])
 async def test_parallel_part_captures_take_exactly_what_fits(
     server: Server, remote_merchant: Merchant, dialect: str
@@ -68,16 +41,7 @@ async def test_parallel_part_captures_take_exactly_what_fits(
     order_id, send = await part_capture(remote_merchant, dialect)
     async with parallel_client(server.url) as client:
         answers = await asyncio.gather(*(send(client, f"race-{i}") for i in range(PARALLEL)))
-    fits = BIG["totalAmount"] // PART["totalAmount"]
-    refused = [r for r in answers if r.status_code != OK[dialect]]
-    assert len(answers) - len(refused) == fits
-    assert {(r.status_code, error_code(r)) for r in refused} == {
-        (422, "CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT")
-    }
-    order = await checked_order(server.database_url, order_id)
-    assert len(order.captured) == fits
-    assert order.captured_amount == fits * PART["totalAmount"]
-    assert order.remaining == BIG["totalAmount"] - fits * PART["totalAmount"]
+    await check_exactly_what_fits(answers, server.database_url, order_id, dialect)
 
 
 @pytest.mark.parametrize("dialect", ["walley", "ledyer"])
@@ -86,16 +50,7 @@ async def test_one_key_sent_at_once_to_two_servers_applies_once(
 ) -> None:
     order_id, send = await part_capture(remote_merchant, dialect)
     async with parallel_client(server.url) as a, parallel_client(twin.url) as b:
-        answers = await asyncio.gather(*(send((a, b)[i % 2], "stampede") for i in range(20)))
-        busy = [r for r in answers if r.status_code == 409]
-        assert {error_code(r) for r in busy} <= {"IDEMPOTENCY_REQUEST_IN_PROGRESS"}
-        for _ in busy:  # each client retries until it gets the answer
-            answers.append(await send(b, "stampede"))
-    done = [r for r in answers if r.status_code != 409]
-    assert len({(r.status_code, r.headers.get("location"), r.content) for r in done}) == 1
-    assert done[0].status_code == OK[dialect]
-    order = await checked_order(server.database_url, order_id)
-    assert order.captured_amount == PART["totalAmount"]
+        await check_one_key_applies_once(send, (a, b), server.database_url, order_id, dialect)
 
 
 async def test_a_key_in_flight_on_one_server_is_409_on_the_other(

@@ -297,11 +297,12 @@ async def get(
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """What ``claim_and_lock`` found: the key's lock, its stored answer, the locked order."""
+    """What ``claim_and_lock`` found: the key's lock, its stored answer, the order (locked
+    until the transaction ends when asked to lock)."""
 
     locked: bool
     stored: idempotency.StoredResponse | None
-    order: Loaded | None  # None: not locked (a replay, a key in progress, no such order)
+    order: Loaded | None  # None: a replay, a key in progress, no such order
 
 
 async def claim_and_lock(
