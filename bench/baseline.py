@@ -26,10 +26,11 @@ import asyncpg
 
 from bench.captures import Captures
 from bench.load import Cell, Pids, measure
-from orderdesk.dialects.ledyer import wire as ledyer_wire
-from orderdesk.dialects.walley import wire as walley_wire
-from orderdesk.domain import ledyer, walley
 from orderdesk.domain.order import CaptureMeta, Order
+from orderdesk.providers.ledyer import rules as ledyer
+from orderdesk.providers.ledyer import wire as ledyer_wire
+from orderdesk.providers.walley import rules as walley
+from orderdesk.providers.walley import wire as walley_wire
 from orderdesk.service.unit_of_work import utcnow
 from orderdesk.store import orders
 from orderdesk.store.db import init_connection

@@ -17,34 +17,33 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orderdesk import openapi
 from orderdesk.auth import routes as token_routes
 from orderdesk.auth.tokens import TokenError, TokenService
 from orderdesk.backoffice.routes import create_backoffice
 from orderdesk.config import Settings
-from orderdesk.dialects.common import require_json
-from orderdesk.dialects.ledyer import errors as ledyer_errors
-from orderdesk.dialects.ledyer import routes as ledyer_routes
-from orderdesk.dialects.ledyer import settlements as ledyer_settlements
-from orderdesk.dialects.sandbox import errors as sandbox_errors
-from orderdesk.dialects.sandbox import notifications as sandbox_notifications
-from orderdesk.dialects.sandbox import routes as sandbox_routes
-from orderdesk.dialects.walley import errors as walley_errors
-from orderdesk.dialects.walley import routes as walley_routes
 from orderdesk.domain.errors import DomainError
-from orderdesk.fast_lane import FastLane, fast_routes
 from orderdesk.invoices import routes as invoice_routes
 from orderdesk.ops import health, metrics
 from orderdesk.ops.faults import FaultFlag, Faults, routes
 from orderdesk.ops.journal import Journal, JournalMiddleware
+from orderdesk.providers.ledyer import errors as ledyer_errors
+from orderdesk.providers.ledyer import routes as ledyer_routes
+from orderdesk.providers.ledyer import settlements as ledyer_settlements
+from orderdesk.providers.walley import errors as walley_errors
+from orderdesk.providers.walley import routes as walley_routes
+from orderdesk.sandbox import errors as sandbox_errors
+from orderdesk.sandbox import notifications as sandbox_notifications
+from orderdesk.sandbox import routes as sandbox_routes
 from orderdesk.service.expiry import sweep_periodically
 from orderdesk.service.outbox import deliver_periodically
 from orderdesk.service.purge import purge_periodically
-from orderdesk.service.replies import Reply
 from orderdesk.store import keys
 from orderdesk.store.db import create_pool
 from orderdesk.store.migrate import migrate
-from orderdesk.web import to_response
+from orderdesk.web import openapi
+from orderdesk.web.answers import Reply, to_response
+from orderdesk.web.fast_lane import FastLane, fast_routes
+from orderdesk.web.requests import require_json
 
 log = logging.getLogger("orderdesk")
 

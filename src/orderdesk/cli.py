@@ -315,7 +315,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    from orderdesk.ops import seed
+    from orderdesk.sandbox import scenario as seed
 
     settings = _settings(args)
     logs.configure(settings.log_level, settings.log_format)

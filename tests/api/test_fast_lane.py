@@ -22,8 +22,8 @@ from fastapi import FastAPI
 
 from orderdesk.app import create_app
 from orderdesk.config import Settings
-from orderdesk.fast_lane import QUERY, ROUTES, FastLane
 from orderdesk.ops.faults import routes
+from orderdesk.web.fast_lane import QUERY, ROUTES, FastLane
 from tests.support.sandbox import ADMIN_TOKEN, IPHONE, SAMSUNG, SHOES, TSHIRTS, Merchant
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

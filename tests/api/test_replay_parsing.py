@@ -10,8 +10,8 @@ import httpx
 import orjson
 import pytest
 
-from orderdesk.dialects.ledyer import wire as ledyer_wire
-from orderdesk.dialects.walley import wire as walley_wire
+from orderdesk.providers.ledyer import wire as ledyer_wire
+from orderdesk.providers.walley import wire as walley_wire
 from tests.api.test_hostile_input import ledyer_code, walley_code
 from tests.support.sandbox import SAMSUNG, SHOES, TSHIRTS, Merchant
 

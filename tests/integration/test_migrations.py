@@ -10,10 +10,8 @@ from fastapi import FastAPI
 
 from orderdesk.app import create_app
 from orderdesk.config import Settings
-from orderdesk.domain import ids, ledyer, walley
-from orderdesk.domain.ledyer import EditOrder
+from orderdesk.domain import ids
 from orderdesk.domain.lines import CaptureLine
-from orderdesk.domain.matching import ItemSpec
 from orderdesk.domain.order import (
     CaptureMeta,
     Chunk,
@@ -23,7 +21,11 @@ from orderdesk.domain.order import (
     Segment,
     new_order,
 )
-from orderdesk.domain.walley import WalleyCapture
+from orderdesk.providers.ledyer import rules as ledyer
+from orderdesk.providers.ledyer.rules import EditOrder
+from orderdesk.providers.walley import rules as walley
+from orderdesk.providers.walley.matching import ItemSpec
+from orderdesk.providers.walley.rules import WalleyCapture
 from orderdesk.store import orders
 from orderdesk.store.db import init_connection
 from orderdesk.store.migrate import migrate, migration_files

@@ -12,12 +12,12 @@ from hypothesis import event, given, settings, target
 from hypothesis import strategies as st
 
 from orderdesk.domain import errors as e
-from orderdesk.domain import walley
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.lines import Line
-from orderdesk.domain.matching import ItemSpec
 from orderdesk.domain.order import CaptureMeta, LedgerKind, Order
-from orderdesk.domain.walley import WalleyCapture
+from orderdesk.providers.walley import rules as walley
+from orderdesk.providers.walley.matching import ItemSpec
+from orderdesk.providers.walley.rules import WalleyCapture
 from orderdesk.store.codec import line_rows, state_doc
 from tests.support.orders import NOW, cline, make_order
 

@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orderdesk.domain import errors as e
-from orderdesk.domain import ledyer
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.lines import priced_line
 from orderdesk.domain.order import CaptureMeta, Chunk, EventType, LedgerKind, Order, Provider
+from orderdesk.providers.ledyer import rules as ledyer
 from orderdesk.store.codec import line_rows, order_from_rows, state_doc
 from tests.support.orders import NOW, cline, make_order
 

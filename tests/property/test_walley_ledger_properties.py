@@ -13,11 +13,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orderdesk.domain import walley
 from orderdesk.domain.errors import DomainError, Kind
-from orderdesk.domain.matching import ItemSpec
 from orderdesk.domain.order import CaptureMeta, LedgerKind, Order
-from orderdesk.domain.walley import (
+from orderdesk.providers.walley import rules as walley
+from orderdesk.providers.walley.matching import ItemSpec
+from orderdesk.providers.walley.rules import (
     CreditCheck,
     ReauthorizeRequest,
     RefundRequest,

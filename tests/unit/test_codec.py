@@ -5,11 +5,12 @@ from typing import Any
 
 import orjson
 
-from orderdesk.domain import ledyer, walley
-from orderdesk.domain.ledyer import EditOrder
-from orderdesk.domain.matching import ItemSpec
 from orderdesk.domain.order import CaptureMeta, Order, Provider, Segment
-from orderdesk.domain.walley import WalleyCapture
+from orderdesk.providers.ledyer import rules as ledyer
+from orderdesk.providers.ledyer.rules import EditOrder
+from orderdesk.providers.walley import rules as walley
+from orderdesk.providers.walley.matching import ItemSpec
+from orderdesk.providers.walley.rules import WalleyCapture
 from orderdesk.store.codec import (
     LINE_COLUMNS,
     LineRow,

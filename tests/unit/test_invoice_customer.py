@@ -1,8 +1,8 @@
 """An issued invoice keeps the customer it was issued to (issue 9's fourth bug)."""
 
-from orderdesk.domain import ledyer
 from orderdesk.domain.order import CaptureMeta, Provider, document_reference
 from orderdesk.invoices.pdf import render_invoice
+from orderdesk.providers.ledyer import rules as ledyer
 from tests.support.orders import NOW, cline, make_order
 from tests.support.pdf import pdf_text
 

@@ -3,10 +3,10 @@
 import orjson
 import pytest
 
-from orderdesk.dialects.ledyer.wire import CaptureBody, EditBody, EditCustomerBody, parse
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.lines import CaptureLine
+from orderdesk.providers.ledyer.wire import CaptureBody, EditBody, EditCustomerBody, parse
 
 LINE = {
     "id": "ol_1",

@@ -5,8 +5,8 @@ import pytest
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.lines import Line
-from orderdesk.domain.matching import ItemSpec, item_line, take_matching
 from orderdesk.domain.vat import vat_amount
+from orderdesk.providers.walley.matching import ItemSpec, item_line, take_matching
 
 
 def stored(

@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 
 from orderdesk.domain import errors as e
-from orderdesk.domain import ledyer, walley
 from orderdesk.domain.errors import DomainError, Kind
-from orderdesk.domain.ledyer import EditOrder
-from orderdesk.domain.matching import ItemSpec
 from orderdesk.domain.order import CaptureMeta, Segment
-from orderdesk.domain.walley import WalleyCapture
+from orderdesk.providers.ledyer import rules as ledyer
+from orderdesk.providers.ledyer.rules import EditOrder
+from orderdesk.providers.walley import rules as walley
+from orderdesk.providers.walley.matching import ItemSpec
+from orderdesk.providers.walley.rules import WalleyCapture
 from tests.support.orders import NOW, cline, ledyer_seed_order, make_order, walley_seed_order
 
 

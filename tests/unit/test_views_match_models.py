@@ -14,19 +14,20 @@ import orjson
 import pytest
 from pydantic import BaseModel
 
-from orderdesk.dialects.ledyer import views as ledyer_views
-from orderdesk.dialects.ledyer.responses import LedyerOrder
-from orderdesk.dialects.walley import views as walley_views
-from orderdesk.dialects.walley.responses import (
+from orderdesk.domain.order import CaptureMeta, Order, Provider, Segment
+from orderdesk.providers.ledyer import rules as ledyer
+from orderdesk.providers.ledyer import views as ledyer_views
+from orderdesk.providers.ledyer.responses import LedyerOrder
+from orderdesk.providers.ledyer.rules import EditOrder
+from orderdesk.providers.walley import rules as walley
+from orderdesk.providers.walley import views as walley_views
+from orderdesk.providers.walley.matching import ItemSpec
+from orderdesk.providers.walley.responses import (
     WalleyOrderAnswer,
     WalleyReauthorizationAnswer,
     WalleySearchAnswer,
 )
-from orderdesk.domain import ledyer, walley
-from orderdesk.domain.ledyer import EditOrder
-from orderdesk.domain.matching import ItemSpec
-from orderdesk.domain.order import CaptureMeta, Order, Provider, Segment
-from orderdesk.domain.walley import (
+from orderdesk.providers.walley.rules import (
     CreditCheck,
     ReauthorizeRequest,
     RefundRequest,

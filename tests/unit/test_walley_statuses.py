@@ -11,11 +11,11 @@ from decimal import Decimal
 import pytest
 
 from orderdesk.domain import errors as e
-from orderdesk.domain import walley
 from orderdesk.domain.errors import DomainError
-from orderdesk.domain.matching import ItemSpec
 from orderdesk.domain.order import CaptureMeta, Order
-from orderdesk.domain.walley import (
+from orderdesk.providers.walley import rules as walley
+from orderdesk.providers.walley.matching import ItemSpec
+from orderdesk.providers.walley.rules import (
     CreditCheck,
     ReauthorizeRequest,
     RefundRequest,

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from orderdesk.dialects.walley import wire
 from orderdesk.domain.errors import INVALID_REQUEST, DomainError, Kind
 from orderdesk.domain.order import CaptureMeta
-from orderdesk.domain.walley import CaptureRequest, RequestedItem
+from orderdesk.providers.walley import wire
+from orderdesk.providers.walley.rules import CaptureRequest, RequestedItem
 
 
 def capture(body: str | bytes) -> CaptureRequest:

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from orderdesk.auth.secrets import secret_matches
 from orderdesk.auth.tokens import LEDYER_TTL, WALLEY_TTL, Principal, TokenService
 from orderdesk.store import merchants
-from orderdesk.web import json_answer, to_response
+from orderdesk.web.answers import json_answer, to_response
 
 router = APIRouter(tags=["Tokens"])
 

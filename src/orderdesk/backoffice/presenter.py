@@ -19,7 +19,7 @@ from orderdesk.backoffice import words
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.money import exponent, grouped_string
 from orderdesk.domain.order import Chunk, Order
-from orderdesk.service.replies import Reply
+from orderdesk.web.answers import Reply
 
 _JSON = {"content-type": "application/json"}
 R = TypeVar("R")

@@ -27,7 +27,6 @@ from orderdesk.auth.tokens import Principal
 from orderdesk.backoffice import chart, presenter, words
 from orderdesk.backoffice.presenter import Outcome, money
 from orderdesk.backoffice.session import LOGIN_COOKIE, SESSION_COOKIE, Session, Sessions
-from orderdesk.domain import ledyer, walley
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.lines import CaptureLine, Line
 from orderdesk.domain.money import MoneyFormatError, exponent, major_string, parse_decimal_text
@@ -36,12 +35,16 @@ from orderdesk.domain.order import CaptureMeta, Order, Provider, document_refere
 from orderdesk.domain.vat import vat_amount
 from orderdesk.invoices.links import signed_url
 from orderdesk.ops.journal import MAX_AGE_DAYS, MAX_ROWS, Journal
-from orderdesk.service import cancel, capture, credit, edit, refund, sandbox
+from orderdesk.providers.ledyer import actions as ledyer_actions
+from orderdesk.providers.ledyer import rules as ledyer
+from orderdesk.providers.walley import actions as walley_actions
+from orderdesk.providers.walley import rules as walley
 from orderdesk.service import outbox as outbox_service
-from orderdesk.service.replies import Reply
+from orderdesk.service import sandbox
 from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, Parsed, read_order, utcnow
 from orderdesk.store import journal, keys, merchants, order_list, outbox, reports
 from orderdesk.store.merchants import Store
+from orderdesk.web.answers import Reply
 
 PREFIX = "/admin"
 FLASH_COOKIE = "orderdesk_flash"
@@ -510,13 +513,13 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
             request_ = walley.CaptureRequest(
                 _major(amount, order.currency), items, False, CaptureMeta()
             )
-            reply = await capture.capture_walley(
+            reply = await walley_actions.capture(
                 pool, ref, Parsed.of(request_), key, presenter.CAPTURE
             )
         else:
             lines = [_capture_line(line) for line in picked]
             total = sum(line.total_amount for line in picked)
-            reply = await capture.capture_ledyer(
+            reply = await ledyer_actions.capture(
                 pool, ref, Parsed.of((lines, total)), key, presenter.CAPTURE, partial=not everything
             )
     elif action == "refund":
@@ -525,7 +528,7 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
         if refused is not None:
             return await order_page(request, order_id, refused, 422)
         if provider == Provider.WALLEY:
-            reply = await credit.refund_walley(
+            reply = await walley_actions.refund(
                 pool,
                 ref,
                 _walley_refund(order, chosen, _text(form, "amount"), by_amount),
@@ -535,20 +538,23 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
         else:
             ledger_id = _text(form, "chunk", 100)
             if _text(form, "all"):
-                reply = await refund.refund_ledyer(pool, ref, ledger_id, "", key, presenter.REFUND)
+                reply = await ledyer_actions.refund(pool, ref, ledger_id, "", key, presenter.REFUND)
             else:
                 lines = [_capture_line(line) for line in _chunk_lines(order, ledger_id, chosen)]
                 total = sum(line.total_amount for line in lines)
-                reply = await refund.partial_refund_ledyer(
+                reply = await ledyer_actions.partial_refund(
                     pool, ref, ledger_id, lines, total, "", key, presenter.REFUND
                 )
     elif action == "cancel":
         if provider == Provider.WALLEY:
-            reply = await cancel.cancel_walley(pool, ref, None, key, presenter.CANCEL)
+            reply = await walley_actions.cancel(pool, ref, None, key, presenter.CANCEL)
         else:
-            reply = await cancel.cancel_ledyer(pool, ref, key, presenter.CANCEL)
+            reply = await ledyer_actions.cancel(pool, ref, key, presenter.CANCEL)
     else:
-        reply = await edit.extend_expiry(pool, ref, key, presenter.EXTEND)
+        if provider == Provider.WALLEY:
+            reply = await walley_actions.extend(pool, ref, key, presenter.EXTEND)
+        else:
+            reply = await ledyer_actions.extend(pool, ref, key, presenter.EXTEND)
     outcome = Outcome.from_reply(reply)
     if not outcome.ok:
         return await order_page(request, order_id, outcome.message, 422)

@@ -12,7 +12,7 @@ from orderdesk.domain.order import document_reference
 from orderdesk.invoices.links import check_signature
 from orderdesk.invoices.pdf import render_invoice
 from orderdesk.store import orders
-from orderdesk.web import json_answer, to_response
+from orderdesk.web.answers import json_answer, to_response
 
 router = APIRouter(tags=["Invoices"])
 

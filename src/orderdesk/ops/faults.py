@@ -27,8 +27,7 @@ import asyncpg
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderdesk.ops import metrics
-from orderdesk.service.replies import Reply
-from orderdesk.web import to_response
+from orderdesk.web.answers import Reply, to_response
 
 log = logging.getLogger("orderdesk.faults")
 

@@ -1,4 +1,5 @@
-"""What a use case answers: a :class:`Reply`, made by the caller's :class:`Presenter`.
+"""What a use case answers: a :class:`~orderdesk.web.answers.Reply`, made by the caller's
+:class:`Presenter`.
 
 The reply to a change is made inside the change's transaction and stored with it under the
 request's idempotency key, so a retry gets the very same bytes. The service decides *when* to
@@ -7,22 +8,13 @@ present; the presenter (a dialect) decides *how*.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.order import Order
+from orderdesk.web.answers import Reply
 
 R_contra = TypeVar("R_contra", contravariant=True)
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """An answer kept byte for byte: status, headers and body."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
 
 
 class Presenter(Protocol[R_contra]):

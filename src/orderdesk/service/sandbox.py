@@ -11,12 +11,13 @@ from typing import Any
 import asyncpg
 
 from orderdesk.domain import errors as e
-from orderdesk.domain import ids, walley
+from orderdesk.domain import ids
 from orderdesk.domain.errors import DomainError, Kind
-from orderdesk.domain.ledyer import PaymentMethod
 from orderdesk.domain.lines import CaptureLine
 from orderdesk.domain.money import is_currency
 from orderdesk.domain.order import Order, Provider, Segment, new_order
+from orderdesk.providers.ledyer.rules import PaymentMethod
+from orderdesk.providers.walley import rules as walley
 from orderdesk.service import unit_of_work, wakeup
 from orderdesk.service.unit_of_work import utcnow
 from orderdesk.store import merchants, orders, outbox

@@ -25,9 +25,10 @@ from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.order import Order, Provider
 from orderdesk.ops import metrics
 from orderdesk.service import wakeup
-from orderdesk.service.replies import Presenter, Reply
+from orderdesk.service.replies import Presenter
 from orderdesk.store import idempotency, orders
 from orderdesk.store.idempotency import KeyRecord, StoredResponse
+from orderdesk.web.answers import Reply
 
 R = TypeVar("R")
 T = TypeVar("T")

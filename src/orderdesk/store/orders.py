@@ -10,8 +10,10 @@ from typing import Any
 import asyncpg
 import orjson
 
-from orderdesk.domain import ledyer, notifications, walley
+from orderdesk.domain import notifications
 from orderdesk.domain.order import Order, Provider
+from orderdesk.providers.ledyer import rules as ledyer
+from orderdesk.providers.walley import rules as walley
 from orderdesk.store import idempotency
 from orderdesk.store.codec import (
     LINE_COLUMNS,

@@ -13,8 +13,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from orderdesk.dialects.common import authenticate, iso_z
-from orderdesk.dialects.ledyer.errors import envelope
+from orderdesk.auth.bearer import authenticate
 from orderdesk.domain.order import Provider
 from orderdesk.domain.settlement import (
     Settlement,
@@ -22,8 +21,10 @@ from orderdesk.domain.settlement import (
     parse_settlement_id,
     period_start,
 )
+from orderdesk.providers.ledyer.errors import envelope
+from orderdesk.providers.ledyer.views import iso_z
 from orderdesk.store import settlements
-from orderdesk.web import json_answer, to_response
+from orderdesk.web.answers import json_answer, to_response
 
 router = APIRouter(tags=["Ledyer settlements"])
 

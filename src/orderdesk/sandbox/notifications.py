@@ -21,18 +21,18 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from orderdesk.dialects.ledyer.wire import parse
-from orderdesk.dialects.sandbox.errors import envelope
-from orderdesk.dialects.sandbox.routes import _body, _check_admin
 from orderdesk.domain.money import exponent, major_string
 from orderdesk.domain.notifications import event_names
 from orderdesk.domain.order import Provider
 from orderdesk.domain.settlement import settlement_id
+from orderdesk.providers.ledyer.wire import parse
+from orderdesk.sandbox.errors import envelope
+from orderdesk.sandbox.routes import _body, _check_admin
 from orderdesk.service import outbox as outbox_service
 from orderdesk.service.expiry import advance_clock
 from orderdesk.store import outbox, settlements
 from orderdesk.store.outbox import StoreSettings
-from orderdesk.web import json_answer, to_response
+from orderdesk.web.answers import json_answer, to_response
 
 router = APIRouter(prefix="/sandbox", tags=["Sandbox: notifications, clock, settlements"])
 

@@ -1,15 +1,25 @@
-"""HTTP answers every part of the app shares: JSON replies and turning a reply into a response."""
+"""HTTP answers every part of the app shares: a reply kept byte for byte, JSON replies, and
+turning a reply into a response."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from fastapi.responses import Response
 
-from orderdesk.service.replies import Reply
-
 JSON = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An answer kept byte for byte: status, headers and body (stored under an idempotency
+    key, so a retry gets the very same bytes)."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
 
 
 def json_answer(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:

@@ -14,16 +14,16 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from orderdesk.auth import credentials
-from orderdesk.dialects.ledyer.wire import parse
-from orderdesk.dialects.sandbox import wire
-from orderdesk.dialects.sandbox.errors import envelope
 from orderdesk.domain.order import Order
 from orderdesk.ops import faults
+from orderdesk.providers.ledyer.wire import parse
+from orderdesk.sandbox import wire
+from orderdesk.sandbox.errors import envelope
 from orderdesk.service import sandbox
 from orderdesk.store import merchants
 from orderdesk.store.merchants import Store
 from orderdesk.store.settings import StoreSettings
-from orderdesk.web import json_answer, to_response
+from orderdesk.web.answers import json_answer, to_response
 
 router = APIRouter(prefix="/sandbox", tags=["Sandbox"])
 

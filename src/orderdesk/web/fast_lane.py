@@ -24,7 +24,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from orderdesk.dialects.common import require_json
+from orderdesk.web.requests import require_json
 
 #: (method, path template) of every route served here; each must exist in the app, take only
 #: the request, the order id and the query parameters in :data:`QUERY`, and depend only on

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from orderdesk.dialects.ledyer.wire import CompanyAddress, Minor, OrderLine
+from orderdesk.providers.ledyer.wire import CompanyAddress, Minor, OrderLine
 
 
 class MerchantBody(BaseModel):

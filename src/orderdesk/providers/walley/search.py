@@ -1,12 +1,16 @@
-"""Searching a credential's Walley orders (``GET /manage/orders``) from the indexed ``orders``
+"""Searching a credential's orders (``GET /manage/orders``) from the indexed ``orders``
 columns, newest first."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import asyncpg
+
+from orderdesk.auth.tokens import Principal
+from orderdesk.domain.order import Order
+from orderdesk.store import orders
 
 #: The Walley status an order has now, from columns: the stored status of an open order
 #: whose expiry has passed (and that has something left) reads Expired.
@@ -54,3 +58,14 @@ async def order_ids(conn: asyncpg.Connection, query: OrderQuery) -> list[str]:
         + f" ORDER BY created_at DESC, seq DESC LIMIT ${len(args) - 1} OFFSET ${len(args)}"
     )
     return [row["id"] for row in await conn.fetch(sql, *args)]
+
+
+async def search_orders(
+    pool: asyncpg.Pool, principal: Principal, query: OrderQuery
+) -> list[tuple[Order, int]]:
+    """One page of the orders of the credential's stores that match, newest first."""
+    allowed = [store for store in query.store_ids if principal.may_use(store)]
+    async with pool.acquire() as conn:
+        page = await order_ids(conn, replace(query, store_ids=allowed))
+        found = [await orders.get(conn, order_id) for order_id in page]
+    return [(loaded.order, loaded.seq) for loaded in found if loaded is not None]

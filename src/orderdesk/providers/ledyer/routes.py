@@ -16,14 +16,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.convertors import Convertor, register_url_convertor
 
-from orderdesk.dialects.common import authenticate, base_url, idempotency_header
-from orderdesk.dialects.ledyer import views, wire
-from orderdesk.dialects.ledyer.responses import LedyerOrder, LedyerOrderList, LedyerPaymentStatus
+from orderdesk.auth.bearer import authenticate
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, invalid
-from orderdesk.domain.ledyer import EditOrder
 from orderdesk.domain.order import Provider
-from orderdesk.service import cancel, capture, edit, reference, refund, search
+from orderdesk.providers.ledyer import actions, search, views, wire
+from orderdesk.providers.ledyer.responses import LedyerOrder, LedyerOrderList, LedyerPaymentStatus
+from orderdesk.providers.ledyer.rules import EditOrder
 from orderdesk.service.unit_of_work import (
     IdempotencyKey,
     OrderRef,
@@ -32,8 +31,8 @@ from orderdesk.service.unit_of_work import (
     read_order,
     utcnow,
 )
-from orderdesk.store.order_search import OrderQuery
-from orderdesk.web import json_answer, to_response
+from orderdesk.web.answers import json_answer, to_response
+from orderdesk.web.requests import base_url, idempotency_header
 
 router = APIRouter(tags=["Ledyer"])
 
@@ -166,7 +165,7 @@ async def list_orders_route(
     ] = None,
 ) -> Response:
     principal = authenticate(request, Provider.LEDYER)
-    query = OrderQuery(
+    query = search.OrderQuery(
         provider=Provider.LEDYER,
         store_ids=sorted(principal.store_ids),
         now=utcnow(),
@@ -237,13 +236,13 @@ async def _capture(request: Request, order_id: str, *, partial: bool) -> Respons
     ref = _order_ref(request, order_id)
     body = await request.body()
 
-    def parse() -> capture.LedyerCapture:
+    def parse() -> actions.CaptureCommand:
         parsed = wire.parse(wire.CaptureBody, body)
         return [line.command() for line in parsed.orderLines], parsed.totalCaptureAmount
 
     command = Parsed(parse)  # not at all for a replay
     key = key_after_body(lambda: _key(request, body), command)
-    reply = await capture.capture_ledyer(
+    reply = await actions.capture(
         request.app.state.pool, ref, command, key, _presenter(request), partial=partial
     )
     return to_response(reply)
@@ -285,7 +284,7 @@ async def edit_route(request: Request, order_id: OrderId) -> Response:
         total_excl_vat=parsed.totalOrderAmountExclVat,
         total_vat=parsed.totalOrderVatAmount,
     )
-    reply = await edit.edit_order(
+    reply = await actions.edit_order(
         request.app.state.pool, ref, command, _key(request, body), _presenter(request)
     )
     return to_response(reply)
@@ -299,7 +298,7 @@ async def edit_route(request: Request, order_id: OrderId) -> Response:
 async def cancel_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     key = _key(request, b"", method="DELETE")
-    reply = await cancel.cancel_ledyer(request.app.state.pool, ref, key, _presenter(request))
+    reply = await actions.cancel(request.app.state.pool, ref, key, _presenter(request))
     return to_response(reply)
 
 
@@ -313,7 +312,7 @@ async def edit_customer_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
     changes = wire.parse(wire.EditCustomerBody, body).changes()
-    reply = await edit.edit_customer(
+    reply = await actions.edit_customer(
         request.app.state.pool, ref, changes, _key(request, body), _presenter(request)
     )
     return to_response(reply)
@@ -327,7 +326,7 @@ async def edit_customer_route(request: Request, order_id: OrderId) -> Response:
 async def extend_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
-    reply = await edit.extend_expiry(
+    reply = await actions.extend(
         request.app.state.pool, ref, _key(request, body), _presenter(request)
     )
     return to_response(reply)
@@ -343,7 +342,7 @@ async def refund_route(request: Request, order_id: OrderId, ledger_id: LedgerId)
     ref = _order_ref(request, order_id)
     body = await request.body()
     note = "" if wire.is_empty(body) else wire.parse(wire.RefundBody, body).note
-    reply = await refund.refund_ledyer(
+    reply = await actions.refund(
         request.app.state.pool, ref, ledger_id, note, _key(request, body), _presenter(request)
     )
     return to_response(reply)
@@ -361,7 +360,7 @@ async def partial_refund_route(
     ref = _order_ref(request, order_id)
     body = await request.body()
     parsed = wire.parse(wire.PartialRefundBody, body)
-    reply = await refund.partial_refund_ledyer(
+    reply = await actions.partial_refund(
         request.app.state.pool,
         ref,
         ledger_id,
@@ -384,7 +383,7 @@ async def cancel_sub_order_route(
 ) -> Response:
     ref = _order_ref(request, order_id)
     key = _key(request, b"", method="DELETE")
-    reply = await cancel.cancel_sub_order(
+    reply = await actions.cancel_sub_order(
         request.app.state.pool, ref, ledger_id, key, _presenter(request)
     )
     return to_response(reply)
@@ -400,7 +399,7 @@ async def reference_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
     parsed = wire.parse(wire.ReferenceBody, body)
-    reply = await reference.set_reference(
+    reply = await actions.set_reference(
         request.app.state.pool, ref, parsed.reference, _key(request, body), _presenter(request)
     )
     return to_response(reply)
@@ -417,7 +416,7 @@ async def acknowledge_route(request: Request, order_id: OrderId) -> Response:
     body = await request.body()
     if not wire.is_empty(body):
         raise invalid("acknowledge takes no body (nothing, [] or {})")
-    reply = await reference.acknowledge(
+    reply = await actions.acknowledge(
         request.app.state.pool, ref, _key(request, body), _presenter(request, 201)
     )
     return to_response(reply)
@@ -433,7 +432,7 @@ async def payment_method_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
     method = wire.parse(wire.PaymentMethodBody, body).paymentMethod
-    reply = await reference.edit_payment_method(
+    reply = await actions.edit_payment_method(
         request.app.state.pool,
         ref,
         method.provider,

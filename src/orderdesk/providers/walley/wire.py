@@ -38,7 +38,7 @@ from orderdesk.domain.errors import invalid
 from orderdesk.domain.lines import MAX_QUANTITY
 from orderdesk.domain.money import MoneyFormatError, parse_decimal_text, to_minor
 from orderdesk.domain.order import CaptureMeta
-from orderdesk.domain.walley import (
+from orderdesk.providers.walley.rules import (
     CaptureRequest,
     ReauthorizeRequest,
     RefundRequest,

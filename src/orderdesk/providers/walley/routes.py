@@ -13,27 +13,18 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, StringConstraints
 
-from orderdesk.dialects.common import authenticate, idempotency_header
-from orderdesk.dialects.walley import views, wire
-from orderdesk.dialects.walley.responses import (
+from orderdesk.auth.bearer import authenticate
+from orderdesk.domain import errors as e
+from orderdesk.domain.errors import DomainError, Kind, invalid
+from orderdesk.domain.ids import is_uuid
+from orderdesk.domain.order import Provider
+from orderdesk.providers.walley import actions, consistency, search, views, wire
+from orderdesk.providers.walley.responses import (
     CORRELATION,
     LOCATION,
     WalleyOrderAnswer,
     WalleyReauthorizationAnswer,
     WalleySearchAnswer,
-)
-from orderdesk.domain import errors as e
-from orderdesk.domain.errors import DomainError, Kind, invalid
-from orderdesk.domain.ids import is_uuid
-from orderdesk.domain.order import Provider
-from orderdesk.service import (
-    cancel,
-    capture,
-    credit,
-    edit,
-    reauthorize,
-    walley_search,
-    walley_store,
 )
 from orderdesk.service.unit_of_work import (
     IdempotencyKey,
@@ -42,8 +33,8 @@ from orderdesk.service.unit_of_work import (
     key_after_body,
     utcnow,
 )
-from orderdesk.store.walley_search import OrderQuery
-from orderdesk.web import json_answer, to_response
+from orderdesk.web.answers import json_answer, to_response
+from orderdesk.web.requests import idempotency_header
 
 router = APIRouter(tags=["Walley"])
 
@@ -160,10 +151,10 @@ async def search_route(
     start, end = max(starts, default=None), min(ends, default=None)
     store_ids = _all_of(filters.get("storeId"))
     now = utcnow()
-    found = await walley_search.search_orders(
+    found = await search.search_orders(
         request.app.state.pool,
         principal,
-        OrderQuery(
+        search.OrderQuery(
             store_ids=sorted(principal.store_ids) if store_ids is None else store_ids,
             provider=Provider.WALLEY,
             now=now,
@@ -196,7 +187,7 @@ async def get_order_route(
 ) -> Response:
     now = utcnow()
     ref = _order_ref(request, order_id)
-    order, seq = await walley_store.read_order(request.app.state.pool, ref, correlation_id, now)
+    order, seq = await consistency.read_order(request.app.state.pool, ref, correlation_id, now)
     return to_response(json_answer(views.order_view(order, seq, now)))
 
 
@@ -212,7 +203,7 @@ async def capture_route(request: Request, order_id: OrderId) -> Response:
     body = await request.body()
     command = Parsed(lambda: wire.capture_body(body))  # not at all for a replay
     key = key_after_body(lambda: _key(request, body), command)
-    reply = await capture.capture_walley(request.app.state.pool, ref, command, key, views.ACCEPTED)
+    reply = await actions.capture(request.app.state.pool, ref, command, key, views.ACCEPTED)
     return to_response(reply)
 
 
@@ -227,7 +218,7 @@ async def cancel_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
     action_reference = wire.cancel_body(body)
-    reply = await cancel.cancel_walley(
+    reply = await actions.cancel(
         request.app.state.pool, ref, action_reference, _key(request, body), views.ACCEPTED
     )
     return to_response(reply)
@@ -242,9 +233,7 @@ async def cancel_route(request: Request, order_id: OrderId) -> Response:
 async def extend_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
-    reply = await edit.extend_expiry(
-        request.app.state.pool, ref, _key(request, body), views.ACCEPTED
-    )
+    reply = await actions.extend(request.app.state.pool, ref, _key(request, body), views.ACCEPTED)
     return to_response(reply)
 
 
@@ -259,7 +248,7 @@ async def refund_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
     command = wire.refund_body(body)
-    reply = await credit.refund_walley(
+    reply = await actions.refund(
         request.app.state.pool, ref, command, _key(request, body), views.ACCEPTED
     )
     return to_response(reply)
@@ -288,7 +277,7 @@ async def reauthorize_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
     command = wire.reauthorize_body(body)
-    reply = await reauthorize.reauthorize_walley(
+    reply = await actions.reauthorize(
         request.app.state.pool, ref, command, _key(request, body), views.REAUTHORIZED
     )
     return to_response(reply)
@@ -310,5 +299,5 @@ async def reauthorize_status_route(
     reauthorize_id: Annotated[str, Path(alias="reauthorizeId")],
 ) -> Response:
     ref = _order_ref(request, order_id)
-    found = await reauthorize.reauthorization(request.app.state.pool, ref, reauthorize_id, utcnow())
+    found = await actions.reauthorization(request.app.state.pool, ref, reauthorize_id, utcnow())
     return to_response(json_answer(views.reauthorization_view(found)))

@@ -9,14 +9,14 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from orderdesk.domain import errors as e
-from orderdesk.domain import walley
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.order import Order
-from orderdesk.service.replies import Reply
+from orderdesk.providers.walley import rules as walley
 from orderdesk.service.unit_of_work import NeedsTransaction, OrderRef, change_order, load_order
 from orderdesk.store import orders, versions
 from orderdesk.store import settings as store_settings
 from orderdesk.store.settings import DEFAULT, StoreSettings
+from orderdesk.web.answers import Reply
 
 
 def not_synced(order_id: str) -> DomainError:

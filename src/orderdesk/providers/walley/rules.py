@@ -19,15 +19,6 @@ from orderdesk.domain import errors as e
 from orderdesk.domain import ids
 from orderdesk.domain.errors import DomainError, Kind, invalid
 from orderdesk.domain.lines import MAX_QUANTITY, Line, amount_row, copy_line
-from orderdesk.domain.matching import (
-    REFUND_CODES,
-    ItemSpec,
-    effective_price,
-    item_line,
-    remove_units,
-    take_matching,
-    units_named,
-)
 from orderdesk.domain.money import MoneyFormatError, exponent, to_minor
 from orderdesk.domain.order import (
     CaptureMeta,
@@ -36,6 +27,15 @@ from orderdesk.domain.order import (
     Reauthorization,
     ReauthorizationStatus,
     Segment,
+)
+from orderdesk.providers.walley.matching import (
+    REFUND_CODES,
+    ItemSpec,
+    effective_price,
+    item_line,
+    remove_units,
+    take_matching,
+    units_named,
 )
 
 MAX_DESCRIPTION = 50

@@ -1,4 +1,4 @@
-"""Listing orders (Ledyer ``GET /v1/orders``): filters on the indexed ``orders`` columns, keyset
+"""Listing orders (``GET /v1/orders``): filters on the indexed ``orders`` columns, keyset
 paging newest first on ``(created_at, seq)``, and the page's orders read in one statement."""
 
 from __future__ import annotations
@@ -107,3 +107,9 @@ async def search(conn: asyncpg.Connection, query: OrderQuery) -> Page:
     last = rows[-1] if rows else None
     next_after = (last["created_at"], last["seq"]) if more and last is not None else None
     return Page(found, next_after)
+
+
+async def list_orders(pool: asyncpg.Pool, query: OrderQuery) -> Page:
+    """``query.store_ids`` scopes it: the route passes the caller's stores only."""
+    async with pool.acquire() as conn:
+        return await search(conn, query)

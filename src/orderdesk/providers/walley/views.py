@@ -8,16 +8,20 @@ from typing import Any
 
 import orjson
 
-from orderdesk.dialects.common import iso_offset
-from orderdesk.dialects.walley.errors import error_answer
-from orderdesk.domain import walley
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.lines import Line
 from orderdesk.domain.money import exponent, major_string
 from orderdesk.domain.order import Chunk, Order, Reauthorization, document_reference
-from orderdesk.service.replies import Reply
+from orderdesk.providers.walley import rules as walley
+from orderdesk.providers.walley.errors import error_answer
+from orderdesk.web.answers import Reply
 
 INVOICE_DUE = timedelta(days=14)
+
+
+def iso_offset(moment: datetime) -> str:
+    """``2022-09-21T11:14:35.790041+00:00``."""
+    return moment.isoformat()
 
 
 def decimal_number(minor: int, exp: int) -> orjson.Fragment:

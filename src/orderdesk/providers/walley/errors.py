@@ -6,10 +6,9 @@ import uuid
 
 from pydantic import BaseModel, Field
 
-from orderdesk.dialects.common import error_responses
 from orderdesk.domain.errors import DomainError, Kind
-from orderdesk.service.replies import Reply
-from orderdesk.web import json_answer
+from orderdesk.web.answers import Reply, json_answer
+from orderdesk.web.envelopes import error_responses
 
 STATUS = {
     Kind.INVALID: 400,

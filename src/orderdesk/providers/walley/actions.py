@@ -1,0 +1,107 @@
+"""What a shop can do to a Walley order: capture, refund, cancel, reauthorize, extend. Each
+answers with the caller's presenter, inside the change's unit of work
+(``service/unit_of_work.py``); the store's sandbox settings run first
+(``consistency.WalleyStore``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from orderdesk.domain.order import Chunk, Order, Reauthorization
+from orderdesk.providers.walley import rules
+from orderdesk.providers.walley.consistency import WalleyStore, check_manageable, settle_if_due
+from orderdesk.service.replies import Presenter
+from orderdesk.service.unit_of_work import (
+    IdempotencyKey,
+    OrderRef,
+    Parsed,
+    change_order,
+    load_order,
+)
+from orderdesk.store import settings as store_settings
+from orderdesk.web.answers import Reply
+
+
+async def capture(
+    pool: asyncpg.Pool,
+    ref: OrderRef,
+    request: Parsed[rules.CaptureRequest],
+    key: IdempotencyKey | None,
+    presenter: Presenter[Chunk],
+) -> Reply:
+    """``POST /manage/orders/{id}/capture``: amounts become minor units in the order's
+    currency (a decimal too many is refused), then the capture rules decide."""
+
+    def change(order: Order, now: datetime) -> Chunk:
+        return rules.capture(order, request(), now)
+
+    prepare = WalleyStore().prepare
+    return await change_order(pool, ref, key, change, presenter, prepare, body=request)
+
+
+async def refund(
+    pool: asyncpg.Pool,
+    ref: OrderRef,
+    request: rules.RefundRequest,
+    key: IdempotencyKey | None,
+    presenter: Presenter[Chunk],
+) -> Reply:
+    """A full refund, by items (with fees) or by amount; the credit chunk is the result."""
+
+    def change(order: Order, now: datetime) -> Chunk:
+        return rules.refund(order, request, now)
+
+    return await change_order(pool, ref, key, change, presenter, WalleyStore().prepare)
+
+
+async def cancel(
+    pool: asyncpg.Pool,
+    ref: OrderRef,
+    action_reference: str | None,
+    key: IdempotencyKey | None,
+    presenter: Presenter[int],
+) -> Reply:
+    """Release everything not captured; the amount released is the result."""
+
+    def change(order: Order, now: datetime) -> int:
+        return rules.cancel(order, now, action_reference)
+
+    return await change_order(pool, ref, key, change, presenter, WalleyStore().prepare)
+
+
+async def extend(
+    pool: asyncpg.Pool, ref: OrderRef, key: IdempotencyKey | None, presenter: Presenter[datetime]
+) -> Reply:
+    """``POST /manage/orders/{id}/extend``: 14 more days for what is not captured."""
+    return await change_order(pool, ref, key, rules.extend, presenter, WalleyStore().prepare)
+
+
+async def reauthorize(
+    pool: asyncpg.Pool,
+    ref: OrderRef,
+    request: rules.ReauthorizeRequest,
+    key: IdempotencyKey | None,
+    presenter: Presenter[Reauthorization | None],
+) -> Reply:
+    """Replace what is not captured; a raise goes through the store's credit check and its
+    :class:`Reauthorization` is the result (None: applied at once, no check needed)."""
+    store = WalleyStore()
+
+    def change(order: Order, now: datetime) -> Reauthorization | None:
+        return rules.reauthorize(order, request, store.credit_check, now)
+
+    return await change_order(pool, ref, key, change, presenter, store.prepare)
+
+
+async def reauthorization(
+    pool: asyncpg.Pool, ref: OrderRef, reauthorization_id: str, now: datetime
+) -> Reauthorization:
+    """A raise's state; one whose credit check is due is decided first."""
+    loaded = await settle_if_due(pool, ref, now)
+    async with pool.acquire() as conn:
+        if loaded is None:
+            loaded = await load_order(conn, ref)
+        check_manageable(loaded.order, await store_settings.get(conn, loaded.order.store_id), now)
+    return rules.find_reauthorization(loaded.order, reauthorization_id)

@@ -1,0 +1,20 @@
+"""What every error envelope shares: the statuses an API route may answer with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+#: The statuses a dialect route may answer with its error envelope (never 5xx by design).
+ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 415, 422)
+
+
+def error_responses(
+    model: type[BaseModel], descriptions: dict[int, str]
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for every error status, each answered in ``model``'s envelope."""
+    return {
+        status: {"model": model, "description": descriptions.get(status, "Error")}
+        for status in ERROR_STATUSES
+    }
