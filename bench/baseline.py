@@ -29,6 +29,7 @@ from bench.load import Cell, Pids, measure
 from orderdesk.domain.order import CaptureMeta, Order
 from orderdesk.providers.ledyer import rules as ledyer
 from orderdesk.providers.ledyer import wire as ledyer_wire
+from orderdesk.providers.registry import PROVIDERS
 from orderdesk.providers.walley import rules as walley
 from orderdesk.providers.walley import wire as walley_wire
 from orderdesk.service.unit_of_work import utcnow
@@ -37,6 +38,7 @@ from orderdesk.store.db import init_connection
 from orderdesk.store.idempotency import SAVE_SQL
 from orderdesk.store.orders import LOCK_SQL, PEEK_SQL, SAVE_WITH_REPLY_SQL
 from orderdesk.store.orders import SAVE_SQL as SAVE_ORDER_SQL
+from orderdesk.web.bodies import parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,7 @@ def _apply(dialect: str, order: Order, body: bytes) -> None:
     if dialect == "walley":
         walley.capture(order, walley_wire.capture_request(walley_wire.parse_body(body)), now)
     else:
-        parsed = ledyer_wire.parse(ledyer_wire.CaptureBody, body)
+        parsed = parse(ledyer_wire.CaptureBody, body)
         lines = [line.command() for line in parsed.orderLines]
         ledyer.partial_capture(order, lines, parsed.totalCaptureAmount, CaptureMeta(), now)
 
@@ -73,7 +75,9 @@ async def prepare(
             status, headers = 202, {"location": f"/manage/orders/{order_id}"}
         else:
             status, headers = 200, {"content-type": "application/json"}
-        update = orders.save_args(loaded)
+        dialect = PROVIDERS[order.provider]
+        written = orders.Written(dialect.status_word(order, order.updated_at), dialect.notification)
+        update = orders.save_args(loaded, written)
         key = str(uuid.uuid4())
         fingerprint = hashlib.sha256(key.encode()).digest()
         record = (client_id, key, fingerprint, order_id, status, headers, stored_body)

@@ -1,4 +1,4 @@
-"""The ``orderdesk`` command: serve, migrate, demo, seed.
+"""The ``orderdesk`` command: serve, worker, migrate, demo, seed, check.
 
 Every failure to start is one line on stderr naming what failed and where, and a non-zero
 exit; nothing is written before the settings, the port and the database have been checked.
@@ -29,7 +29,7 @@ from orderdesk.ops import logs
 log = logging.getLogger("orderdesk")
 
 DESCRIPTION = """\
-orderdesk: an order-management server speaking Walley's and Ledyer's order-management APIs.
+orderdesk: an order-management server speaking {apis}.
 
 Settings come from the environment (ORDERDESK_*, DATABASE_URL; see the README). Without
 DATABASE_URL an embedded PostgreSQL runs in $ORDERDESK_DATA_DIR/pgdata (default .orderdesk)."""
@@ -197,19 +197,22 @@ def _quiet(name: str) -> Iterator[None]:
 
 async def _walkthrough(settings: Settings, url: str, base: str, *, fresh: bool) -> str:
     from orderdesk.demo import create_demo, demo_once, walkthrough
+    from orderdesk.providers.registry import PROVIDERS
+    from orderdesk.service.unit_of_work import UnitOfWork
     from orderdesk.store import keys
     from orderdesk.store.db import create_pool
 
     pool = await create_pool(url, min_size=1, max_size=2, pgbouncer=settings.pgbouncer)
+    uow = UnitOfWork(pool, PROVIDERS)
     try:
         with _quiet("orderdesk.sandbox"):  # the walkthrough lists the orders
             if fresh:
-                demo, new = await create_demo(pool), True
+                demo, new = await create_demo(uow, PROVIDERS), True
             else:
-                demo, new = await demo_once(pool)
+                demo, new = await demo_once(uow, PROVIDERS)
         async with pool.acquire() as conn:
             stored = (await keys.get_or_create(conn, "admin_token", 24)).hex()
-        return walkthrough(demo, base, settings.admin_token or stored, new=new)
+        return walkthrough(demo, PROVIDERS, base, settings.admin_token or stored, new=new)
     finally:
         await pool.close()
 
@@ -271,12 +274,14 @@ def _metrics_dir(workers: int) -> Iterator[None]:
 
 async def _work(url: str, settings: Settings) -> None:
     from orderdesk.app import background_workers
+    from orderdesk.providers.registry import PROVIDERS
+    from orderdesk.service.unit_of_work import UnitOfWork
     from orderdesk.store.db import create_pool
 
     pool = await create_pool(
         url, min_size=1, max_size=settings.pool_size, pgbouncer=settings.pgbouncer
     )
-    tasks = background_workers(pool, settings)
+    tasks = background_workers(UnitOfWork(pool, PROVIDERS), settings)
     try:
         await asyncio.gather(*tasks)
     finally:
@@ -339,10 +344,48 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _check(url: str, settings: Settings, store_id: str | None) -> tuple[int, int]:
+    """Print every difference; (orders checked, differences)."""
+    from orderdesk.store.check import check_orders
+    from orderdesk.store.db import connect
+
+    conn = await connect(url, pgbouncer=settings.pgbouncer)
+    checked = differences = 0
+    try:
+        async for count, found in check_orders(conn, store_id):
+            checked += count
+            differences += len(found)
+            for difference in found:
+                print(difference, flush=True)
+    finally:
+        await conn.close()
+    return checked, differences
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    logs.configure(settings.log_level, settings.log_format)
+    with database(settings) as url:
+        _prepare(url, settings)
+        checked, differences = asyncio.run(_check(url, settings, args.store))
+    where = f" of store {args.store}" if args.store else ""
+    print(f"{checked} orders{where} checked against their ledger: {differences} differences")
+    return 1 if differences else 0
+
+
+def _apis() -> str:
+    """``the order-management APIs of A, B and C``: the installed providers."""
+    from orderdesk.providers.registry import PROVIDERS
+
+    titles = [provider.title for provider in PROVIDERS.values()]
+    names = ", ".join(titles[:-1]) + " and " + titles[-1] if len(titles) > 1 else titles[0]
+    return f"the order-management APIs of {names}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="orderdesk",
-        description=DESCRIPTION,
+        description=DESCRIPTION.format(apis=_apis()),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -417,6 +460,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="orders created at once (default: 8)",
     )
     seed.add_argument("--quiet", action="store_true", help="no progress bar")
+    check = command(
+        "check",
+        "Recompute every order from its ledger rows, events and lines; print each amount that "
+        "disagrees with the order's row; exit 1 if any does.",
+        cmd_check,
+    )
+    check.add_argument("--store", metavar="ID", help="only the orders of this store")
     return parser
 
 

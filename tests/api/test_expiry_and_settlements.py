@@ -77,7 +77,7 @@ async def _refund(merchant: Merchant, order_id: str, amount_line: dict[str, Any]
 
         command = OrderLine.model_validate(amount_line).command()
         order.record_refund([new_line(command)], CaptureMeta(action_reference="ret-1"), utcnow())
-        await orders.save(conn, found)
+        await app.state.uow.write(conn, found)
 
 
 async def test_settlements_reconcile_with_the_orders(merchant: Merchant) -> None:

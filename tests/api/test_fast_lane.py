@@ -1,4 +1,4 @@
-"""The fast lane (``orderdesk/fast_lane.py``) answers exactly as FastAPI's router does.
+"""The fast lane (``orderdesk/web/fast_lane.py``) answers exactly as FastAPI's router does.
 
 Every case runs twice on orders made alike: once through the app as served (the fast lane
 takes the routes on one order) and once through the same app built without the fast lane (FastAPI
@@ -13,17 +13,21 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import orjson
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Header, Path, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 
 from orderdesk.app import create_app
 from orderdesk.config import Settings
 from orderdesk.ops.faults import routes
-from orderdesk.web.fast_lane import QUERY, ROUTES, FastLane
+from orderdesk.web.fast_lane import ORDER_PARAM, FastLane, fast_routes
+from orderdesk.web.requests import require_json
+from orderdesk.web.routes import RouteTable, dialect_of
 from tests.support.sandbox import ADMIN_TOKEN, IPHONE, SAMSUNG, SHOES, TSHIRTS, Merchant
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -34,6 +38,39 @@ PER_ORDER = re.compile(
 )
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
 NUMBER_HEADERS = ("x-correlation-id", "content-length")
+
+#: Every route on one order of both dialects: the lane must serve exactly these.
+ROUTES = (
+    ("GET", "/manage/orders/{orderId}"),
+    ("POST", "/manage/orders/{orderId}/capture"),
+    ("POST", "/manage/orders/{orderId}/cancel"),
+    ("POST", "/manage/orders/{orderId}/extend"),
+    ("POST", "/manage/orders/{orderId}/refund"),
+    ("POST", "/manage/orders/{orderId}/reauthorize"),
+    ("GET", "/v1/orders/{orderId}"),
+    ("POST", "/v1/orders/{orderId}"),
+    ("DELETE", "/v1/orders/{orderId}"),
+    ("GET", "/v1/orders/{orderId}/paymentstatus"),
+    ("POST", "/v1/orders/{orderId}/partialcapture"),
+    ("POST", "/v1/orders/{orderId}/capture"),
+    ("POST", "/v1/orders/{orderId}/customer"),
+    ("POST", "/v1/orders/{orderId}/extendexpiry"),
+    ("POST", "/v1/orders/{orderId}/reference"),
+    ("POST", "/v1/orders/{orderId}/acknowledge"),
+    ("POST", "/v1/orders/{orderId}/paymentmethod"),
+)
+OrderId = Annotated[str, Path(alias="orderId")]
+#: The query parameters a route takes after the order id.
+QUERY = {("GET", "/manage/orders/{orderId}"): ("correlationId",)}
+
+
+def served(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, template) of every route the app's lane serves."""
+    on_orders = [r for r in app.routes if dialect_of(r) in app.state.providers]
+    marker = "{" + ORDER_PARAM + "}"
+    return {
+        (method, f"{before}{marker}{after}") for method, before, after in fast_routes(on_orders)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -278,6 +315,66 @@ async def test_fast_captures_are_counted_under_their_route(merchant: Merchant) -
     )
     assert r.status_code == 202
     assert await counted() == before + 1
+
+
+def test_the_lane_serves_every_route_on_one_order(app: FastAPI) -> None:
+    """Found from the route tables: every provider route on one order, and nothing else."""
+    assert served(app) == set(ROUTES)
+    for method, template in ROUTES:
+        query = next(
+            f.query
+            for k, f in fast_routes(app.routes).items()
+            if k[0] == method and template == k[1] + "{orderId}" + k[2]
+        )
+        assert query == QUERY.get((method, template), ())
+
+
+async def test_a_dependency_added_to_a_route_runs_on_both_paths() -> None:
+    """A route's dependencies run on the lane as through FastAPI's router; a route whose
+    dependency the lane cannot run is left to the router (never served without it)."""
+    seen: list[str] = []
+
+    async def noted(request: Request) -> None:
+        seen.append(request.url.path)
+
+    async def needs_a_header(x_thing: Annotated[str, Header()] = "") -> None:
+        seen.append(f"header {x_thing}")
+
+    table = RouteTable("test", dependencies=[Depends(require_json)])
+
+    @table.post("/things/{orderId}/poke", dependencies=[Depends(noted)])
+    async def poke(request: Request, order_id: OrderId) -> Response:
+        return Response(f"poked {order_id}")
+
+    @table.post("/things/{orderId}/nudge", dependencies=[Depends(needs_a_header)])
+    async def nudge(request: Request, order_id: OrderId) -> Response:
+        return Response(f"nudged {order_id}")
+
+    app = FastAPI()
+    lane = fast_routes(table.install(app))
+    assert {(m, b, a) for m, b, a in lane} == {("POST", "/things/", "/poke")}
+
+    async def status_only(request: Request, exc: HTTPException) -> Response:
+        return Response(status_code=exc.status_code)
+
+    served_app = FastLane(app, lane, handlers={HTTPException: status_only})
+    transport = httpx.ASGITransport(app=served_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        fast = await client.post("/things/t1/poke")
+        routed = await client.post("/things/t.2/poke")  # outside the lane's ids: the router
+        refused = await client.post(
+            "/things/t3/poke", content=b"x", headers={"content-type": "text/plain"}
+        )
+        nudged = await client.post("/things/t4/nudge", headers={"x-thing": "yes"})
+    assert (fast.status_code, fast.text, routed.status_code, routed.text) == (
+        200,
+        "poked t1",
+        200,
+        "poked t.2",
+    )
+    assert refused.status_code == 415  # require_json ran on the lane too
+    assert (nudged.status_code, nudged.text) == (200, "nudged t4")
+    assert seen == ["/things/t1/poke", "/things/t.2/poke", "header yes"]
 
 
 def test_every_fast_route_takes_only_what_the_lane_passes(app: FastAPI) -> None:

@@ -19,9 +19,10 @@ import pytest
 from fastapi import FastAPI
 
 from orderdesk.service.purge import purge_expired
-from orderdesk.store import idempotency, orders
+from orderdesk.store import idempotency
 from tests.support.envelopes import error_code
 from tests.support.sandbox import ADMIN, SHOES, TSHIRTS, Merchant, line
+from tests.support.seams import FailingSaves, rows_in_place
 
 Body = Callable[[dict[str, Any]], bytes]
 
@@ -401,20 +402,12 @@ async def test_not_found_forbidden_and_malformed_are_not_stored(walley: Caller) 
 
 
 async def test_a_server_error_is_not_stored_and_the_retry_applies_once(
-    walley: Caller, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+    walley: Caller, app: FastAPI
 ) -> None:
     order = await walley.order()
-    real_save = orders.save
-    failures = [RuntimeError("disk full")]
-
-    async def save_once_failing(conn: asyncpg.Connection, changed: Any, *reply: Any) -> bool:
-        if failures:
-            raise failures.pop()
-        return await real_save(conn, changed, *reply)
-
-    monkeypatch.setattr(orders, "save", save_once_failing)
     before = await walley.events(order)
-    r = await send_tolerating_errors(app, walley, order, "crash-1")
+    with rows_in_place(app, FailingSaves(RuntimeError("disk full"))):
+        r = await send_tolerating_errors(app, walley, order, "crash-1")
     assert r.status_code == 500
     assert not await walley.stored("crash-1")
     assert await walley.events(order) == before
@@ -424,7 +417,7 @@ async def test_a_server_error_is_not_stored_and_the_retry_applies_once(
 
 
 async def test_the_answer_is_stored_in_the_operation_s_transaction(
-    walley: Caller, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+    walley: Caller, app: FastAPI
 ) -> None:
     """If PostgreSQL refuses to store the answer, the capture it records is rolled back with it."""
     order = await walley.order()

@@ -1,20 +1,19 @@
 """Races between a change's read and its write: the key's first request commits in between,
 the order changes in between, another request takes the key in between."""
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
-import pytest
 from fastapi import FastAPI
 
-from orderdesk.store import idempotency, orders
+from orderdesk.store import idempotency
 from tests.support.envelopes import error_code
 from tests.support.sandbox import SAMSUNG, Merchant
+from tests.support.seams import BetweenReadAndWrite, StaleFirstClaim, rows_in_place
 
 
 async def test_a_retry_that_missed_the_commit_replays_instead_of_applying_twice(
-    merchant: Merchant, monkeypatch: pytest.MonkeyPatch
+    merchant: Merchant, app: FastAPI
 ) -> None:
     created = await merchant.order("ledyer", [SAMSUNG])
     headers = {**await merchant.ledyer_headers(), "Idempotency-Key": "race-1"}
@@ -23,26 +22,13 @@ async def test_a_retry_that_missed_the_commit_replays_instead_of_applying_twice(
     first = await merchant.client.post(path, json=body, headers=headers)
     assert first.status_code == 200
 
-    real_claim = orders.claim_and_lock
-    calls: list[bool] = []
-
-    async def stale_claim(
-        conn: asyncpg.Connection, client_id: str, key: str, order_id: str, *, lock: bool = True
-    ) -> orders.Claimed:
-        calls.append(lock)
-        claim = await real_claim(conn, client_id, key, order_id, lock=lock)
-        if len(calls) == 1:
-            # As if its snapshot predated the first request's commit: no stored answer, so
-            # the statement went on to read the order.
-            return orders.Claimed(claim.locked, None, await orders.get(conn, order_id))
-        return claim
-
-    monkeypatch.setattr(orders, "claim_and_lock", stale_claim)
-    again = await merchant.client.post(path, json=body, headers=headers)
-    assert calls == [False, True]  # read without locks, then again under the key's lock
+    # As if its snapshot predated the first request's commit: no stored answer, so the
+    # statement went on to read the order.
+    with rows_in_place(app, StaleFirstClaim()) as stale:
+        again = await merchant.client.post(path, json=body, headers=headers)
+    assert stale.locks == [False, True]  # read without locks, then again under the key's lock
     assert again.status_code == 200
     assert again.content == first.content
-    monkeypatch.undo()
     order = (
         await merchant.client.get(
             f"/v1/orders/{created['orderId']}", headers=await merchant.ledyer_headers()
@@ -74,28 +60,8 @@ async def captured(pool: asyncpg.Pool, order_id: str) -> list[int]:
     return [row["amount"] for row in rows]
 
 
-def between_read_and_write(
-    monkeypatch: pytest.MonkeyPatch, meanwhile: Callable[[], Awaitable[None]]
-) -> list[bool]:
-    """Run ``meanwhile`` once, before the first write of the next change (after its read);
-    returns what each write returned (False: it wrote nothing)."""
-    real_save = orders.save
-    applied: list[bool] = []
-    started: list[bool] = []
-
-    async def save(conn: asyncpg.Connection, loaded: orders.Loaded, *reply: Any) -> bool:
-        if not started:
-            started.append(True)
-            await meanwhile()
-        applied.append(await real_save(conn, loaded, *reply))
-        return applied[-1]
-
-    monkeypatch.setattr(orders, "save", save)
-    return applied
-
-
 async def test_an_order_changed_between_read_and_write_is_changed_again_under_its_lock(
-    merchant: Merchant, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+    merchant: Merchant, app: FastAPI
 ) -> None:
     pool: asyncpg.Pool = app.state.pool
     order_id, send = await walley_capture(merchant)
@@ -103,22 +69,21 @@ async def test_an_order_changed_between_read_and_write_is_changed_again_under_it
     async def another_capture() -> None:
         assert (await send("other-1")).status_code == 202
 
-    applied = between_read_and_write(monkeypatch, another_capture)
-    r = await send("moved-1")
+    with rows_in_place(app, BetweenReadAndWrite(another_capture)) as rows:
+        r = await send("moved-1")
     assert r.status_code == 202, r.text
     # the other's write, this one's first (it found a newer order and wrote nothing), its second
-    assert applied == [True, False, True]
+    assert rows.applied == [True, False, True]
     assert await captured(pool, order_id) == [3000, 3000]  # no capture lost, none twice
     row = await pool.fetchrow("SELECT captured FROM orders WHERE id = $1", order_id)
     assert row["captured"] == 6000
-    monkeypatch.undo()
     again = await send("moved-1")
     assert (again.status_code, again.content) == (r.status_code, r.content)
     assert await captured(pool, order_id) == [3000, 3000]
 
 
 async def test_a_key_taken_between_read_and_write_writes_nothing_and_is_409(
-    merchant: Merchant, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+    merchant: Merchant, app: FastAPI
 ) -> None:
     pool: asyncpg.Pool = app.state.pool
     order_id, send = await walley_capture(merchant)
@@ -130,11 +95,11 @@ async def test_a_key_taken_between_read_and_write_writes_nothing_and_is_409(
         locked, _ = await idempotency.claim(holder, merchant.client_id, "taken-1")
         assert locked
 
-    applied = between_read_and_write(monkeypatch, another_request_takes_the_key)
     try:
-        r = await send("taken-1")
+        with rows_in_place(app, BetweenReadAndWrite(another_request_takes_the_key)) as rows:
+            r = await send("taken-1")
         assert (r.status_code, error_code(r)) == (409, "IDEMPOTENCY_REQUEST_IN_PROGRESS")
-        assert applied == [False]  # and under the locks it never got as far as writing
+        assert rows.applied == [False]  # and under the locks it never got as far as writing
         assert await captured(pool, order_id) == []
         stored = await pool.fetchval(
             "SELECT count(*) FROM idempotency_keys WHERE client_id = $1 AND key = 'taken-1'",
@@ -144,6 +109,5 @@ async def test_a_key_taken_between_read_and_write_writes_nothing_and_is_409(
     finally:
         await holding.rollback()
         await pool.release(holder)
-    monkeypatch.undo()
     assert (await send("taken-1")).status_code == 202
     assert await captured(pool, order_id) == [3000]

@@ -11,15 +11,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from orderdesk.store import orders
 from tests.support.ledger import checked_order
 from tests.support.ledyer_api import Ledyer, error, sek
 from tests.support.sandbox import Merchant, new_merchant
+from tests.support.seams import FailingSaves, rows_in_place
 
 # The plugin's example order: two blue T-shirts, an e-book, shipping and an invoice fee.
 WOO_LINES: list[dict[str, Any]] = [
@@ -182,7 +181,7 @@ async def test_a_full_refund_with_no_body_like_the_plugin(
 
 
 async def test_a_retry_after_a_5xx_refunds_once(
-    api: Ledyer, merchant: Merchant, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+    api: Ledyer, merchant: Merchant, app: FastAPI
 ) -> None:
     """The plugin resends the identical request with the same key after a 5xx."""
     order_id = (await merchant.order("ledyer", WOO_LINES))["orderId"]
@@ -191,23 +190,15 @@ async def test_a_retry_after_a_5xx_refunds_once(
         api, "POST", f"{path}/capture", "9b2f0e4e-6a57-4c1e-8f8a-1d2c3b4a5f6e", WOO_CAPTURE
     )
     ledger_id = r.json()["captured"][0]["ledgerId"]
-    real_save = orders.save
-    failures = [RuntimeError("connection lost")]
-
-    async def save_once_failing(conn: asyncpg.Connection, loaded: Any, *reply: Any) -> bool:
-        if failures:
-            raise failures.pop()
-        return await real_save(conn, loaded, *reply)
-
-    monkeypatch.setattr(orders, "save", save_once_failing)
     key = "66c7df49-86f0-478e-8bd7-96dc6a68da33"
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        first = await client.post(
-            f"{path}/partialrefund/{ledger_id}",
-            content=WOO_PARTIAL_REFUND,
-            headers=woo_headers(api.auth, key, len(WOO_PARTIAL_REFUND)),
-        )
+    with rows_in_place(app, FailingSaves(RuntimeError("connection lost"))):
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            first = await client.post(
+                f"{path}/partialrefund/{ledger_id}",
+                content=WOO_PARTIAL_REFUND,
+                headers=woo_headers(api.auth, key, len(WOO_PARTIAL_REFUND)),
+            )
     assert first.status_code == 500
     assert (await api.order(order_id))["refunded"] == []
     second = await woo(api, "POST", f"{path}/partialrefund/{ledger_id}", key, WOO_PARTIAL_REFUND)

@@ -4,16 +4,15 @@ a replay is answered without parsing, and every other answer is what parsing fir
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import httpx
 import orjson
 import pytest
+from fastapi import FastAPI
 
-from orderdesk.providers.ledyer import wire as ledyer_wire
-from orderdesk.providers.walley import wire as walley_wire
 from tests.api.test_hostile_input import ledyer_code, walley_code
 from tests.support.sandbox import SAMSUNG, SHOES, TSHIRTS, Merchant
+from tests.support.seams import watching_parses
 
 WALLEY_BODY = b'{"amount":95.00,"items":[{"id":"10001","description":"Shoes","unitPrice":95.00,"quantity":1}]}'  # noqa: E501
 MALFORMED = b'{"amount":'
@@ -38,61 +37,50 @@ async def post(
     return await merchant.client.post(path, content=body, headers=headers)
 
 
-def refuse_to_parse(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """Both dialects' capture parsers, replaced by ones that note the body and fail."""
-    seen: list[bytes] = []
-
-    def fail(*args: Any) -> Any:
-        seen.append(args[-1])
-        raise AssertionError("the body was parsed")
-
-    monkeypatch.setattr(walley_wire, "capture_body", fail)
-    monkeypatch.setattr(ledyer_wire, "parse", fail)
-    return seen
-
-
 async def test_a_walley_replay_is_answered_without_parsing_the_body(
-    merchant: Merchant, monkeypatch: pytest.MonkeyPatch
+    merchant: Merchant, app: FastAPI
 ) -> None:
     order = await merchant.order("walley", [SHOES, TSHIRTS])
     key = str(uuid.uuid4())
     first = await post(merchant, "walley", order["orderId"], WALLEY_BODY, key)
     assert first.status_code == 202
-    seen = refuse_to_parse(monkeypatch)
-    again = await post(merchant, "walley", order["orderId"], WALLEY_BODY, key)
+    with watching_parses(app) as watcher:
+        again = await post(merchant, "walley", order["orderId"], WALLEY_BODY, key)
     assert (again.status_code, again.headers["location"], again.content) == (
         first.status_code,
         first.headers["location"],
         first.content,
     )
-    assert seen == []
+    assert watcher.parsed == []
 
 
 async def test_a_ledyer_replay_is_answered_without_parsing_the_body(
-    merchant: Merchant, monkeypatch: pytest.MonkeyPatch
+    merchant: Merchant, app: FastAPI
 ) -> None:
     order = await merchant.order("ledyer", [SAMSUNG])
     key = str(uuid.uuid4())
     body = ledyer_body(order["lineIds"][0])
     first = await post(merchant, "ledyer", order["orderId"], body, key)
     assert first.status_code == 200
-    seen = refuse_to_parse(monkeypatch)
-    again = await post(merchant, "ledyer", order["orderId"], body, key)
+    with watching_parses(app) as watcher:
+        again = await post(merchant, "ledyer", order["orderId"], body, key)
     assert (again.status_code, again.content) == (first.status_code, first.content)
-    assert seen == []
+    assert watcher.parsed == []
 
 
 async def test_a_first_request_and_a_reused_key_are_still_parsed(
-    merchant: Merchant, monkeypatch: pytest.MonkeyPatch
+    merchant: Merchant, app: FastAPI
 ) -> None:
     order = await merchant.order("walley", [SHOES, TSHIRTS])
     key = str(uuid.uuid4())
     assert (await post(merchant, "walley", order["orderId"], WALLEY_BODY, key)).status_code == 202
-    seen = refuse_to_parse(monkeypatch)
     other = WALLEY_BODY.replace(b"95.00,", b"95.0,", 1)  # same meaning, other bytes
-    with pytest.raises(AssertionError, match="the body was parsed"):
+    with (
+        watching_parses(app) as watcher,
+        pytest.raises(AssertionError, match="the body was parsed"),
+    ):
         await post(merchant, "walley", order["orderId"], other, key)
-    assert seen == [other]
+    assert watcher.parsed == ["parsed"]
 
 
 @pytest.mark.parametrize(

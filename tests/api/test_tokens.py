@@ -8,6 +8,8 @@ import pytest
 from fastapi import FastAPI
 
 from orderdesk.auth.tokens import Principal, TokenService
+from orderdesk.providers.ledyer import tokens as ledyer_tokens
+from orderdesk.providers.walley import tokens as walley_tokens
 from tests.support.sandbox import SHOES, Merchant
 
 WALLEY_SCOPE = "705798e0-8cef-427c-ae00-6023deba29af/.default"
@@ -178,8 +180,9 @@ async def test_expired_tokens_are_401(app: FastAPI, merchant: Merchant) -> None:
         ("walley", f"/manage/orders/{walley['orderId']}"),
     ):
         principal = Principal(merchant.client_id, merchant.merchant_id, stores, dialect)
-        expired = tokens.issue(principal, ttl=60, now=time.time() - 120)
-        fresh = tokens.issue(principal, ttl=60)
+        scheme = (walley_tokens if dialect == "walley" else ledyer_tokens).SCHEME
+        expired = tokens.issue(principal, scheme, ttl=60, now=time.time() - 120)
+        fresh = tokens.issue(principal, scheme, ttl=60)
         r = await merchant.client.get(path, headers={"authorization": f"Bearer {expired}"})
         assert r.status_code == 401
         r = await merchant.client.get(path, headers={"authorization": f"Bearer {fresh}"})

@@ -20,7 +20,7 @@ import pytest
 
 from tests.e2e.conftest import NewDatabase
 from tests.support.envelopes import error_code
-from tests.support.ledger import checked_order
+from tests.support.ledger import checked_order, ledger_holds
 from tests.support.sandbox import Merchant, line, new_merchant
 from tests.support.server import Server
 
@@ -159,3 +159,4 @@ async def assert_each_capture_once(
     assert len(ledyer.captured) == CAPTURES
     assert len({chunk.lines[0].reference for chunk in ledyer.captured}) == CAPTURES
     assert ledyer.remaining == 0
+    ledger_holds(database_url)

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from tests.support.envelopes import error_code
-from tests.support.ledger import checked_order
+from tests.support.ledger import checked_order, ledger_holds
 from tests.support.races import (
     PARALLEL,
     check_exactly_what_fits,
@@ -77,6 +77,7 @@ async def test_a_key_in_flight_on_one_server_is_409_on_the_other(
         await conn.close()
     order = await checked_order(server.database_url, order_id)
     assert len(order.captured) == 1
+    ledger_holds(server.database_url)
 
 
 async def waiting_for_a_lock(conn: asyncpg.Connection) -> None:

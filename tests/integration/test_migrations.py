@@ -17,12 +17,12 @@ from orderdesk.domain.order import (
     Chunk,
     LedgerKind,
     Order,
-    Provider,
     Segment,
     new_order,
 )
 from orderdesk.providers.ledyer import rules as ledyer
 from orderdesk.providers.ledyer.rules import EditOrder
+from orderdesk.providers.registry import PROVIDERS
 from orderdesk.providers.walley import rules as walley
 from orderdesk.providers.walley.matching import ItemSpec
 from orderdesk.providers.walley.rules import WalleyCapture
@@ -133,9 +133,9 @@ def v1_orders(merchant_id: str, walley_store: str, ledyer_store: str) -> dict[st
     def at(minutes: int) -> datetime:
         return t0 + timedelta(minutes=minutes)
 
-    def order(provider: Provider, store_id: str, lines: list[CaptureLine]) -> Order:
+    def order(provider: str, store_id: str, lines: list[CaptureLine]) -> Order:
         return new_order(
-            order_id=ids.new_uuid() if provider == Provider.WALLEY else ids.prefixed(ids.ORDER),
+            order_id=ids.new_uuid() if provider == "walley" else ids.prefixed(ids.ORDER),
             provider=provider,
             merchant_id=merchant_id,
             store_id=store_id,
@@ -152,11 +152,9 @@ def v1_orders(merchant_id: str, walley_store: str, ledyer_store: str) -> dict[st
             now=at(0),
         )
 
-    uncaptured = order(
-        Provider.WALLEY, walley_store, [cline("10001", 1, 9500), cline("10002", 2, 9500)]
-    )
+    uncaptured = order("walley", walley_store, [cline("10001", 1, 9500), cline("10002", 2, 9500)])
     two_chunks = order(
-        Provider.LEDYER,
+        "ledyer",
         ledyer_store,
         [cline("S20", 3, 100000), cline("X", 1, 5000), cline("Y", 2, 700)],
     )
@@ -165,9 +163,7 @@ def v1_orders(merchant_id: str, walley_store: str, ledyer_store: str) -> dict[st
     meta = CaptureMeta(description="first", action_reference="ref-1", note="n1")
     ledyer.partial_capture(two_chunks, [cline("X", 1, 5000, id=x.id)], 5000, meta, at(1))
     ledyer.partial_capture(two_chunks, [cline("S20", 1, 100000)], 100000, CaptureMeta(), at(2))
-    cancelled = order(
-        Provider.WALLEY, walley_store, [cline("10001", 1, 9500), cline("10002", 2, 9500)]
-    )
+    cancelled = order("walley", walley_store, [cline("10001", 1, 9500), cline("10002", 2, 9500)])
     walley.capture_minor(
         cancelled,
         WalleyCapture(
@@ -176,7 +172,7 @@ def v1_orders(merchant_id: str, walley_store: str, ledyer_store: str) -> dict[st
         at(3),
     )
     walley.cancel(cancelled, at(4), action_reference="cancel-ref")
-    edited = order(Provider.LEDYER, ledyer_store, [cline("S20", 3, 100000)])
+    edited = order("ledyer", ledyer_store, [cline("S20", 3, 100000)])
     ledyer.partial_capture(edited, [cline("S20", 1, 100000)], 100000, CaptureMeta(), at(5))
     ledyer.edit(edited, EditOrder([cline("S20", 1, 100000)], 100000, 80000, 20000), at(6))
     ledyer.edit_customer(edited, {"email": "ada@example.se"}, at(7))
@@ -297,7 +293,7 @@ async def upgrade_and_check(url: str) -> None:
             assert tuple(row) == (
                 order.merchant_reference,
                 order.order_reference,
-                orders.status(order),
+                PROVIDERS[order.provider].status_word(order, order.updated_at),
             ), label
 
             loaded = await orders.get(conn, order.id)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.lines import priced_line
-from orderdesk.domain.order import CaptureMeta, Chunk, EventType, LedgerKind, Order, Provider
+from orderdesk.domain.order import CaptureMeta, Chunk, EventType, LedgerKind, Order
 from orderdesk.providers.ledyer import rules as ledyer
 from orderdesk.store.codec import line_rows, order_from_rows, state_doc
 from tests.support.orders import NOW, cline, make_order
@@ -121,7 +121,7 @@ def test_refunds_never_exceed_their_capture_and_the_ledger_adds_up() -> None:
     def run(specs: list[tuple[int, int, int]], plan: list[tuple[str, int, int]]) -> None:
         order = make_order(
             [cline(f"A{i}", q, p, vat) for i, (q, p, vat) in enumerate(specs)],
-            provider=Provider.LEDYER,
+            provider="ledyer",
         )
         authorized = order.authorized
         for kind, pick, qty in plan:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import asyncpg
 
 from orderdesk.domain.order import Order
@@ -54,3 +58,23 @@ async def checked_order(database_url: str, order_id: str) -> Order:
     assert order.captured_amount + order.remaining + order.cancelled == order.authorized
     assert min(order.captured_amount, order.remaining, order.cancelled, row["refunded"]) >= 0
     return order
+
+
+def orderdesk_check(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``orderdesk check`` on the database: every order recomputed from its ledger."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERDESK_")}
+    env["DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "-m", "orderdesk", "check", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def ledger_holds(database_url: str) -> None:
+    """``orderdesk check`` finds no order whose row disagrees with its ledger (exit 0)."""
+    done = orderdesk_check(database_url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.rstrip().endswith("checked against their ledger: 0 differences")

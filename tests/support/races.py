@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from tests.support.envelopes import error_code
-from tests.support.ledger import checked_order
+from tests.support.ledger import checked_order, ledger_holds
 from tests.support.sandbox import Merchant, line
 
 BIG = line("big", "Big item", 1, 100_000)  # 1,000.00 SEK authorised
@@ -61,6 +61,7 @@ async def check_exactly_what_fits(
     assert len(order.captured) == FITS
     assert order.captured_amount == FITS * PART["totalAmount"]
     assert order.remaining == BIG["totalAmount"] - FITS * PART["totalAmount"]
+    ledger_holds(database_url)
 
 
 async def check_one_key_applies_once(
@@ -84,3 +85,4 @@ async def check_one_key_applies_once(
     assert done[0].status_code == OK[dialect]
     order = await checked_order(database_url, order_id)
     assert order.captured_amount == PART["totalAmount"]
+    ledger_holds(database_url)

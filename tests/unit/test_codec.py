@@ -5,7 +5,7 @@ from typing import Any
 
 import orjson
 
-from orderdesk.domain.order import CaptureMeta, Order, Provider, Segment
+from orderdesk.domain.order import CaptureMeta, Order, Segment
 from orderdesk.providers.ledyer import rules as ledyer
 from orderdesk.providers.ledyer.rules import EditOrder
 from orderdesk.providers.walley import rules as walley
@@ -48,7 +48,7 @@ def assert_round_trip(order: Order) -> None:
         order.cancelled,
         order.remaining,
     )
-    assert isinstance(back.provider, Provider) and isinstance(back.segment, Segment)
+    assert isinstance(back.provider, str) and isinstance(back.segment, Segment)
     assert [type(ev.type).__name__ for ev in back.events] == ["EventType"] * len(back.events)
     assert reloaded(back) == back
 
@@ -80,7 +80,7 @@ def test_walley_orders_after_captures_round_trip() -> None:
 
 
 def test_ledyer_orders_after_capture_edit_customer_and_cancel_round_trip() -> None:
-    order = make_order([cline("S20", 3, 100000), cline("X", 1, 5000)], provider=Provider.LEDYER)
+    order = make_order([cline("S20", 3, 100000), cline("X", 1, 5000)], provider="ledyer")
     order.customer = {"firstName": "Ada", "billingAddress": {"city": "Lund"}}
     ledyer.partial_capture(order, [cline("S20", 1, 100000)], 100000, CaptureMeta(note="n"), NOW)
     assert_round_trip(order)
@@ -125,9 +125,7 @@ def test_a_closed_order_round_trips() -> None:
 
 
 def big_order() -> tuple[Order, dict[str, LineRow]]:
-    order = make_order(
-        [cline(f"SKU{i}", 2, 1000 + i) for i in range(1000)], provider=Provider.LEDYER
-    )
+    order = make_order([cline(f"SKU{i}", 2, 1000 + i) for i in range(1000)], provider="ledyer")
     return order, {row[0]: row for row in line_rows(order)}
 
 

@@ -1,6 +1,6 @@
 """An issued invoice keeps the customer it was issued to (issue 9's fourth bug)."""
 
-from orderdesk.domain.order import CaptureMeta, Provider, document_reference
+from orderdesk.domain.order import CaptureMeta, document_reference
 from orderdesk.invoices.pdf import render_invoice
 from orderdesk.providers.ledyer import rules as ledyer
 from tests.support.orders import NOW, cline, make_order
@@ -8,7 +8,7 @@ from tests.support.pdf import pdf_text
 
 
 def test_editing_the_customer_leaves_issued_invoices_alone() -> None:
-    order = make_order([cline("S20", 2, 100000)], provider=Provider.LEDYER)
+    order = make_order([cline("S20", 2, 100000)], provider="ledyer")
     order.customer = {"firstName": "Ada", "lastName": "Lovelace"}
     first = ledyer.partial_capture(order, [cline("S20", 1, 100000)], 100000, CaptureMeta(), NOW)
     issued = render_invoice(order, first, document_reference(1, 1))

@@ -6,7 +6,8 @@ import pytest
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.lines import CaptureLine
-from orderdesk.providers.ledyer.wire import CaptureBody, EditBody, EditCustomerBody, parse
+from orderdesk.providers.ledyer.wire import CaptureBody, EditBody, EditCustomerBody
+from orderdesk.web.bodies import parse
 
 LINE = {
     "id": "ol_1",

@@ -6,8 +6,12 @@ import time
 import orjson
 import pytest
 
-from orderdesk.auth.tokens import LEDYER_TTL, WALLEY_TTL, Principal, TokenError, TokenService
+from orderdesk.auth.tokens import Principal, TokenError, TokenScheme, TokenService
+from orderdesk.providers.ledyer import tokens as ledyer_tokens
+from orderdesk.providers.walley import tokens as walley_tokens
 
+SCHEMES: dict[str, TokenScheme] = {"walley": walley_tokens.SCHEME, "ledyer": ledyer_tokens.SCHEME}
+WALLEY_TTL = walley_tokens.SCHEME.ttl
 HMAC_KEY = b"k" * 32
 SEED = b"s" * 32
 
@@ -31,7 +35,7 @@ def payload_of_walley(token: str) -> dict[str, object]:
 
 @pytest.mark.parametrize("dialect", ["walley", "ledyer"])
 def test_a_token_verifies_to_its_principal(tokens: TokenService, dialect: str) -> None:
-    token = tokens.issue(principal(dialect), 60)
+    token = tokens.issue(principal(dialect), SCHEMES[dialect], 60)
     assert tokens.verify(token, dialect) == principal(dialect)
     # and from another process with the same keys (no cache)
     assert TokenService(HMAC_KEY, SEED).verify(token, dialect) == principal(dialect)
@@ -40,9 +44,9 @@ def test_a_token_verifies_to_its_principal(tokens: TokenService, dialect: str) -
 
 def test_the_token_formats() -> None:
     service = TokenService(HMAC_KEY, SEED)
-    ledyer = service.issue(principal("ledyer"), LEDYER_TTL, now=1_800_000_000)
+    ledyer = service.issue(principal("ledyer"), ledyer_tokens.SCHEME, now=1_800_000_000)
     assert ledyer.startswith("v4.public.")
-    walley = service.issue(principal("walley"), WALLEY_TTL, now=1_800_000_000)
+    walley = service.issue(principal("walley"), walley_tokens.SCHEME, now=1_800_000_000)
     assert walley.count(".") == 1
     assert payload_of_walley(walley) == {
         "sub": "cl_1",
@@ -55,7 +59,7 @@ def test_the_token_formats() -> None:
 
 @pytest.mark.parametrize(("issued", "asked"), [("walley", "ledyer"), ("ledyer", "walley")])
 def test_the_other_dialect_is_refused(tokens: TokenService, issued: str, asked: str) -> None:
-    token = tokens.issue(principal(issued), 60)
+    token = tokens.issue(principal(issued), SCHEMES[issued], 60)
     with pytest.raises(TokenError, match="another API"):
         tokens.verify(token, asked)
     assert tokens.verify(token, issued).dialect == issued  # the refusal cached nothing wrong
@@ -65,13 +69,13 @@ def test_the_other_dialect_is_refused(tokens: TokenService, issued: str, asked: 
 
 @pytest.mark.parametrize("dialect", ["walley", "ledyer"])
 def test_an_expired_token_is_refused(tokens: TokenService, dialect: str) -> None:
-    token = tokens.issue(principal(dialect), 60, now=time.time() - 120)
+    token = tokens.issue(principal(dialect), SCHEMES[dialect], 60, now=time.time() - 120)
     with pytest.raises(TokenError, match="expired"):
         tokens.verify(token, dialect)
 
 
 def test_a_cached_token_expires_too(tokens: TokenService) -> None:
-    token = tokens.issue(principal("walley"), 2, now=time.time() - 1)
+    token = tokens.issue(principal("walley"), SCHEMES["walley"], 2, now=time.time() - 1)
     assert tokens.verify(token, "walley").client_id == "cl_1"  # cached until its exp
     time.sleep(1.2)
     with pytest.raises(TokenError, match="expired"):
@@ -79,14 +83,14 @@ def test_a_cached_token_expires_too(tokens: TokenService) -> None:
 
 
 def test_a_forged_walley_token_is_refused(tokens: TokenService) -> None:
-    token = tokens.issue(principal("walley"), 60)
+    token = tokens.issue(principal("walley"), SCHEMES["walley"], 60)
     tag = token.split(".")[1]
     claims = payload_of_walley(token)
     forged = base64.urlsafe_b64encode(orjson.dumps({**claims, "stores": ["9999"]}))
     with pytest.raises(TokenError, match="invalid"):
         tokens.verify(f"{forged.rstrip(b'=').decode()}.{tag}", "walley")
     # another server's key
-    other = TokenService(b"x" * 32, SEED).issue(principal("walley"), 60)
+    other = TokenService(b"x" * 32, SEED).issue(principal("walley"), SCHEMES["walley"], 60)
     with pytest.raises(TokenError, match="invalid"):
         tokens.verify(other, "walley")
     with pytest.raises(TokenError):
@@ -96,10 +100,10 @@ def test_a_forged_walley_token_is_refused(tokens: TokenService) -> None:
 
 
 def test_a_forged_ledyer_token_is_refused(tokens: TokenService) -> None:
-    other = TokenService(HMAC_KEY, b"o" * 32).issue(principal("ledyer"), 60)
+    other = TokenService(HMAC_KEY, b"o" * 32).issue(principal("ledyer"), SCHEMES["ledyer"], 60)
     with pytest.raises(TokenError, match="invalid or expired"):
         tokens.verify(other, "ledyer")
-    token = tokens.issue(principal("ledyer"), 60)
+    token = tokens.issue(principal("ledyer"), SCHEMES["ledyer"], 60)
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     with pytest.raises(TokenError, match="invalid or expired"):
         tokens.verify(tampered, "ledyer")

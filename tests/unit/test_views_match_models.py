@@ -14,7 +14,7 @@ import orjson
 import pytest
 from pydantic import BaseModel
 
-from orderdesk.domain.order import CaptureMeta, Order, Provider, Segment
+from orderdesk.domain.order import CaptureMeta, Order, Segment
 from orderdesk.providers.ledyer import rules as ledyer
 from orderdesk.providers.ledyer import views as ledyer_views
 from orderdesk.providers.ledyer.responses import LedyerOrder
@@ -163,7 +163,7 @@ def walley_states() -> dict[str, tuple[Order, Any]]:
 def ledyer_order(customer: dict[str, Any] | None = None) -> Order:
     order = make_order(
         [cline("S20", 3, 100000), cline("X", 1, 5000)],
-        provider=Provider.LEDYER,
+        provider="ledyer",
         segment=Segment.B2B if customer is COMPANY else Segment.B2C,
     )
     order.customer = customer or {}

@@ -1,10 +1,12 @@
-"""Access tokens as each provider issues them, verified without a database round trip.
+"""Access tokens in the two forms providers issue, verified without a database round trip.
 
-* Walley: an opaque bearer token (here: a claims payload with an HMAC-SHA256 tag).
-* Ledyer: a PASETO ``v4.public`` token signed with the server's Ed25519 key.
+* ``OPAQUE``: an opaque bearer token (here: a claims payload with an HMAC-SHA256 tag).
+* ``PASETO``: a PASETO ``v4.public`` token signed with the server's Ed25519 key.
 
-Both carry the credential, its merchant, the stores it may act on and the dialect, so a token
-of one dialect is refused by the other. Verified tokens are cached per process until expiry.
+A provider picks the form, the lifetime and any claims of its own (:class:`TokenScheme`).
+Every token carries the credential, its merchant, the stores it may act on and the dialect,
+so a token of one dialect is refused by another. Verified tokens are cached per process until
+expiry.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -24,9 +27,22 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyseto import Key
 
-WALLEY_TTL = 3599
-LEDYER_TTL = 3600
 _CACHE_LIMIT = 10_000
+PASETO_PREFIX = "v4.public."
+
+
+class TokenForm(StrEnum):
+    OPAQUE = "opaque"
+    PASETO = "paseto"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenScheme:
+    """How a provider's tokens look: their form, lifetime (seconds) and own claims."""
+
+    form: TokenForm
+    ttl: int
+    claims: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,17 +99,24 @@ class TokenService:
         self._cache: dict[str, tuple[Principal, float]] = {}
 
     # -- issuing ----------------------------------------------------------------------------
-    def issue(self, principal: Principal, ttl: int, now: float | None = None) -> str:
-        exp = (time.time() if now is None else now) + ttl
+    def issue(
+        self,
+        principal: Principal,
+        scheme: TokenScheme,
+        ttl: int | None = None,
+        now: float | None = None,
+    ) -> str:
+        """A token for ``principal`` in ``scheme``'s form, valid ``ttl`` (default: the
+        scheme's) seconds from ``now``."""
+        exp = (time.time() if now is None else now) + (scheme.ttl if ttl is None else ttl)
         claims: dict[str, Any] = {
             "sub": principal.client_id,
             "mid": principal.merchant_id,
             "stores": sorted(principal.store_ids),
             "dia": principal.dialect,
+            **dict(scheme.claims),
         }
-        if principal.dialect == "ledyer":
-            claims["iss"] = "orderdesk"
-            claims["scope"] = "write"
+        if scheme.form is TokenForm.PASETO:
             claims["exp"] = datetime.fromtimestamp(exp, UTC).isoformat(timespec="seconds")
             token: bytes = pyseto.encode(self._signing_key, claims, serializer=_CompactJson)
             return token.decode()
@@ -118,7 +141,7 @@ class TokenService:
         return principal
 
     def _decode(self, token: str, now: float) -> tuple[Principal, float]:
-        if token.startswith("v4.public."):
+        if token.startswith(PASETO_PREFIX):
             try:
                 decoded = pyseto.decode(self._verify_key, token, deserializer=_CompactJson)
                 claims: dict[str, Any] = decoded.payload  # type: ignore[assignment]

@@ -1,28 +1,18 @@
-"""Plain words for the back-office: what a status means in its dialect, what an event was,
-and why an action was refused (the domain's code, said so a person understands it)."""
+"""Plain words for the back-office: what a status means in its provider's API, what an event
+was, and why an action was refused (the domain's code, said so a person understands it; each
+provider adds its own codes)."""
 
 from __future__ import annotations
 
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError
+from orderdesk.providers.registry import PROVIDERS
 
+#: What each provider's statuses mean, in plain words.
 STATUS_WORDS = {
-    # Walley
-    "NotActivated": "authorised, nothing captured yet",
-    "PartActivated": "partly captured",
-    "Activated": "fully captured",
-    "Returned": "captured and fully refunded",
-    "Expired": "the authorisation expired",
-    "Closed": "closed",
-    "Cancelled": "cancelled",
-    # Ledyer
-    "uncaptured": "authorised, nothing captured yet",
-    "partiallyCaptured": "partly captured",
-    "fullyCaptured": "fully captured",
-    "cancelled": "cancelled",
-    "partiallyRefunded": "partly refunded",
-    "fullyRefunded": "fully refunded",
-    "expired": "the authorisation expired",
+    status: said
+    for provider in PROVIDERS.values()
+    for status, said in provider.status_words.items()
 }
 
 EVENT_WORDS = {
@@ -45,14 +35,6 @@ _EXPLAINED = {
     e.CAPTURE_AMOUNT_TOO_LARGE: "That is more than the whole order is worth.",
     e.CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT: "That is more than is left to capture.",
     e.CAPTURE_ITEM_NOT_MATCHED: "A chosen line no longer matches an uncaptured line.",
-    e.CAPTURE_ITEM_AMBIGUOUS: (
-        "Two uncaptured lines look the same to Walley (same article number and price); "
-        "capture them together or capture everything."
-    ),
-    e.CAPTURE_ITEMS_NOT_EXACT: (
-        "A chosen line's total does not divide evenly by its quantity, so Walley cannot "
-        "capture it by items; capture everything instead."
-    ),
     e.CAPTURE_LINE_NOT_FOUND: "A chosen line is no longer uncaptured (was it just captured?).",
     e.CAPTURE_LINE_ALREADY_CAPTURED: "A chosen line has already been captured.",
     e.CAPTURE_LINES_DO_NOT_MATCH_UNCAPTURED: (
@@ -80,24 +62,16 @@ _EXPLAINED = {
     e.REFUND_ITEM_NOT_MATCHED: (
         "A chosen line no longer matches a captured line that is not yet refunded."
     ),
-    e.REFUND_ITEM_AMBIGUOUS: (
-        "Two captured lines look the same to Walley (same article number and price); "
-        "refund them together or refund an amount."
-    ),
     e.REFUND_ITEM_QUANTITY_TOO_LARGE: "More of a line was chosen than is left to refund.",
-    e.REFUND_ITEMS_NOT_EXACT: (
-        "A chosen line's total does not divide evenly by its quantity, so Walley cannot "
-        "refund it by items; refund an amount instead."
-    ),
     e.REFUND_LINES_DO_NOT_MATCH: "A chosen line is not a line of that capture.",
     e.REFUND_LINE_QUANTITY_TOO_LARGE: (
         "A chosen line has already been refunded (in part or whole)."
     ),
     e.LEDGER_NOT_FOUND: "That capture is not part of this order.",
-    e.ACTION_NOT_AVAILABLE: "Ledyer does not offer this action on the order in its state.",
     e.ORDER_NOT_FOUND: "There is no such order.",
     e.IDEMPOTENCY_REQUEST_IN_PROGRESS: "This form is being sent already; wait a moment.",
     e.IDEMPOTENCY_KEY_REUSED: "This form was already sent with other values; reload the page.",
+    **{code: said for p in PROVIDERS.values() for code, said in p.explained.items()},
 }
 
 

@@ -4,9 +4,9 @@ Money left to capture is ``remaining = authorized − captured − cancelled``. 
 chunk's lines describe what is left; they can sum to *more* than ``remaining`` for a while
 (Ledyer: a line captured without its ``id`` leaves the uncaptured line intact until the shop
 edits it down), never to less. Each change appends an :class:`Event`; each change of money
-also appends a :class:`LedgerEntry`. The providers' statuses and rules live beside this module,
-in ``walley.py`` and ``ledyer.py``: they decide *whether* a change is allowed, this module
-makes it.
+also appends a :class:`LedgerEntry`. Each provider's statuses and rules live in its own package
+(``providers/<name>/rules.py``): they decide *whether* a change is allowed, this module makes
+it.
 """
 
 from __future__ import annotations
@@ -24,13 +24,6 @@ from orderdesk.domain.money import is_currency
 
 EXPIRY_EXTENSION = timedelta(days=14)
 REMAINDER_DESCRIPTION = "Remaining amount"
-
-
-class Provider(StrEnum):
-    """Whose API an order speaks: its store's dialect."""
-
-    WALLEY = "walley"
-    LEDYER = "ledyer"
 
 
 class Segment(StrEnum):
@@ -154,7 +147,7 @@ def document_reference(seq: int, document_number: int) -> str:
 @dataclass(slots=True)
 class Order:
     id: str
-    provider: Provider
+    provider: str  # whose API the order speaks: its store's provider (the registry's name)
     merchant_id: str
     store_id: str
     currency: str
@@ -431,7 +424,7 @@ class Order:
 def new_order(
     *,
     order_id: str,
-    provider: Provider,
+    provider: str,
     merchant_id: str,
     store_id: str,
     currency: str,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -28,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderdesk.ops import metrics
 from orderdesk.web.answers import Reply, to_response
+from orderdesk.web.dialect import Apis
 
 log = logging.getLogger("orderdesk.faults")
 
@@ -36,8 +36,6 @@ ACTIONS = ("error", "timeout", "drop", "delay")
 PHASES = ("before", "after")
 #: Paths faults never apply to: the sandbox API itself, health, metrics and the docs.
 EXEMPT = ("/sandbox", "/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json")
-
-Envelope = Callable[[int, str, str], Reply]
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,9 +183,9 @@ def _route_of(scope: Scope) -> tuple[str | None, str | None]:
     return None, None
 
 
-def fault_answer(envelope: Envelope, status: int, fault_id: int) -> Reply:
+def fault_answer(apis: Apis, path: str, status: int, fault_id: int) -> Reply:
     phrase = HTTPStatus(status).phrase
-    answer = envelope(status, phrase.upper().replace(" ", "_"), phrase)
+    answer = apis.for_path(path).envelope(status, phrase.upper().replace(" ", "_"), phrase)
     return Reply(answer.status, {**answer.headers, "x-orderdesk-fault": str(fault_id)}, answer.body)
 
 
@@ -207,10 +205,10 @@ async def drop_connection(receive: Receive) -> None:
 class Faults:
     """The middleware applying injected faults (see the module's documentation)."""
 
-    def __init__(self, app: ASGIApp, flag: FaultFlag, envelope: Callable[[str], Envelope]) -> None:
+    def __init__(self, app: ASGIApp, flag: FaultFlag, apis: Apis) -> None:
         self.app = app
         self.flag = flag
-        self.envelope = envelope
+        self.apis = apis
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.flag.active or scope["type"] != "http" or scope["path"].startswith(EXEMPT):
@@ -246,7 +244,7 @@ class Faults:
 
         if fault.action == "error":
             assert fault.status is not None
-            answer = fault_answer(self.envelope(scope["path"]), fault.status, fault.id)
+            answer = fault_answer(self.apis, scope["path"], fault.status, fault.id)
             await to_response(answer)(scope, receive, send)
         elif fault.action == "delay":  # after: the real answer, late
             await asyncio.sleep(fault.delay_ms / 1000)

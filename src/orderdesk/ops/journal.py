@@ -1,17 +1,19 @@
 """The request journal: every request that names an order — method, path, status,
 idempotency key, time — kept for the back-office's order page.
 
-Cheap on the request path: a path match and a tuple appended to an in-memory batch; a
-background task writes the batch with one COPY every half second. Bounded everywhere: at
-most ``MAX_PENDING`` rows wait in memory (more are dropped and counted), and the table keeps
-the newest ``MAX_ROWS`` rows of at most ``MAX_AGE_DAYS`` days (pruned every minute).
+Cheap on the request path: the matched route says whether the request named an order (a
+provider's route with ``{orderId}``, or a back-office form on one), and a tuple is appended
+to an in-memory batch; a background task writes the batch with one COPY every half second.
+Bounded everywhere: at most ``MAX_PENDING`` rows wait in memory (more are dropped and
+counted), and the table keeps the newest ``MAX_ROWS`` rows of at most ``MAX_AGE_DAYS`` days
+(pruned every minute).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
+from collections.abc import Collection
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +22,8 @@ import asyncpg
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderdesk.store import journal
+from orderdesk.web.fast_lane import ORDER_PARAM
+from orderdesk.web.routes import dialect_of
 
 log = logging.getLogger("orderdesk.journal")
 
@@ -31,9 +35,9 @@ PRUNE_SECONDS = 60.0
 MAX_PATH = 300
 MAX_KEY = 255
 
-_ORDER_PATH = re.compile(r"^/(?:manage/orders|v1/orders|admin/orders)/([^/]{1,100})(?:/|$)")
-_SOURCES = {"m": "walley", "v": "ledyer", "a": "backoffice"}
-_KEY_HEADERS = (b"x-idempotency", b"idempotency-key")
+MAX_ORDER_ID = 100
+#: The source of the back-office's requests (its routes' ``DialectRoute.dialect``).
+BACKOFFICE = "backoffice"
 
 
 class Journal:
@@ -88,20 +92,24 @@ class Journal:
 
 
 class JournalMiddleware:
-    """Notes each request whose path names an order (back-office: its POSTs only)."""
+    """Notes each request that names an order: on a provider's route, or a back-office form
+    (POST). ``providers``: the installed providers' names, ``key_headers`` their idempotency
+    key headers (lower case)."""
 
-    def __init__(self, app: ASGIApp, journal: Journal) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        journal: Journal,
+        providers: Collection[str],
+        key_headers: Collection[str],
+    ) -> None:
         self.app = app
         self.journal = journal
+        self.providers = providers
+        self.key_headers = tuple(name.encode() for name in key_headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope["path"]
-        match = _ORDER_PATH.match(path)
-        method: str = scope["method"]
-        if match is None or (path[1] == "a" and method != "POST"):
             await self.app(scope, receive, send)
             return
         status = 0
@@ -115,25 +123,37 @@ class JournalMiddleware:
         try:
             await self.app(scope, receive, noted)
         finally:
-            self.journal.record(
-                (
-                    match.group(1),
-                    method[:10],
-                    path[:MAX_PATH],
-                    status,
-                    _key(scope),
-                    _SOURCES[path[1]],
-                    datetime.now(UTC),
-                )
+            self._note(scope, status)
+
+    def _note(self, scope: Scope, status: int) -> None:
+        source = dialect_of(scope.get("route"))
+        method: str = scope["method"]
+        if source is None or (
+            source not in self.providers and not (source == BACKOFFICE and method == "POST")
+        ):
+            return
+        order_id = (scope.get("path_params") or {}).get(ORDER_PARAM)
+        if not isinstance(order_id, str) or not 0 < len(order_id) <= MAX_ORDER_ID:
+            return
+        path: str = scope["path"]
+        self.journal.record(
+            (
+                order_id,
+                method[:10],
+                path[:MAX_PATH],
+                status,
+                self._key(scope),
+                source,
+                datetime.now(UTC),
             )
+        )
 
-
-def _key(scope: Scope) -> str | None:
-    state: dict[str, Any] = scope.get("state") or {}
-    key = state.get("idempotency_key")
-    if key is None:
-        for name, value in scope["headers"]:
-            if name in _KEY_HEADERS:
-                key = value.decode("latin-1")
-                break
-    return key[:MAX_KEY] if isinstance(key, str) else None
+    def _key(self, scope: Scope) -> str | None:
+        state: dict[str, Any] = scope.get("state") or {}
+        key = state.get("idempotency_key")
+        if key is None:
+            for name, value in scope["headers"]:
+                if name in self.key_headers:
+                    key = value.decode("latin-1")
+                    break
+        return key[:MAX_KEY] if isinstance(key, str) else None

@@ -22,6 +22,8 @@ from prometheus_client import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderdesk.ops.logs import request_id
+from orderdesk.web.dialect import Apis
+from orderdesk.web.routes import dialect_of
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -124,17 +126,6 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
 
 
-def dialect_of(path: str) -> str:
-    """The API a path belongs to, for labels."""
-    if path.startswith(("/manage/", "/oauth2/")):
-        return "walley"
-    if path.startswith(("/v1/", "/oauth/")):
-        return "ledyer"
-    if path.startswith("/sandbox"):
-        return "sandbox"
-    return "other"
-
-
 _MAX_REQUEST_ID = 128
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -155,11 +146,13 @@ class Observe:
     the log lines, and the request counters and latency histogram.
 
     The route label is the matched route's template (``/v1/orders/{orderId}/capture``), or
-    ``unmatched``, so that order ids never become label values.
+    ``unmatched``, so that order ids never become label values; the dialect label is the API
+    the matched route belongs to (unmatched: the API whose paths it is under, or ``other``).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, apis: Apis) -> None:
         self.app = app
+        self.apis = apis
         # label children, looked up once per (dialect, route, method[, status])
         self._counted: dict[tuple[str, str, str, str], Any] = {}
         self._timed: dict[tuple[str, str, str], Any] = {}
@@ -188,7 +181,8 @@ class Observe:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             method = scope["method"] if scope["method"] in METHODS else "OTHER"
-            timed_key = (dialect_of(scope["path"]), template, method)
+            dialect = dialect_of(route) or self._owner(scope["path"])
+            timed_key = (dialect, template, method)
             counted_key = (*timed_key, status)
             counter = self._counted.get(counted_key)
             if counter is None:
@@ -198,3 +192,7 @@ class Observe:
                 histogram = self._timed[timed_key] = LATENCY.labels(*timed_key)
             counter.inc()
             histogram.observe(time.perf_counter() - start)
+
+    def _owner(self, path: str) -> str:
+        api = self.apis.owning(path)
+        return "other" if api is None else api.name

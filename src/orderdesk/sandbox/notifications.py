@@ -17,24 +17,30 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderdesk.domain.money import exponent, major_string
-from orderdesk.domain.notifications import event_names
-from orderdesk.domain.order import Provider
 from orderdesk.domain.settlement import settlement_id
-from orderdesk.providers.ledyer.wire import parse
-from orderdesk.sandbox.errors import envelope
-from orderdesk.sandbox.routes import _body, _check_admin
+from orderdesk.providers.registry import PROVIDERS
+from orderdesk.sandbox.errors import RESPONSES, envelope
+from orderdesk.sandbox.routes import NAME, _body, _check_admin
 from orderdesk.service import outbox as outbox_service
 from orderdesk.service.expiry import advance_clock
 from orderdesk.store import outbox, settlements
 from orderdesk.store.outbox import StoreSettings
 from orderdesk.web.answers import json_answer, to_response
+from orderdesk.web.bodies import parse
+from orderdesk.web.requests import require_json
+from orderdesk.web.routes import RouteTable
 
-router = APIRouter(prefix="/sandbox", tags=["Sandbox: notifications, clock, settlements"])
+ROUTES = RouteTable(
+    NAME,
+    tags=["Sandbox: notifications, clock, settlements"],
+    dependencies=[Depends(require_json)],
+    responses=RESPONSES,
+)
 
 StoreId = Annotated[str, Path(alias="storeId")]
 DeliveryId = Annotated[int, Path(alias="deliveryId", ge=1, le=2**63 - 1)]
@@ -51,8 +57,9 @@ class NotificationsBody(BaseModel):
     )
     events: list[str] | None = Field(
         None,
-        description="The notification types wanted (e.g. com.ledyer.order.part_capture, "
-        "walley:order:captured); null or absent: all of the store's provider",
+        description="The notification types wanted (the store's availableEvents, e.g. "
+        + ", ".join(provider.notification_types[0] for provider in PROVIDERS.values())
+        + "); null or absent: all of the store's provider",
     )
 
 
@@ -64,7 +71,7 @@ class AdvanceBody(BaseModel):
 
 def _settings_view(found: StoreSettings) -> dict[str, Any]:
     view = found.view(datetime.now(UTC) + found.clock)
-    view["availableEvents"] = event_names(Provider(found.provider))
+    view["availableEvents"] = list(PROVIDERS[found.provider].notification_types)
     return view
 
 
@@ -76,8 +83,8 @@ def _no_store(store_id: str) -> Response:
     return to_response(envelope(404, "STORE_NOT_FOUND", f"Store {store_id} was not found"))
 
 
-@router.put(
-    "/stores/{storeId}/notifications",
+@ROUTES.put(
+    "/sandbox/stores/{storeId}/notifications",
     summary="Set the store's notification URL and the events it wants",
     openapi_extra=_body(NotificationsBody),
 )
@@ -95,7 +102,7 @@ async def set_notifications(request: Request, store_id: StoreId) -> Response:
         current = await outbox.store_settings(conn, store_id)
         if current is None:
             return _no_store(store_id)
-        known = event_names(Provider(current.provider))
+        known = PROVIDERS[current.provider].notification_types
         unknown = sorted(set(body.events or ()) - set(known))
         if unknown:
             return to_response(
@@ -112,7 +119,7 @@ async def set_notifications(request: Request, store_id: StoreId) -> Response:
     return to_response(json_answer(_settings_view(found)))
 
 
-@router.get("/stores/{storeId}/notifications", summary="The store's notification settings")
+@ROUTES.get("/sandbox/stores/{storeId}/notifications", summary="The store's notification settings")
 async def get_notifications(request: Request, store_id: StoreId) -> Response:
     _check_admin(request)
     async with request.app.state.pool.acquire() as conn:
@@ -120,8 +127,8 @@ async def get_notifications(request: Request, store_id: StoreId) -> Response:
     return _no_store(store_id) if found is None else to_response(json_answer(_settings_view(found)))
 
 
-@router.get(
-    "/stores/{storeId}/deliveries",
+@ROUTES.get(
+    "/sandbox/stores/{storeId}/deliveries",
     summary="The store's notifications: body, every attempt (time, status, latency, error), "
     "state and next attempt",
 )
@@ -147,7 +154,7 @@ def _delivery_answer(delivery_id: int, found: dict[str, Any] | None) -> Response
     return to_response(json_answer(found))
 
 
-@router.get("/deliveries/{deliveryId}", summary="One notification and its attempts")
+@ROUTES.get("/sandbox/deliveries/{deliveryId}", summary="One notification and its attempts")
 async def get_delivery(request: Request, delivery_id: DeliveryId) -> Response:
     _check_admin(request)
     async with request.app.state.pool.acquire() as conn:
@@ -155,8 +162,8 @@ async def get_delivery(request: Request, delivery_id: DeliveryId) -> Response:
     return _delivery_answer(delivery_id, found)
 
 
-@router.post(
-    "/deliveries/{deliveryId}/resend",
+@ROUTES.post(
+    "/sandbox/deliveries/{deliveryId}/resend",
     summary="Send a notification again now (delivered, pending or failed)",
 )
 async def resend(request: Request, delivery_id: DeliveryId) -> Response:
@@ -165,7 +172,7 @@ async def resend(request: Request, delivery_id: DeliveryId) -> Response:
     return _delivery_answer(delivery_id, found)
 
 
-@router.get("/stores/{storeId}/clock", summary="The store's test clock")
+@ROUTES.get("/sandbox/stores/{storeId}/clock", summary="The store's test clock")
 async def get_clock(request: Request, store_id: StoreId) -> Response:
     _check_admin(request)
     async with request.app.state.pool.acquire() as conn:
@@ -173,8 +180,8 @@ async def get_clock(request: Request, store_id: StoreId) -> Response:
     return _no_store(store_id) if found is None else to_response(json_answer(_clock_view(found)))
 
 
-@router.post(
-    "/stores/{storeId}/clock/advance",
+@ROUTES.post(
+    "/sandbox/stores/{storeId}/clock/advance",
     summary="Move the store's clock forward: orders expire, retries and settlement days "
     "come due as if that time had passed",
     openapi_extra=_body(AdvanceBody),
@@ -182,7 +189,7 @@ async def get_clock(request: Request, store_id: StoreId) -> Response:
 async def advance(request: Request, store_id: StoreId) -> Response:
     _check_admin(request)
     body = parse(AdvanceBody, await request.body())
-    moved = await advance_clock(request.app.state.pool, store_id, timedelta(seconds=body.seconds))
+    moved = await advance_clock(request.app.state.uow, store_id, timedelta(seconds=body.seconds))
     return _no_store(store_id) if moved is None else to_response(json_answer(_clock_view(moved)))
 
 
@@ -202,8 +209,8 @@ CSV_COLUMNS = (
 )
 
 
-@router.get(
-    "/stores/{storeId}/settlements.csv",
+@ROUTES.get(
+    "/sandbox/stores/{storeId}/settlements.csv",
     summary="Settlement report (CSV) of the store's ended days from `from` to `to`",
     responses={200: {"content": {"text/csv": {}}, "description": "One row per transaction"}},
 )

@@ -9,23 +9,29 @@ import hmac
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from orderdesk.auth import credentials
 from orderdesk.domain.order import Order
 from orderdesk.ops import faults
-from orderdesk.providers.ledyer.wire import parse
+from orderdesk.providers.registry import PROVIDERS
 from orderdesk.sandbox import wire
-from orderdesk.sandbox.errors import envelope
+from orderdesk.sandbox.errors import RESPONSES, envelope
 from orderdesk.service import sandbox
 from orderdesk.store import merchants
 from orderdesk.store.merchants import Store
 from orderdesk.store.settings import StoreSettings
 from orderdesk.web.answers import json_answer, to_response
+from orderdesk.web.bodies import parse
+from orderdesk.web.requests import require_json
+from orderdesk.web.routes import RouteTable
 
-router = APIRouter(prefix="/sandbox", tags=["Sandbox"])
+NAME = "sandbox"
+ROUTES = RouteTable(
+    NAME, tags=["Sandbox"], dependencies=[Depends(require_json)], responses=RESPONSES
+)
 
 
 class AdminRequired(Exception):
@@ -49,7 +55,7 @@ def _body(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def order_summary(order: Order) -> dict[str, Any]:
-    path = f"/manage/orders/{order.id}" if order.provider == "walley" else f"/v1/orders/{order.id}"
+    path = PROVIDERS[order.provider].order_path(order.id)
     return {
         "orderId": order.id,
         "provider": order.provider,
@@ -66,7 +72,7 @@ def order_summary(order: Order) -> dict[str, Any]:
     }
 
 
-@router.post("/merchants", status_code=201, openapi_extra=_body(wire.MerchantBody))
+@ROUTES.post("/sandbox/merchants", status_code=201, openapi_extra=_body(wire.MerchantBody))
 async def create_merchant(request: Request) -> Response:
     _check_admin(request)
     body = parse(wire.MerchantBody, await request.body())
@@ -74,7 +80,9 @@ async def create_merchant(request: Request) -> Response:
     return to_response(json_answer({"merchantId": merchant_id, "name": body.name}, 201))
 
 
-@router.post("/merchants/{merchantId}/stores", status_code=201, openapi_extra=_body(wire.StoreBody))
+@ROUTES.post(
+    "/sandbox/merchants/{merchantId}/stores", status_code=201, openapi_extra=_body(wire.StoreBody)
+)
 async def create_store(
     request: Request, merchant_id: Annotated[str, Path(alias="merchantId")]
 ) -> Response:
@@ -88,7 +96,7 @@ async def create_store(
         currency=body.currency,
         segment=body.segment,
     )
-    await sandbox.create_store(request.app.state.pool, store)
+    await sandbox.create_store(request.app.state.pool, PROVIDERS, store)
     return to_response(
         json_answer(
             {
@@ -104,8 +112,8 @@ async def create_store(
     )
 
 
-@router.post(
-    "/merchants/{merchantId}/credentials",
+@ROUTES.post(
+    "/sandbox/merchants/{merchantId}/credentials",
     status_code=201,
     openapi_extra=_body(wire.CredentialBody),
 )
@@ -127,8 +135,8 @@ async def create_credential(
     return to_response(json_answer(answer, 201))
 
 
-@router.put(
-    "/stores/{storeId}/settings",
+@ROUTES.put(
+    "/sandbox/stores/{storeId}/settings",
     summary="Set a store's credit check and eventual consistency",
     openapi_extra=_body(wire.StoreSettingsBody),
 )
@@ -147,12 +155,12 @@ async def store_settings(
     return to_response(json_answer({"storeId": store_id, **body.model_dump()}))
 
 
-@router.post("/orders", status_code=201, openapi_extra=_body(wire.OrderBody))
+@ROUTES.post("/sandbox/orders", status_code=201, openapi_extra=_body(wire.OrderBody))
 async def create_order(request: Request) -> Response:
     _check_admin(request)
     body = parse(wire.OrderBody, await request.body())
     order, _ = await sandbox.create_order(
-        request.app.state.pool,
+        request.app.state.uow,
         sandbox.NewOrder(
             store_id=body.storeId,
             lines=[line.command() for line in body.orderLines],
@@ -168,17 +176,17 @@ async def create_order(request: Request) -> Response:
     return to_response(json_answer(order_summary(order), 201))
 
 
-@router.post("/orders/{orderId}/close", summary="Close an order (as the provider would)")
+@ROUTES.post("/sandbox/orders/{orderId}/close", summary="Close an order (as the provider would)")
 async def close_order(
     request: Request, order_id: Annotated[str, Path(alias="orderId")]
 ) -> Response:
     _check_admin(request)
-    order = await sandbox.close_order(request.app.state.pool, order_id)
+    order = await sandbox.close_order(request.app.state.uow, order_id)
     return to_response(json_answer(order_summary(order)))
 
 
-@router.post(
-    "/stores/{storeId}/reset",
+@ROUTES.post(
+    "/sandbox/stores/{storeId}/reset",
     summary="Delete a store's orders, their idempotency keys and its faults",
 )
 async def reset_store(
@@ -206,7 +214,7 @@ def _split_route(request: Request, route: str | None) -> tuple[str | None, str |
     raise ValueError(route)
 
 
-@router.post("/faults", status_code=201, openapi_extra=_body(wire.FaultBody))
+@ROUTES.post("/sandbox/faults", status_code=201, openapi_extra=_body(wire.FaultBody))
 async def add_fault(request: Request) -> Response:
     """Make the next ``count`` matching requests fail (see ``FaultBody``)."""
     _check_admin(request)
@@ -239,7 +247,7 @@ async def add_fault(request: Request) -> Response:
     return to_response(json_answer(made.view(), 201))
 
 
-@router.get("/faults", summary="The faults still waiting for requests")
+@ROUTES.get("/sandbox/faults", summary="The faults still waiting for requests")
 async def list_faults(request: Request) -> Response:
     _check_admin(request)
     async with request.app.state.pool.acquire() as conn:
@@ -247,7 +255,7 @@ async def list_faults(request: Request) -> Response:
     return to_response(json_answer({"faults": [fault.view() for fault in waiting]}))
 
 
-@router.delete("/faults", summary="Delete every fault")
+@ROUTES.delete("/sandbox/faults", summary="Delete every fault")
 async def clear_faults(request: Request) -> Response:
     _check_admin(request)
     async with request.app.state.pool.acquire() as conn:

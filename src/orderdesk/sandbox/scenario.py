@@ -20,12 +20,22 @@ from typing import Any, Literal, cast
 import asyncpg
 import orjson
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from orderdesk.auth.credentials import create_credential
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.lines import CaptureLine, priced_line
+from orderdesk.providers.registry import PROVIDERS
+from orderdesk.sandbox.wire import installed
 from orderdesk.service import sandbox
+from orderdesk.service.unit_of_work import UnitOfWork
 from orderdesk.store import merchants
 from orderdesk.store.db import create_pool
 from orderdesk.store.merchants import Store
@@ -88,7 +98,13 @@ class OrderSpec(_Model):
 
 class StoreSpec(_Model):
     id: str = Field(pattern=r"^[0-9A-Za-z_-]{1,40}$")
-    provider: Literal["walley", "ledyer"]
+    provider: str
+
+    @field_validator("provider")
+    @classmethod
+    def _installed(cls, provider: str) -> str:
+        return installed(provider)
+
     country: str = Field("SE", pattern=r"^[A-Z]{2}$")
     currency: str = Field("SEK", pattern=r"^[A-Z]{3}$")
     segment: Literal["B2C", "B2B"] = "B2C"
@@ -234,7 +250,7 @@ async def _store(pool: asyncpg.Pool, merchant_id: str, spec: StoreSpec, report: 
         store = Store(
             spec.id, merchant_id, spec.provider, spec.country, spec.currency, spec.segment
         )
-        await sandbox.create_store(pool, store)
+        await sandbox.create_store(pool, PROVIDERS, store)
     report.stores.append({"storeId": spec.id, "provider": spec.provider, "new": existing is None})
 
 
@@ -341,7 +357,8 @@ async def _orders(
             expires_at=None,
         )
         async with pool.acquire() as conn, conn.transaction():
-            order, _ = await sandbox.create_order(cast(asyncpg.Pool, _OneConnection(conn)), request)
+            uow = UnitOfWork(cast(asyncpg.Pool, _OneConnection(conn)), PROVIDERS)
+            order, _ = await sandbox.create_order(uow, request)
             await _record(conn, "order", spec.store, reference, order.id)
         results[(spec.store, reference)] = (order.id, True)
         bar.step()

@@ -2,11 +2,71 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, field_validator
 
-from orderdesk.providers.ledyer.wire import CompanyAddress, Minor, OrderLine
+from orderdesk.domain.lines import MAX_QUANTITY, CaptureLine
+from orderdesk.domain.money import MAX_MINOR
+from orderdesk.domain.vat import MAX_VAT_BP
+from orderdesk.providers.registry import PROVIDERS
+
+Minor = Annotated[int, Field(ge=-MAX_MINOR, le=MAX_MINOR)]
+
+
+class NewOrderLine(BaseModel):
+    """An order line: integer minor units, VAT in basis points (``unitPrice`` and discount
+    may be absent)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    id: str | None = Field(None, max_length=64, description="ol_… of an uncaptured line")
+    reference: str = Field("", max_length=255, description="Article number (SKU)")
+    description: str = Field("", max_length=255)
+    type: str = Field("physical", max_length=50, description="physical, digital, shippingFee, …")
+    quantity: int = Field(ge=0, le=MAX_QUANTITY)
+    unitPrice: Minor | None = Field(None, description="Minor units, VAT included")
+    unitDiscountAmount: Minor | None = Field(None, description="Minor units per unit")
+    totalAmount: Minor = Field(description="Minor units, VAT included, after discount")
+    totalVatAmount: Minor = Field(description="Within ±1 of the exact VAT part")
+    vat: int = Field(ge=0, le=MAX_VAT_BP, description="Basis points: 2500 = 25 %")
+
+    def command(self) -> CaptureLine:
+        return CaptureLine(
+            id=self.id,
+            reference=self.reference,
+            description=self.description,
+            type=self.type,
+            quantity=self.quantity,
+            unit_price=self.unitPrice,
+            unit_discount=self.unitDiscountAmount,
+            total_amount=self.totalAmount,
+            vat=self.vat,
+            total_vat=self.totalVatAmount,
+        )
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    email: str | None = Field(None, max_length=200)
+    firstName: str | None = Field(None, max_length=200)
+    lastName: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=30)
+
+
+class CompanyAddress(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    attentionName: str | None = Field(None, max_length=200)
+    careOf: str | None = Field(None, max_length=200)
+    city: str | None = Field(None, max_length=100)
+    companyName: str | None = Field(None, max_length=200)
+    country: str | None = Field(None, max_length=50)
+    postalCode: str | None = Field(None, max_length=20)
+    streetAddress: str | None = Field(None, max_length=200)
+    streetAddress2: str | None = Field(None, max_length=200)
+    contact: Contact | None = None
 
 
 class MerchantBody(BaseModel):
@@ -21,10 +81,31 @@ class StoreBody(BaseModel):
     storeId: str | None = Field(
         None, pattern=r"^[0-9A-Za-z_-]{1,40}$", description="Default: a new numeric id"
     )
-    provider: Literal["walley", "ledyer"]
+    provider: str = Field(json_schema_extra={"enum": list[JsonValue](PROVIDERS)})
     country: str = Field(pattern=r"^[A-Z]{2}$")
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     segment: Literal["B2C", "B2B"] = "B2C"
+
+    @field_validator("provider")
+    @classmethod
+    def _installed(cls, provider: str) -> str:
+        return installed(provider)
+
+
+def installed(provider: str) -> str:
+    """``provider``, when it is one of the registry's."""
+    if provider not in PROVIDERS:
+        raise ValueError(f"Input should be one of {', '.join(map(repr, PROVIDERS))}")
+    return provider
+
+
+def _payment_methods() -> str:
+    listed = [
+        f"{p.title} stores: {', '.join(p.payment_methods)}"
+        for p in PROVIDERS.values()
+        if p.payment_methods is not None
+    ]
+    return "; ".join(listed) or "Any"
 
 
 class CredentialBody(BaseModel):
@@ -54,12 +135,12 @@ class Customer(BaseModel):
 
 
 class OrderBody(BaseModel):
-    """An authorised order: lines in minor units with VAT in basis points (Ledyer's shape)."""
+    """An authorised order: lines in minor units with VAT in basis points."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
     storeId: str
-    orderLines: list[OrderLine] = Field(min_length=1, max_length=5000)
+    orderLines: list[NewOrderLine] = Field(min_length=1, max_length=5000)
     totalOrderAmount: Minor
     totalOrderVatAmount: Minor | None = None
     merchantReference: str = Field("", max_length=50)
@@ -67,10 +148,9 @@ class OrderBody(BaseModel):
     paymentMethod: str = Field(
         "invoice",
         max_length=40,
-        description="Ledyer stores: invoice, advanceInvoice, serviceInvoice, card, bankTransfer"
-        " or partPayment",
+        description=_payment_methods(),
     )
-    acknowledged: bool = Field(False, description="Ledyer: as if acknowledge had been called")
+    acknowledged: bool = Field(False, description="As if the shop had acknowledged the order")
     expiresAt: AwareDatetime | None = Field(None, description="Default: 14 days from now")
 
 
@@ -86,7 +166,10 @@ class StoreSettingsBody(BaseModel):
         0, ge=0, le=3600, description="How long the credit check takes (0: answered at once)"
     )
     manageableAfterSeconds: float = Field(
-        0, ge=0, le=3600, description="A new order answers 404 to Walley calls this long"
+        0,
+        ge=0,
+        le=3600,
+        description="A new order is not found this long (where the provider syncs orders late)",
     )
     readLagSeconds: float = Field(
         0, ge=0, le=3600, description="GET order shows the order as it was this long ago"

@@ -7,10 +7,9 @@ between sending and committing, the lock goes with its connection and the delive
 due, so another worker sends it again (at least once; never lost). An order's deliveries go
 one after the other (the claim takes only the first pending one of each order).
 
-Retries follow Ledyer's schedule for both providers: after a failed attempt the next one is
-immediately, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h; then the delivery has
-failed (it can still be resent by hand). Ledyer counts only ``200`` as delivered, Walley any
-``2xx``. Times are on the store's test clock.
+What counts as delivered and when a failed attempt is tried again is the store's provider's
+(``Dialect.delivered``, ``Dialect.retry_schedule``); after the schedule's last wait the
+delivery has failed (it can still be resent by hand). Times are on the store's test clock.
 """
 
 from __future__ import annotations
@@ -19,53 +18,39 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import httpx
 
-from orderdesk.domain.notifications import LEDYER_PREFIX
 from orderdesk.ops import metrics
 from orderdesk.service import wakeup
+from orderdesk.service.dialect import Dialects
 from orderdesk.store import outbox
 from orderdesk.store.outbox import Attempt, Claimed
 
 log = logging.getLogger("orderdesk.notifications")
 
-SCHEDULE = (
-    timedelta(0),
-    timedelta(seconds=5),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=5),
-    timedelta(hours=10),
-    timedelta(hours=10),
-)
 MAX_ANSWER_BYTES = 4096
 USER_AGENT = "orderdesk-notifications/0.1"
 
 
-def delivered(event_type: str, status: int | None) -> bool:
-    if status is None:
-        return False
-    if event_type.startswith(LEDYER_PREFIX):
-        return status == 200
-    return 200 <= status < 300
-
-
-def next_step(tries_before: int, at: datetime) -> tuple[str, datetime | None]:
+def next_step(
+    schedule: Sequence[timedelta], tries_before: int, at: datetime
+) -> tuple[str, datetime | None]:
     """State and next attempt after a failed attempt that followed ``tries_before`` others."""
-    if tries_before < len(SCHEDULE):
-        return "pending", at + SCHEDULE[tries_before]
+    if tries_before < len(schedule):
+        return "pending", at + schedule[tries_before]
     return "failed", None
 
 
 class Sender:
     """Posts one notification: a timeout, no redirects, at most ``MAX_ANSWER_BYTES`` read."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, dialects: Dialects) -> None:
+        self.dialects = dialects
         self.client = httpx.AsyncClient(
             timeout=timeout,
             follow_redirects=False,
@@ -93,7 +78,7 @@ class Sender:
             error = "timeout"
         except (httpx.HTTPError, OSError, ValueError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
-        if status is not None and not delivered(delivery.event_type, status):
+        if status is not None and not self.dialects[delivery.provider].delivered(status):
             error = f"answered {status}"
         return Attempt(at, status, (time.perf_counter() - start) * 1000, error)
 
@@ -112,7 +97,8 @@ async def deliver_due(pool: asyncpg.Pool, sender: Sender, limit: int = 16) -> in
             if attempt.error is None:
                 state, next_at = "delivered", None
             else:
-                state, next_at = next_step(delivery.tries, attempt.at)
+                schedule = sender.dialects[delivery.provider].retry_schedule
+                state, next_at = next_step(schedule, delivery.tries, attempt.at)
             await outbox.record(conn, delivery.id, attempt, state, next_at)
             metrics.notification_attempt(state)
             log.info(
@@ -137,11 +123,11 @@ async def resend(pool: asyncpg.Pool, delivery_id: int) -> dict[str, Any] | None:
 
 
 async def deliver_periodically(
-    pool: asyncpg.Pool, *, poll: float, timeout: float, batch: int = 16
+    pool: asyncpg.Pool, dialects: Dialects, *, poll: float, timeout: float, batch: int = 16
 ) -> None:
     """Deliver until cancelled: at once when this process queued something, else every
     ``poll`` seconds; a failed round (a database hiccup) is logged and retried."""
-    sender = Sender(timeout)
+    sender = Sender(timeout, dialects)
     wake = wakeup.event()
     gauge_at = 0.0
     try:

@@ -15,11 +15,10 @@ from orderdesk.domain import ids
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.lines import CaptureLine
 from orderdesk.domain.money import is_currency
-from orderdesk.domain.order import Order, Provider, Segment, new_order
-from orderdesk.providers.ledyer.rules import PaymentMethod
-from orderdesk.providers.walley import rules as walley
+from orderdesk.domain.order import Order, Segment, new_order
 from orderdesk.service import unit_of_work, wakeup
-from orderdesk.service.unit_of_work import utcnow
+from orderdesk.service.dialect import Dialects
+from orderdesk.service.unit_of_work import UnitOfWork, utcnow
 from orderdesk.store import merchants, orders, outbox
 from orderdesk.store import settings as store_settings
 from orderdesk.store.merchants import Store
@@ -53,7 +52,15 @@ def _not_found(code: str, what: str) -> DomainError:
     return DomainError(code, f"{what} was not found", Kind.NOT_FOUND)
 
 
-async def create_store(pool: asyncpg.Pool, store: Store) -> Store:
+async def create_store(pool: asyncpg.Pool, dialects: Dialects, store: Store) -> Store:
+    if store.provider not in dialects:
+        names = ", ".join(dialects)
+        raise DomainError(
+            e.UNKNOWN_PROVIDER,
+            f"provider must be one of {names}, not {store.provider!r}",
+            Kind.INVALID,
+            field="provider",
+        )
     if not is_currency(store.currency):
         raise DomainError(
             e.UNKNOWN_CURRENCY, f"{store.currency!r} is not an ISO 4217 currency", field="currency"
@@ -66,35 +73,31 @@ async def create_store(pool: asyncpg.Pool, store: Store) -> Store:
     return store
 
 
-async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, int]:
-    async with pool.acquire() as conn, conn.transaction():
+async def create_order(uow: UnitOfWork, request: NewOrder) -> tuple[Order, int]:
+    async with uow.pool.acquire() as conn, conn.transaction():
         store = await merchants.get_store(conn, request.store_id)
         settings = await outbox.store_settings(conn, request.store_id)
         if store is None or settings is None:
             raise _not_found("STORE_NOT_FOUND", f"Store {request.store_id}")
         unit_of_work.clock.set(settings.clock)
         now = utcnow()
-        methods = [str(method) for method in PaymentMethod]
-        if store.provider == Provider.LEDYER and request.payment_method not in methods:
+        dialect = uow.dialects[store.provider]
+        methods = dialect.payment_methods
+        if methods is not None and request.payment_method not in methods:
             raise DomainError(
                 e.PAYMENT_METHOD_NOT_ALLOWED,
                 f"paymentMethod must be one of {', '.join(methods)}",
                 field="paymentMethod",
             )
-        lines = request.lines
-        if store.provider == Provider.WALLEY:  # Walley's item types: physical → purchase, …
-            lines = [dataclasses.replace(x, type=walley.walley_type(x.type)) for x in lines]
         order = new_order(
-            order_id=ids.new_uuid()
-            if store.provider == Provider.WALLEY
-            else ids.prefixed(ids.ORDER),
-            provider=Provider(store.provider),
+            order_id=dialect.new_order_id(),
+            provider=store.provider,
             merchant_id=store.merchant_id,
             store_id=store.id,
             currency=store.currency,
             country=store.country,
             segment=Segment(store.segment),
-            lines=lines,
+            lines=[dataclasses.replace(x, type=dialect.line_type(x.type)) for x in request.lines],
             total=request.total,
             total_vat=request.total_vat,
             merchant_reference=request.merchant_reference,
@@ -106,7 +109,7 @@ async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, in
             now=now,
             acknowledged=request.acknowledged,
         )
-        seq = await orders.insert(conn, order, settings.notify)
+        seq = await orders.insert(conn, order, uow.written(order), settings.notify)
     wakeup.poke()
     log.info(
         "order %s created in store %s: %d %s", order.id, store.id, order.authorized, order.currency
@@ -114,15 +117,15 @@ async def create_order(pool: asyncpg.Pool, request: NewOrder) -> tuple[Order, in
     return order, seq
 
 
-async def close_order(pool: asyncpg.Pool, order_id: str) -> Order:
+async def close_order(uow: UnitOfWork, order_id: str) -> Order:
     """Mark an order closed, as the provider does when it is settled or written off."""
-    async with pool.acquire() as conn, conn.transaction():
-        found = await orders.get(conn, order_id, for_update=True)
+    async with uow.pool.acquire() as conn, conn.transaction():
+        found = await uow.rows.get(conn, order_id, for_update=True)
         if found is None:
             raise _not_found(e.ORDER_NOT_FOUND, f"Order {order_id}")
         unit_of_work.clock.set(found.clock)
         found.order.close(utcnow())
-        await orders.save(conn, found)
+        await uow.write(conn, found)
     wakeup.poke()
     return found.order
 

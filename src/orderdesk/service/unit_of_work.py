@@ -1,10 +1,10 @@
 """How every order change is run and written.
 
 Read the idempotency key and the order, replay a stored reply if the key was used before,
-apply the change, save the order (its row, the lines that changed, the new events and ledger
-rows) and the reply in one statement — written only over the order as it was read, else the
-change runs again in a transaction holding the key's and the order's locks. Either all of it
-is written or none of it; a retry with the same key never applies twice.
+apply the change, save the order (its row, the lines that changed, the new events, ledger
+and outbox rows) and the reply in one statement — written only over the order as it was read,
+else the change runs again in a transaction holding the key's and the order's locks. Either
+all of it is written or none of it; a retry with the same key never applies twice.
 """
 
 from __future__ import annotations
@@ -22,33 +22,43 @@ import asyncpg
 from orderdesk.auth.tokens import Principal
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, Kind
-from orderdesk.domain.order import Order, Provider
+from orderdesk.domain.order import Order
 from orderdesk.ops import metrics
 from orderdesk.service import wakeup
+from orderdesk.service.dialect import Dialect, Dialects
 from orderdesk.service.replies import Presenter
 from orderdesk.store import idempotency, orders
-from orderdesk.store.idempotency import KeyRecord, StoredResponse
+from orderdesk.store.idempotency import MAX_KEY_LENGTH, KeyRecord, StoredResponse
+from orderdesk.store.orders import Loaded, OrderRows, Written
 from orderdesk.web.answers import Reply
 
 R = TypeVar("R")
 T = TypeVar("T")
 log = logging.getLogger("orderdesk.orders")
 
-MAX_KEY_LENGTH = 255
-
 #: A change to one order: returns what the presenter shows. It may run twice (see
-#: ``change_order``), each time on a freshly read order.
+#: :meth:`UnitOfWork.change`), each time on a freshly read order.
 Change = Callable[[Order, datetime], R]
-#: Runs on the order before the change, on the change's connection (a dialect's per-store
+#: Runs on the order before the change, on the change's connection (a provider's per-store
 #: checks); a DomainError it raises is answered like the change's own. It reads; to write it
-#: needs the transaction the second attempt runs in (``NeedsTransaction``).
-Prepare = Callable[[asyncpg.Connection, orders.Loaded, datetime], Awaitable[None]]
+#: needs the transaction the second attempt runs in (it raises :class:`NeedsTransaction`).
+Prepare = Callable[[asyncpg.Connection, Loaded, datetime], Awaitable[None]]
+
+
+class Moved(Exception):
+    """The order or the key moved between an attempt's read and its write (or the attempt
+    needs a transaction): nothing was written, and the change runs again under locks."""
+
+
+class NeedsTransaction(Moved):
+    """Raised by a :data:`Prepare` step that must write before the change when its
+    connection is not in a transaction: the change then runs in one."""
 
 
 class Parsed(Generic[T]):
     """A request's command, parsed from its body when first asked for.
 
-    ``change_order`` asks right after the idempotency key's look-up (without a key: before
+    The unit of work asks right after the idempotency key's look-up (without a key: before
     anything) — before anything is decided about the key or the order, so a malformed body is
     refused first, as always — except when the look-up found this very request answered: a
     replay is the same bytes, which parsed the first time, and is answered without parsing
@@ -86,11 +96,11 @@ def key_after_body(
 
 @dataclass(frozen=True, slots=True)
 class OrderRef:
-    """Who acts on which order, in which provider's API."""
+    """Who acts on which order, in which provider's API (its name)."""
 
     principal: Principal
     order_id: str
-    provider: Provider
+    provider: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +124,10 @@ class IdempotencyKey:
         digest = hashlib.sha256(f"{method} {path}\n".encode() + body).digest()
         return cls(key, digest)
 
+    def stored(self, reply: Reply) -> StoredResponse:
+        """``reply`` as kept under this key."""
+        return StoredResponse(self.fingerprint, reply.status, reply.headers, reply.body)
+
 
 #: The test clock of the store whose order this task is working on (sandbox: a store's
 #: clock can be moved forward). Set when the order is loaded, from the same statement.
@@ -125,15 +139,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC) + clock.get()
 
 
-async def load_order(
-    conn: asyncpg.Connection, ref: OrderRef, *, for_update: bool = False
-) -> orders.Loaded:
-    """The order, if it exists in this dialect and the credential may act on its store."""
-    return _checked(ref, await orders.get(conn, ref.order_id, for_update=for_update))
-
-
-def _checked(ref: OrderRef, found: orders.Loaded | None) -> orders.Loaded:
-    """``found``, if it exists in this dialect and the credential may act on its store."""
+def checked(ref: OrderRef, found: Loaded | None) -> Loaded:
+    """``found``, if it exists in this provider's API and the credential may act on its
+    store; sets the store's clock for this task."""
     if found is None or found.order.provider != ref.provider:
         raise DomainError(e.ORDER_NOT_FOUND, f"Order {ref.order_id} was not found", Kind.NOT_FOUND)
     if not ref.principal.may_use(found.order.store_id):
@@ -144,149 +152,197 @@ def _checked(ref: OrderRef, found: orders.Loaded | None) -> orders.Loaded:
     return found
 
 
-def _claimed(
-    ref: OrderRef, key: IdempotencyKey, locked: bool, stored: StoredResponse | None
-) -> Reply | None:
-    """The stored reply to replay, or None once this request holds the key."""
-    if stored is not None:
-        if stored.fingerprint != key.fingerprint:
-            metrics.idempotency_conflict(ref.principal.dialect)
+@dataclass(frozen=True, slots=True)
+class _Request(Generic[R]):
+    """One change asked for: what to change, how to answer, under which key."""
+
+    ref: OrderRef
+    key: IdempotencyKey | None
+    change: Change[R]
+    presenter: Presenter[R]
+    prepare: Prepare | None
+    body: Callable[[], object] | None
+
+    def replay(self, claim: orders.Claimed) -> Reply | None:
+        """The stored reply to replay, or None once this request holds the key (parsing the
+        body first unless the reply stored is this very request's)."""
+        assert self.key is not None
+        stored = claim.stored
+        if self.body is not None and (stored is None or stored.fingerprint != self.key.fingerprint):
+            self.body()
+        dialect = self.ref.principal.dialect
+        if stored is not None:
+            if stored.fingerprint != self.key.fingerprint:
+                metrics.idempotency_conflict(dialect)
+                raise DomainError(
+                    e.IDEMPOTENCY_KEY_REUSED,
+                    "This idempotency key was used for a different request",
+                )
+            metrics.idempotent_replay(dialect)
+            return Reply(stored.status_code, stored.headers, stored.body)
+        if not claim.locked:
             raise DomainError(
-                e.IDEMPOTENCY_KEY_REUSED, "This idempotency key was used for a different request"
+                e.IDEMPOTENCY_REQUEST_IN_PROGRESS,
+                "A request with this idempotency key is in progress; retry later",
+                Kind.IN_PROGRESS,
             )
-        metrics.idempotent_replay(ref.principal.dialect)
-        return Reply(stored.status_code, stored.headers, stored.body)
-    if not locked:
-        raise DomainError(
-            e.IDEMPOTENCY_REQUEST_IN_PROGRESS,
-            "A request with this idempotency key is in progress; retry later",
-            Kind.IN_PROGRESS,
-        )
-    return None
+        return None
 
-
-class NeedsTransaction(Exception):
-    """Raised by a ``Prepare`` step that must write before the change (on ``conn``) when
-    ``conn`` is not in a transaction: the change then runs in one."""
-
-
-async def change_order(
-    pool: asyncpg.Pool,
-    ref: OrderRef,
-    key: IdempotencyKey | None,
-    change: Change[R],
-    presenter: Presenter[R],
-    prepare: Prepare | None = None,
-    body: Callable[[], object] | None = None,
-) -> Reply:
-    """Run ``change`` on the order and answer with ``presenter``.
-
-    First without a transaction: one statement reads the key and the order, another writes
-    the change and its reply — but only over the version of the order that was read, and only
-    while no other request holds the key (``store/orders.py::SAVE_SQL``). When either moved
-    meanwhile, nothing was written and the change runs again in a transaction that locks the
-    key and the order first, as a race between two such requests always did. A replay is one
-    statement.
-
-    Rule and state refusals are replies too: they are stored under the key, so a retry sees
-    the same refusal. Not-found, forbidden and in-progress are not stored (they may change).
-    ``body``, when given, is parsed before any of that is decided, unless the key's stored
-    reply to this very request is replayed (see :class:`Parsed`).
-    """
-
-    async def load(conn: asyncpg.Connection, lock: bool) -> orders.Loaded | Reply:
-        """The order to change (locked with ``lock``), or the reply stored under the key."""
-        if key is None:
-            return await load_order(conn, ref, for_update=lock)
-        # the key's claim and the order's load: one statement
-        claim = await orders.claim_and_lock(
-            conn, ref.principal.client_id, key.key, ref.order_id, lock=lock
-        )
-        answered = claim.stored
-        if body is not None and (answered is None or answered.fingerprint != key.fingerprint):
-            body()
-        replay = _claimed(ref, key, claim.locked, answered)
-        return replay if replay is not None else _checked(ref, claim.order)
-
-    async def apply(conn: asyncpg.Connection, loaded: orders.Loaded) -> Reply | None:
-        """Change ``loaded`` and write it; None when nothing was written because the order or
-        the key moved since it was loaded (never while holding their locks)."""
-        order = loaded.order
-        now = utcnow()
-        try:
-            if prepare is not None:
-                await prepare(conn, loaded, now)
-            result = change(order, now)
-        except DomainError as err:
-            if err.kind not in (Kind.RULE, Kind.STATE):
-                raise
-            reply = presenter.refuse(err)
-            if key is not None and not await idempotency.save(
-                conn, ref.principal.client_id, key.key, ref.order_id, stored(reply)
-            ):
-                return None
-            log.info("order %s: refused %s", ref.order_id, err.code)
-            return reply
-        events = order.events[loaded.events :]
-        reply = presenter.present(order, loaded.seq, result)
-        # The order and the reply under its key, in one statement.
-        record = None if key is None else KeyRecord(ref.principal.client_id, key.key, stored(reply))
-        if not await orders.save(conn, loaded, record):
+    def record(self, reply: Reply) -> KeyRecord | None:
+        if self.key is None:
             return None
-        for event in events:
-            metrics.order_event(event.type, order.currency, event.amount)
-            log.info("order %s: %s %d %s", ref.order_id, event.type, event.amount, order.currency)
-        wakeup.queued(loaded.queued)
-        return reply
+        return KeyRecord(self.ref.principal.client_id, self.key.key, self.key.stored(reply))
 
-    async def unlocked(conn: asyncpg.Connection) -> Reply | None:
-        loaded = await load(conn, lock=False)
+    def is_key_taken(self, error: asyncpg.UniqueViolationError) -> bool:
+        """Whether the key's first request committed while this one ran."""
+        return self.key is not None and error.constraint_name == idempotency.PRIMARY_KEY
+
+
+class UnitOfWork:
+    """Runs changes on orders, and the reads around them, for every installed provider.
+
+    ``rows`` is the way to the order rows (a seam: tests wrap it)."""
+
+    def __init__(self, pool: asyncpg.Pool, dialects: Dialects) -> None:
+        self.pool = pool
+        self.dialects = dialects
+        self.rows = OrderRows()
+
+    def dialect(self, order: Order) -> Dialect:
+        return self.dialects[order.provider]
+
+    def written(self, order: Order) -> Written:
+        """What a write of ``order`` stores besides the order, as its provider says."""
+        dialect = self.dialect(order)
+        return Written(dialect.status_word(order, order.updated_at), dialect.notification)
+
+    async def change(
+        self,
+        ref: OrderRef,
+        key: IdempotencyKey | None,
+        change: Change[R],
+        presenter: Presenter[R],
+        *,
+        prepare: Prepare | None = None,
+        body: Callable[[], object] | None = None,
+    ) -> Reply:
+        """Run ``change`` on the order and answer with ``presenter``.
+
+        First without a transaction: one statement reads the key and the order, another
+        writes the change and its reply — but only over the version of the order that was
+        read, and only while no other request holds the key (``store/orders.py``). When
+        either moved meanwhile, nothing was written and the change runs again in a
+        transaction that locks the key and the order first. A replay is one statement.
+
+        Rule and state refusals are replies too: they are stored under the key, so a retry
+        sees the same refusal. Not-found, forbidden and in-progress are not stored (they may
+        change). ``body``, when given, is parsed before any of that is decided, unless the
+        key's stored reply to this very request is replayed (see :class:`Parsed`).
+        """
+        asked = _Request(ref, key, change, presenter, prepare, body)
+        if key is None and body is not None:
+            body()  # no key, no replay to spare: a malformed body costs no round trip
+        async with self.pool.acquire() as conn:
+            try:
+                reply = await self._attempt(conn, asked, lock=False)
+            except Moved:
+                reply = await self._locked(conn, asked)
+            wakeup.after_commit()
+            return reply
+
+    async def _locked(self, conn: asyncpg.Connection, asked: _Request[R]) -> Reply:
+        """The change in a transaction holding the key's and the order's locks."""
+        try:
+            return await self._in_transaction(conn, asked)
+        except asyncpg.UniqueViolationError as exc:
+            if not asked.is_key_taken(exc):
+                raise
+            # The key's first request committed between this one's snapshot and its lock:
+            # nothing of this attempt was kept; running again replays its reply.
+            log.info(
+                "order %s: key %r completed concurrently, replaying", asked.ref.order_id, asked.key
+            )
+            return await self._in_transaction(conn, asked)
+
+    async def _in_transaction(self, conn: asyncpg.Connection, asked: _Request[R]) -> Reply:
+        async with conn.transaction():
+            try:
+                return await self._attempt(conn, asked, lock=True)
+            except Moved as exc:
+                raise RuntimeError(f"order {asked.ref.order_id} moved under its lock") from exc
+
+    async def _attempt(self, conn: asyncpg.Connection, asked: _Request[R], *, lock: bool) -> Reply:
+        """Read and change the order, and write it; :class:`Moved` when nothing was written
+        because the order or the key moved since they were read (never under their locks)."""
+        loaded = await self._load(conn, asked, lock=lock)
         if isinstance(loaded, Reply):
             return loaded
         try:
-            return await apply(conn, loaded)
-        except NeedsTransaction:
-            return None
+            return await self._apply(conn, asked, loaded)
         except asyncpg.UniqueViolationError as exc:
-            if key is None or exc.constraint_name != idempotency.PRIMARY_KEY:
+            if lock or not asked.is_key_taken(exc):
                 raise
-            return None  # the key's first request committed meanwhile: replayed below
+            raise Moved from exc  # the key's first request committed meanwhile: replayed
 
-    async def locked(conn: asyncpg.Connection) -> Reply:
-        async with conn.transaction():
-            loaded = await load(conn, lock=True)
-            if isinstance(loaded, Reply):
-                return loaded
-            reply = await apply(conn, loaded)
-            if reply is None:
-                raise RuntimeError(f"order {ref.order_id} changed under its lock")
-            return reply
+    async def _load(
+        self, conn: asyncpg.Connection, asked: _Request[R], *, lock: bool
+    ) -> Loaded | Reply:
+        """The order to change (locked with ``lock``), or the reply stored under the key."""
+        ref = asked.ref
+        if asked.key is None:
+            return checked(ref, await self.rows.get(conn, ref.order_id, for_update=lock))
+        claim = await self.rows.claim_and_lock(
+            conn, ref.principal.client_id, asked.key.key, ref.order_id, lock=lock
+        )
+        replay = asked.replay(claim)
+        return replay if replay is not None else checked(ref, claim.order)
 
-    def stored(reply: Reply) -> StoredResponse:
-        assert key is not None
-        return StoredResponse(key.fingerprint, reply.status, reply.headers, reply.body)
-
-    if key is None and body is not None:
-        body()  # no key, no replay to spare: a malformed body costs no round trip
-    async with pool.acquire() as conn:
-        reply = await unlocked(conn)
-        if reply is None:
-            try:
-                reply = await locked(conn)
-            except asyncpg.UniqueViolationError as exc:
-                if key is None or exc.constraint_name != idempotency.PRIMARY_KEY:
-                    raise
-                # The key's first request committed between this one's snapshot and its
-                # lock: nothing of this attempt was kept; running again replays its reply.
-                log.info(
-                    "order %s: key %r completed concurrently, replaying", ref.order_id, key.key
-                )
-                reply = await locked(conn)
-        wakeup.after_commit()
+    async def _apply(self, conn: asyncpg.Connection, asked: _Request[R], loaded: Loaded) -> Reply:
+        """Change ``loaded`` and write it with its reply (a refusal: the reply alone)."""
+        order = loaded.order
+        now = utcnow()
+        try:
+            if asked.prepare is not None:
+                await asked.prepare(conn, loaded, now)
+            result = asked.change(order, now)
+        except DomainError as err:
+            if err.kind not in (Kind.RULE, Kind.STATE):
+                raise
+            return await self._refuse(conn, asked, err)
+        events = order.events[loaded.events :]
+        reply = asked.presenter.present(order, loaded.seq, result)
+        if not await self.rows.save(conn, loaded, self.written(order), asked.record(reply)):
+            raise Moved
+        for event in events:
+            metrics.order_event(event.type, order.currency, event.amount)
+            log.info("order %s: %s %d %s", order.id, event.type, event.amount, order.currency)
+        wakeup.queued(loaded.queued)
         return reply
 
+    async def _refuse(
+        self, conn: asyncpg.Connection, asked: _Request[R], error: DomainError
+    ) -> Reply:
+        """A rule's refusal, stored under the key (nothing else is written)."""
+        reply = asked.presenter.refuse(error)
+        record = asked.record(reply)
+        if record is not None and not await idempotency.save(
+            conn, record.client_id, record.key, asked.ref.order_id, record.response
+        ):
+            raise Moved
+        log.info("order %s: refused %s", asked.ref.order_id, error.code)
+        return reply
 
-async def read_order(pool: asyncpg.Pool, ref: OrderRef) -> orders.Loaded:
-    """The order as it is now (no lock, no transaction)."""
-    async with pool.acquire() as conn:
-        return await load_order(conn, ref)
+    async def read(self, ref: OrderRef) -> Loaded:
+        """The order as it is now (no lock, no transaction)."""
+        async with self.pool.acquire() as conn:
+            return await self.load(conn, ref)
+
+    async def load(self, conn: asyncpg.Connection, ref: OrderRef) -> Loaded:
+        """The order, if it exists in this provider's API and the credential may act on it."""
+        return checked(ref, await self.rows.get(conn, ref.order_id))
+
+    async def write(self, conn: asyncpg.Connection, loaded: Loaded) -> None:
+        """Save a change made under the order's lock (in ``conn``'s transaction)."""
+        if not await self.rows.save(conn, loaded, self.written(loaded.order)):
+            raise RuntimeError(f"order {loaded.order.id} moved under its lock")
+        wakeup.queued(loaded.queued)

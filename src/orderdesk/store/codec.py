@@ -18,7 +18,6 @@ from orderdesk.domain.order import (
     Event,
     EventType,
     Order,
-    Provider,
     Reauthorization,
     ReauthorizationStatus,
     Segment,
@@ -141,7 +140,7 @@ def order_from_rows(
         lines.setdefault(row[1], []).append(Line(row[0], *row[3:]))
     return Order(
         id=doc["id"],
-        provider=Provider(doc["provider"]),
+        provider=doc["provider"],
         merchant_id=doc["merchant_id"],
         store_id=doc["store_id"],
         currency=doc["currency"],

@@ -7,6 +7,9 @@ from datetime import timedelta
 
 import asyncpg
 
+#: The longest idempotency key taken (every provider's header).
+MAX_KEY_LENGTH = 255
+
 
 @dataclass(frozen=True, slots=True)
 class StoredResponse:

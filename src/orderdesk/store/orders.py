@@ -1,8 +1,14 @@
-"""Reading and writing orders: the ``orders`` row, its ``order_lines``, ``order_events`` and
-``ledger`` rows — all in one statement each way."""
+"""Reading and writing orders: the ``orders`` row, its ``order_lines``, ``order_events``,
+``ledger`` and ``deliveries`` rows — all in one statement each way.
+
+The ledger is the truth: a write derives the order's captured, refunded and cancelled amounts
+(and its authorisation) from the ledger rows and events it appends, in the same statement
+(``_AMOUNTS``); ``service/check.py`` recomputes every order from those rows.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -10,10 +16,8 @@ from typing import Any
 import asyncpg
 import orjson
 
-from orderdesk.domain import notifications
-from orderdesk.domain.order import Order, Provider
-from orderdesk.providers.ledyer import rules as ledyer
-from orderdesk.providers.walley import rules as walley
+from orderdesk.domain.notifications import Render, pending
+from orderdesk.domain.order import EventType, LedgerKind, Order
 from orderdesk.store import idempotency
 from orderdesk.store.codec import (
     LINE_COLUMNS,
@@ -25,92 +29,176 @@ from orderdesk.store.codec import (
     state_doc,
 )
 
+
+def _numbered(*names: str) -> dict[str, str]:
+    """``$1``, ``$2``, … for each parameter name, in order."""
+    return {name: f"${n}" for n, name in enumerate(names, start=1)}
+
+
+#: The parameters of a write, in order (``_write_args`` gives their values).
+_WRITE = (
+    "id",
+    "expires_at",
+    "updated_at",
+    "status",
+    "merchant_reference",
+    "state",
+    "lines",
+    "events",
+    "store_id",
+    "merchant_id",
+    "currency",
+    "entries",
+    "deliveries",
+)
+#: An insert's parameters after those.
+_NEW = ("authorized", "order_reference", "provider", "created_at")
+#: A save's parameters after the write's.
+_CHANGE = ("deleted", "version")
+#: The reply a save stores under the request's idempotency key, after the save's.
+_REPLY = ("client_id", "key", "fingerprint", "status_code", "headers", "body")
+
 _LINE_RECORD = (
     "x(id text, chunk text, position integer, reference text, description text, type text,"
     " quantity integer, unit_price bigint, unit_discount bigint, total_amount bigint,"
     " vat integer, total_vat bigint)"
 )
-_WRITE_LINES = (
-    "INSERT INTO order_lines (order_id, " + ", ".join(LINE_COLUMNS) + ")"
-    f" SELECT $1, x.* FROM jsonb_to_recordset($11::jsonb) AS {_LINE_RECORD}"
+_ENTRY_RECORD = (
+    "x(kind text, amount bigint, ledger_id text, action_reference text, created_at timestamptz)"
 )
-_WRITE_EVENTS = (
-    "INSERT INTO order_events (order_id, id, type, amount, ledger_id, created_at)"
-    " SELECT $1, x.* FROM jsonb_to_recordset($12::jsonb)"
-    " AS x(id text, type text, amount bigint, ledger_id text, created_at timestamptz)"
-)
-_WRITE_LEDGER = (
-    "INSERT INTO ledger (order_id, store_id, merchant_id, currency, kind, amount, ledger_id,"
-    " action_reference, created_at)"
-    " SELECT $1, $13, $14, $15, x.* FROM jsonb_to_recordset($16::jsonb)"
-    " AS x(kind text, amount bigint, ledger_id text, action_reference text,"
-    " created_at timestamptz)"
-)
+_EVENT_RECORD = "x(id text, type text, amount bigint, ledger_id text, created_at timestamptz)"
 
 
-def _write_deliveries(param: int, where: str = "") -> str:
-    """The outbox rows of the change's notifications (``$param``: [] when the store has no
-    notification URL, so a store without one pays for an empty CTE only)."""
+def _write_lines(p: dict[str, str]) -> str:
+    return (
+        "INSERT INTO order_lines (order_id, " + ", ".join(LINE_COLUMNS) + ")"
+        f" SELECT {p['id']}, x.* FROM jsonb_to_recordset({p['lines']}::jsonb) AS {_LINE_RECORD}"
+    )
+
+
+def _write_events(p: dict[str, str]) -> str:
+    return (
+        "INSERT INTO order_events (order_id, id, type, amount, ledger_id, created_at)"
+        f" SELECT {p['id']}, x.* FROM jsonb_to_recordset({p['events']}::jsonb) AS {_EVENT_RECORD}"
+    )
+
+
+def _write_ledger(p: dict[str, str]) -> str:
+    return (
+        "INSERT INTO ledger (order_id, store_id, merchant_id, currency, kind, amount, ledger_id,"
+        " action_reference, created_at)"
+        f" SELECT {p['id']}, {p['store_id']}, {p['merchant_id']}, {p['currency']}, x.*"
+        f" FROM jsonb_to_recordset({p['entries']}::jsonb) AS {_ENTRY_RECORD}"
+    )
+
+
+def _write_deliveries(p: dict[str, str]) -> str:
+    """The outbox rows of the change's notifications ([] when the store has no notification
+    URL, so a store without one pays for an empty CTE only)."""
     return (
         "INSERT INTO deliveries (order_id, store_id, event_id, event_type, url, body, next_at,"
-        " created_at) SELECT $1, $13, x.event_id, x.type, x.url, x.body, x.at, x.at"
-        f" FROM jsonb_to_recordset(${param}::jsonb)"
-        f" AS x(n integer, event_id text, type text, url text, body text, at timestamptz){where}"
-        " ORDER BY x.n"
+        f" created_at) SELECT {p['id']}, {p['store_id']}, x.event_id, x.type, x.url, x.body,"
+        f" x.at, x.at FROM jsonb_to_recordset({p['deliveries']}::jsonb)"
+        " AS x(n integer, event_id text, type text, url text, body text, at timestamptz)"
     )
 
 
-_ORDER_VALUES = (
-    "authorized=$2, captured=$3, refunded=$4, cancelled=$5, expires_at=$6, updated_at=$7,"
-    " status=$8, merchant_reference=$9, state=$10"
-)
-# Columns the Ledyer order list filters on, read out of the state document ($10).
-_STATE_COLUMNS = "payment_method, acknowledged"
-_STATE_VALUES = "$10::jsonb ->> 'payment_method', ($10::jsonb ->> 'acknowledged')::boolean"
-INSERT_SQL = (
-    "WITH o AS (INSERT INTO orders (id, authorized, captured, refunded, cancelled, expires_at,"
-    " updated_at, status, merchant_reference, state, order_reference, provider, merchant_id,"
-    f" store_id, currency, created_at, {_STATE_COLUMNS})"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $17, $18, $14, $13, $15, $19,"
-    f" {_STATE_VALUES})"
-    " RETURNING seq),"
-    f" l AS ({_WRITE_LINES}), e AS ({_WRITE_EVENTS}), g AS ({_WRITE_LEDGER}),"
-    f" n AS ({_write_deliveries(20)})"
-    " SELECT seq FROM o"
-)
-# A change is written only over the order it was computed from: the row's ``xmin`` ($19) is
-# the version read with it, and every other part of the statement waits for that update
-# (``_APPLIED``). It returns 1, or 0 when the order changed (or is gone) since it was read —
-# the caller reads it again (``service/unit_of_work.py``). Inside a transaction that holds the
-# row's lock the version cannot have moved.
-_APPLIED = " WHERE EXISTS (SELECT FROM o)"
-SAVE_SQL = (
-    f"WITH o AS (UPDATE orders SET {_ORDER_VALUES}, ({_STATE_COLUMNS}) = ({_STATE_VALUES})"
-    " WHERE id=$1 AND xmin::text = $19 RETURNING 1),"
-    f" l AS ({_WRITE_LINES}{_APPLIED} ON CONFLICT (order_id, id) DO UPDATE SET "
-    + ", ".join(f"{column}=EXCLUDED.{column}" for column in LINE_COLUMNS[1:])
-    + "),"
-    " d AS (DELETE FROM order_lines WHERE order_id=$1 AND id = ANY($17::text[])"
-    " AND EXISTS (SELECT FROM o)),"
-    f" e AS ({_WRITE_EVENTS}{_APPLIED}), g AS ({_WRITE_LEDGER}{_APPLIED}),"
-    f" n AS ({_write_deliveries(18, _APPLIED)})"
-    " SELECT count(*) FROM o"
-)
-# The same, and the reply stored under the request's idempotency key: one round trip fewer.
-# The key's lock is taken first (``c``, a no-op for a transaction that already holds it): a
-# request whose key another one is working on writes nothing and is answered from the key.
-SAVE_WITH_REPLY_SQL = (
-    f"WITH c AS MATERIALIZED (SELECT {idempotency.lock('$20', '$21')} AS locked), "
-    + SAVE_SQL.removeprefix("WITH ")
-    .replace("xmin::text = $19 RETURNING", "xmin::text = $19 AND (SELECT locked FROM c) RETURNING")
-    .replace(
-        " SELECT count(*) FROM o",
+def _amounts(p: dict[str, str]) -> str:
+    """What the new ledger rows and events add to the order's amounts: the captures, the
+    refunds, the cancels (releases with a cancel event) and the change of the authorisation
+    (raised by reauthorize rows, lowered by the releases that were no cancel)."""
+
+    def total(kind: LedgerKind) -> str:
+        return f"coalesce(sum(x.amount) FILTER (WHERE x.kind = '{kind}'), 0)::bigint"
+
+    return (
+        "SELECT e.captured, e.refunded, e.raised - e.released + c.cancelled AS authorized,"
+        f" c.cancelled FROM (SELECT {total(LedgerKind.CAPTURE)} AS captured,"
+        f" {total(LedgerKind.REFUND)} AS refunded, {total(LedgerKind.REAUTHORIZE)} AS raised,"
+        f" {total(LedgerKind.RELEASE)} AS released"
+        f" FROM jsonb_to_recordset({p['entries']}::jsonb) AS x(kind text, amount bigint)) AS e,"
+        " (SELECT coalesce(sum(x.amount), 0)::bigint AS cancelled"
+        f" FROM jsonb_to_recordset({p['events']}::jsonb) AS x(type text, amount bigint)"
+        f" WHERE x.type = '{EventType.CANCEL}') AS c"
+    )
+
+
+def _insert_sql() -> str:
+    p = _numbered(*_WRITE, *_NEW)
+    return (
+        "WITH o AS (INSERT INTO orders (id, authorized, captured, refunded, cancelled,"
+        " expires_at, updated_at, status, merchant_reference, state, order_reference, provider,"
+        " merchant_id, store_id, currency, created_at, payment_method, acknowledged)"
+        f" VALUES ({p['id']}, {p['authorized']}, 0, 0, 0, {p['expires_at']}, {p['updated_at']},"
+        f" {p['status']}, {p['merchant_reference']}, {p['state']}, {p['order_reference']},"
+        f" {p['provider']}, {p['merchant_id']}, {p['store_id']}, {p['currency']},"
+        f" {p['created_at']}, {_state_columns(p)}) RETURNING seq),"
+        f" l AS ({_write_lines(p)}), e AS ({_write_events(p)}), g AS ({_write_ledger(p)}),"
+        f" n AS ({_write_deliveries(p)} ORDER BY x.n)"
+        " SELECT seq FROM o"
+    )
+
+
+def _state_columns(p: dict[str, str]) -> str:
+    """The columns the order lists filter on, read out of the state document."""
+    return (
+        f"{p['state']}::jsonb ->> 'payment_method',"
+        f" ({p['state']}::jsonb ->> 'acknowledged')::boolean"
+    )
+
+
+def _save_sql(with_reply: bool) -> str:
+    """A change, written only over the order it was computed from: the row's ``xmin`` is the
+    version read with it, and every other part of the statement waits for that update
+    (``applied``). It returns 1, or 0 when the order changed (or is gone) since it was read —
+    the caller reads it again (``service/unit_of_work.py``). Inside a transaction that holds
+    the row's lock the version cannot have moved.
+
+    ``with_reply``: the reply is stored under the request's idempotency key in the same
+    statement, and only while this request holds the key's lock (``c``, a no-op for a
+    transaction that holds it already): a request whose key another one is working on writes
+    nothing and is answered from the key.
+    """
+    p = _numbered(*_WRITE, *_CHANGE, *(_REPLY if with_reply else ()))
+    applied = " WHERE EXISTS (SELECT FROM o)"
+    claim = (
+        f"c AS MATERIALIZED (SELECT {idempotency.lock(p['client_id'], p['key'])} AS locked), "
+        if with_reply
+        else ""
+    )
+    holds_key = " AND (SELECT locked FROM c)" if with_reply else ""
+    upsert = ", ".join(f"{column}=EXCLUDED.{column}" for column in LINE_COLUMNS[1:])
+    reply = (
         ", k AS (INSERT INTO idempotency_keys"
         " (client_id, key, fingerprint, order_id, status_code, headers, body)"
-        " SELECT $20::text, $21::text, $22::bytea, $1, $23::integer, $24::jsonb, $25::bytea"
-        f"{_APPLIED}) SELECT count(*) FROM o",
+        f" SELECT {p['client_id']}::text, {p['key']}::text, {p['fingerprint']}::bytea,"
+        f" {p['id']}, {p['status_code']}::integer, {p['headers']}::jsonb, {p['body']}::bytea"
+        f"{applied})"
+        if with_reply
+        else ""
     )
-)
+    return (
+        f"WITH {claim}m AS ({_amounts(p)}),"
+        " o AS (UPDATE orders SET captured = orders.captured + m.captured,"
+        " refunded = orders.refunded + m.refunded, cancelled = orders.cancelled + m.cancelled,"
+        f" authorized = orders.authorized + m.authorized, expires_at = {p['expires_at']},"
+        f" updated_at = {p['updated_at']}, status = {p['status']},"
+        f" merchant_reference = {p['merchant_reference']}, state = {p['state']},"
+        f" (payment_method, acknowledged) = ({_state_columns(p)})"
+        f" FROM m WHERE id = {p['id']} AND xmin::text = {p['version']}{holds_key} RETURNING 1),"
+        f" l AS ({_write_lines(p)}{applied} ON CONFLICT (order_id, id) DO UPDATE SET {upsert}),"
+        f" d AS (DELETE FROM order_lines WHERE order_id = {p['id']}"
+        f" AND id = ANY({p['deleted']}::text[]) AND EXISTS (SELECT FROM o)),"
+        f" e AS ({_write_events(p)}{applied}), g AS ({_write_ledger(p)}{applied}),"
+        f" n AS ({_write_deliveries(p)}{applied} ORDER BY x.n){reply}"
+        " SELECT count(*) FROM o"
+    )
+
+
+INSERT_SQL = _insert_sql()
+SAVE_SQL = _save_sql(with_reply=False)
+SAVE_WITH_REPLY_SQL = _save_sql(with_reply=True)
+
 # ``current`` is false when the row changed between this statement's snapshot and its lock
 # (a concurrent change committed while it waited): the lines and events read alongside are
 # then from before that change, and are read again (see ``get``).
@@ -129,19 +217,40 @@ SELECT_ORDERS = (
 )
 GET_SQL = SELECT_ORDERS + " WHERE o.id = $1"
 LOCK_SQL = GET_SQL + " FOR UPDATE OF o"
-# A keyed change's first statement: the key's claim (``idempotency.CLAIM_SQL``: its lock and
-# stored answer, $1 and $2) and the order's load ($3), one round trip instead of two.
-# The claim runs first (a materialised CTE, evaluated once); the order is read only when this
-# request took the key's lock and no answer is stored under it — a replay or a key in
-# progress leaves the order alone. ``PEEK_SQL`` runs on its own (no transaction: the key's
-# lock ends with it); ``CLAIM_AND_LOCK_SQL``, in a transaction, keeps both locks until commit.
-PEEK_SQL = (
-    f"WITH c AS MATERIALIZED ({idempotency.CLAIM_SQL})"
-    " SELECT c.locked, c.fingerprint, c.status_code, c.headers, c.body, x.*"
-    f" FROM c LEFT JOIN LATERAL ({SELECT_ORDERS}"
-    " WHERE o.id = $3 AND c.locked AND c.fingerprint IS NULL) AS x ON true"
-)
-CLAIM_AND_LOCK_SQL = PEEK_SQL.replace(") AS x ON true", " FOR UPDATE OF o) AS x ON true")
+
+
+def _claim_sql(lock: bool) -> str:
+    """A keyed change's first statement: the key's claim (``idempotency.CLAIM_SQL``: its lock
+    and stored answer, $1 and $2) and the order's load ($3), one round trip instead of two.
+
+    The claim runs first (a materialised CTE, evaluated once); the order is read only when
+    this request took the key's lock and no answer is stored under it — a replay or a key in
+    progress leaves the order alone. Without ``lock`` it runs on its own (no transaction: the
+    key's lock ends with it); with ``lock``, in a transaction, it keeps both locks until commit.
+    """
+    for_update = " FOR UPDATE OF o" if lock else ""
+    return (
+        f"WITH c AS MATERIALIZED ({idempotency.CLAIM_SQL})"
+        " SELECT c.locked, c.fingerprint, c.status_code, c.headers, c.body, x.*"
+        f" FROM c LEFT JOIN LATERAL ({SELECT_ORDERS}"
+        f" WHERE o.id = $3 AND c.locked AND c.fingerprint IS NULL{for_update}) AS x ON true"
+    )
+
+
+PEEK_SQL = _claim_sql(lock=False)
+CLAIM_AND_LOCK_SQL = _claim_sql(lock=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A store's notification URL and the notification types it wants (None: all)."""
+
+    url: str
+    events: frozenset[str] | None = field(default=None)
+
+    @classmethod
+    def of(cls, url: str | None, events: list[str] | None) -> Target | None:
+        return None if url is None else cls(url, None if events is None else frozenset(events))
 
 
 @dataclass(slots=True)
@@ -159,22 +268,21 @@ class Loaded:
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
-    """A store's notification URL and the notification types it wants (None: all)."""
+class Written:
+    """What a write stores besides the order itself, as its provider says: the status word
+    for the indexed ``status`` column and how the order's events are notified."""
 
-    url: str
-    events: frozenset[str] | None = field(default=None)
-
-    @classmethod
-    def of(cls, url: str | None, events: list[str] | None) -> Target | None:
-        return None if url is None else cls(url, None if events is None else frozenset(events))
+    status: str
+    render: Render
 
 
-def delivery_docs(order: Order, events_from: int, target: Target | None) -> list[dict[str, Any]]:
+def delivery_docs(
+    order: Order, events_from: int, target: Target | None, render: Render
+) -> list[dict[str, Any]]:
     """The outbox rows (as ``_write_deliveries`` reads them) of the new events' notifications."""
     if target is None:
         return []
-    made = notifications.pending(order, events_from, target.events)
+    made = pending(order, events_from, target.events, render)
     at = {event.id: event.created_at.isoformat() for event in order.events[events_from:]}
     return [
         {
@@ -189,32 +297,17 @@ def delivery_docs(order: Order, events_from: int, target: Target | None) -> list
     ]
 
 
-def status(order: Order) -> str:
-    """The provider's status word for the indexed ``status`` column, as of the last change
-    (an order that expires without a change keeps its last one here)."""
-    at = order.updated_at
-    if order.provider == Provider.WALLEY:
-        return walley.status(order, at)
-    return ledyer.statuses(order, at)[0]
-
-
-def _shared_args(order: Order) -> tuple[Any, ...]:
+def _write_args(
+    order: Order, rows: Sequence[LineRow], events_from: int, written: Written, deliveries: Any
+) -> tuple[Any, ...]:
+    """The values of ``_WRITE``."""
     return (
         order.id,
-        order.authorized,
-        order.captured_amount,
-        order.refunded_amount,
-        order.cancelled,
         order.expires_at,
         order.updated_at,
-        status(order),
+        written.status,
         order.merchant_reference,
         state_doc(order),
-    )
-
-
-def _tail_args(order: Order, rows: list[LineRow], events_from: int) -> tuple[Any, ...]:
-    return (
         [dict(zip(LINE_COLUMNS, row, strict=True)) for row in rows],
         [event_doc(event) for event in order.events[events_from:]],
         order.store_id,
@@ -230,49 +323,55 @@ def _tail_args(order: Order, rows: list[LineRow], events_from: int) -> tuple[Any
             }
             for entry in order.new_entries
         ],
+        deliveries,
     )
 
 
-async def insert(conn: asyncpg.Connection, order: Order, notify: Target | None = None) -> int:
+_DELIVERIES = _WRITE.index("deliveries")
+
+
+async def insert(
+    conn: asyncpg.Connection, order: Order, written: Written, notify: Target | None = None
+) -> int:
     """Store a new order (and queue its notifications to ``notify``); returns its sequence
     number."""
     seq: int = await conn.fetchval(
         INSERT_SQL,
-        *_shared_args(order),
-        *_tail_args(order, line_rows(order), 0),
+        *_write_args(
+            order, line_rows(order), 0, written, delivery_docs(order, 0, notify, written.render)
+        ),
+        order.authorized,
         order.order_reference,
         order.provider,
         order.created_at,
-        delivery_docs(order, 0, notify),
     )
     order.new_entries.clear()
     return seq
 
 
-_DELIVERIES = 17  # the index in ``save_args`` of ``$18``, the notifications queued
-
-
-def save_args(loaded: Loaded) -> tuple[Any, ...]:
+def save_args(loaded: Loaded, written: Written) -> tuple[Any, ...]:
     """The parameters of ``SAVE_SQL`` that store ``loaded.order`` over what was loaded."""
     order = loaded.order
     changes = line_changes(order, loaded.lines)
+    deliveries = delivery_docs(order, loaded.events, loaded.notify, written.render)
     return (
-        *_shared_args(order),
-        *_tail_args(order, changes.upserted, loaded.events),
+        *_write_args(order, changes.upserted, loaded.events, written, deliveries),
         changes.deleted,
-        delivery_docs(order, loaded.events, loaded.notify),
         loaded.version,
     )
 
 
 async def save(
-    conn: asyncpg.Connection, loaded: Loaded, reply: idempotency.KeyRecord | None = None
+    conn: asyncpg.Connection,
+    loaded: Loaded,
+    written: Written,
+    reply: idempotency.KeyRecord | None = None,
 ) -> bool:
     """Write what changed over the version that was loaded; with ``reply``, store it under its
     idempotency key in the same statement (a key used meanwhile fails it on the key's primary
     key). False, with nothing written, when the order changed since it was loaded or another
     request holds the key (``SAVE_SQL``)."""
-    args = save_args(loaded)
+    args = save_args(loaded, written)
     if reply is None:
         applied = await conn.fetchval(SAVE_SQL, *args)
     else:
@@ -335,3 +434,27 @@ def loaded(row: asyncpg.Record) -> Loaded:
         row["clock_offset"],
         Target.of(row["notification_url"], row["notification_events"]),
     )
+
+
+class OrderRows:
+    """The unit of work's way to the order rows. Tests put a wrapper in its place
+    (``UnitOfWork.rows``) to run something between a change's read and its write."""
+
+    async def get(
+        self, conn: asyncpg.Connection, order_id: str, *, for_update: bool = False
+    ) -> Loaded | None:
+        return await get(conn, order_id, for_update=for_update)
+
+    async def claim_and_lock(
+        self, conn: asyncpg.Connection, client_id: str, key: str, order_id: str, *, lock: bool
+    ) -> Claimed:
+        return await claim_and_lock(conn, client_id, key, order_id, lock=lock)
+
+    async def save(
+        self,
+        conn: asyncpg.Connection,
+        loaded: Loaded,
+        written: Written,
+        reply: idempotency.KeyRecord | None = None,
+    ) -> bool:
+        return await save(conn, loaded, written, reply)

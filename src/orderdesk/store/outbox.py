@@ -18,7 +18,7 @@ from orderdesk.store.orders import Target
 # order's notifications go out in event order. SKIP LOCKED: another worker has those.
 CLAIM_SQL = (
     "SELECT d.id, d.order_id, d.url, d.body, d.event_type,"
-    " jsonb_array_length(d.attempts) AS tries, st.clock_offset"
+    " jsonb_array_length(d.attempts) AS tries, st.clock_offset, st.provider"
     " FROM deliveries d JOIN stores st ON st.id = d.store_id"
     " WHERE d.state = 'pending' AND d.next_at <= clock_timestamp() + st.clock_offset"
     " AND NOT EXISTS (SELECT 1 FROM deliveries p"
@@ -39,6 +39,7 @@ class Claimed:
     event_type: str
     tries: int
     clock: timedelta
+    provider: str  # the store's: it decides what counts as delivered and when to retry
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ async def claim(conn: asyncpg.Connection, limit: int) -> list[Claimed]:
             r["event_type"],
             r["tries"],
             r["clock_offset"],
+            r["provider"],
         )
         for r in rows
     ]

@@ -1,36 +1,20 @@
-"""The OpenAPI document: FastAPI's, plus what holds for every route of a dialect.
+"""The OpenAPI document: FastAPI's, plus what holds for every route of an API.
 
-Each dialect authenticates with its own bearer token and takes its provider's idempotency
-header on every write; declaring both here keeps them true for routes added later.
+Each API authenticates with its own bearer token and takes its own idempotency header on
+every write (``ApiDialect.security``); declaring both here keeps them true for routes added
+later.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from orderdesk.service.unit_of_work import MAX_KEY_LENGTH
-
-
-@dataclass(frozen=True, slots=True)
-class Dialect:
-    prefix: str
-    scheme: str
-    token: str
-    key_header: str | None
-
-
-DIALECTS = (
-    Dialect(
-        "/manage/", "WalleyToken", "an access token from POST /oauth2/v2.0/token", "X-Idempotency"
-    ),
-    Dialect("/v1/", "LedyerToken", "an access token from POST /oauth/token", "Idempotency-Key"),
-    Dialect("/sandbox/", "AdminToken", "the admin token (ORDERDESK_ADMIN_TOKEN)", None),
-)
+from orderdesk.store.idempotency import MAX_KEY_LENGTH
+from orderdesk.web.dialect import Apis
 
 
 def key_parameter(header: str) -> dict[str, Any]:
@@ -48,7 +32,7 @@ def key_parameter(header: str) -> dict[str, Any]:
     }
 
 
-def document(app: FastAPI) -> dict[str, Any]:
+def document(app: FastAPI, apis: Apis) -> dict[str, Any]:
     """The app's OpenAPI document, built once."""
     if app.openapi_schema is None:
         schema = get_openapi(
@@ -56,19 +40,20 @@ def document(app: FastAPI) -> dict[str, Any]:
         )
         schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
         for path, operations in schema["paths"].items():
-            dialect = next((d for d in DIALECTS if path.startswith(d.prefix)), None)
-            if dialect is None:
+            api = apis.owning(path)
+            if api is None:
                 continue
-            schemes[dialect.scheme] = {
+            security = api.security
+            schemes[security.scheme] = {
                 "type": "http",
                 "scheme": "bearer",
-                "description": f"Authorization: Bearer with {dialect.token}",
+                "description": f"Authorization: Bearer with {security.token}",
             }
             for method, operation in operations.items():
-                operation["security"] = [{dialect.scheme: []}]
-                if dialect.key_header and method != "get":
+                operation["security"] = [{security.scheme: []}]
+                if security.key_header and method != "get":
                     parameters = operation.setdefault("parameters", [])
-                    parameters.append(key_parameter(dialect.key_header))
+                    parameters.append(key_parameter(security.key_header))
         _hoist_definitions(schema)
         app.openapi_schema = schema
     return app.openapi_schema
@@ -81,7 +66,7 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
     ``/v1/orders/X/paymentmethod`` is that endpoint, not the sub-order ``/v1/orders/X/{ledgerId}``.
     """
     found: dict[int, set[str]] = {}
-    for template, operations in document(app)["paths"].items():
+    for template, operations in app.openapi()["paths"].items():
         pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
         if re.fullmatch(pattern, path):
             methods = found.setdefault(template.count("{"), set())

@@ -8,13 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import asyncpg
-
 from orderdesk.domain.lines import CaptureLine
 from orderdesk.domain.order import CaptureMeta, Chunk, Order
 from orderdesk.providers.ledyer import rules
 from orderdesk.service.replies import Presenter
-from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, Parsed, change_order
+from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, Parsed, UnitOfWork
 from orderdesk.web.answers import Reply
 
 #: A capture command: the lines to capture and the total they must add up to.
@@ -22,7 +20,7 @@ CaptureCommand = tuple[list[CaptureLine], int]
 
 
 async def capture(
-    pool: asyncpg.Pool,
+    uow: UnitOfWork,
     ref: OrderRef,
     command: Parsed[CaptureCommand],
     key: IdempotencyKey | None,
@@ -38,11 +36,11 @@ async def capture(
         lines, total = command()
         return take(order, lines, total, CaptureMeta(), now)
 
-    return await change_order(pool, ref, key, change, presenter, body=command)
+    return await uow.change(ref, key, change, presenter, body=command)
 
 
 async def refund(
-    pool: asyncpg.Pool,
+    uow: UnitOfWork,
     ref: OrderRef,
     ledger_id: str,
     note: str,
@@ -54,11 +52,11 @@ async def refund(
     def change(order: Order, now: datetime) -> Chunk:
         return rules.refund(order, ledger_id, note, now)
 
-    return await change_order(pool, ref, key, change, presenter)
+    return await uow.change(ref, key, change, presenter)
 
 
 async def partial_refund(
-    pool: asyncpg.Pool,
+    uow: UnitOfWork,
     ref: OrderRef,
     ledger_id: str,
     lines: list[CaptureLine],
@@ -72,18 +70,18 @@ async def partial_refund(
     def change(order: Order, now: datetime) -> Chunk:
         return rules.partial_refund(order, ledger_id, lines, total, note, now)
 
-    return await change_order(pool, ref, key, change, presenter)
+    return await uow.change(ref, key, change, presenter)
 
 
 async def cancel(
-    pool: asyncpg.Pool, ref: OrderRef, key: IdempotencyKey | None, presenter: Presenter[int]
+    uow: UnitOfWork, ref: OrderRef, key: IdempotencyKey | None, presenter: Presenter[int]
 ) -> Reply:
     """``DELETE /v1/orders/{id}``: remove every uncaptured line; captured chunks stay."""
-    return await change_order(pool, ref, key, rules.cancel, presenter)
+    return await uow.change(ref, key, rules.cancel, presenter)
 
 
 async def cancel_sub_order(
-    pool: asyncpg.Pool,
+    uow: UnitOfWork,
     ref: OrderRef,
     ledger_id: str,
     key: IdempotencyKey | None,
@@ -94,11 +92,11 @@ async def cancel_sub_order(
     def change(order: Order, now: datetime) -> int:
         return rules.cancel_sub_order(order, ledger_id, now)
 
-    return await change_order(pool, ref, key, change, presenter)
+    return await uow.change(ref, key, change, presenter)
 
 
 async def edit_order(
-    pool: asyncpg.Pool,
+    uow: UnitOfWork,
     ref: OrderRef,
     request: rules.EditOrder,
     key: IdempotencyKey | None,
@@ -109,11 +107,11 @@ async def edit_order(
     def change(order: Order, now: datetime) -> None:
         rules.edit(order, request, now)
 
-    return await change_order(pool, ref, key, change, presenter)
+    return await uow.change(ref, key, change, presenter)
 
 
 async def edit_customer(
-    pool: asyncpg.Pool,
+    uow: UnitOfWork,
     ref: OrderRef,
     changes: dict[str, Any],
     key: IdempotencyKey | None,
@@ -124,18 +122,18 @@ async def edit_customer(
     def change(order: Order, now: datetime) -> None:
         rules.edit_customer(order, changes, now)
 
-    return await change_order(pool, ref, key, change, presenter)
+    return await uow.change(ref, key, change, presenter)
 
 
 async def extend(
-    pool: asyncpg.Pool, ref: OrderRef, key: IdempotencyKey | None, presenter: Presenter[datetime]
+    uow: UnitOfWork, ref: OrderRef, key: IdempotencyKey | None, presenter: Presenter[datetime]
 ) -> Reply:
     """``POST /v1/orders/{id}/extendexpiry``: 14 more days."""
-    return await change_order(pool, ref, key, rules.extend, presenter)
+    return await uow.change(ref, key, rules.extend, presenter)
 
 
 async def set_reference(
-    pool: asyncpg.Pool,
+    uow: UnitOfWork,
     ref: OrderRef,
     reference: str,
     key: IdempotencyKey | None,
@@ -146,18 +144,18 @@ async def set_reference(
     def change(order: Order, now: datetime) -> None:
         rules.set_reference(order, reference, now)
 
-    return await change_order(pool, ref, key, change, presenter)
+    return await uow.change(ref, key, change, presenter)
 
 
 async def acknowledge(
-    pool: asyncpg.Pool, ref: OrderRef, key: IdempotencyKey | None, presenter: Presenter[bool]
+    uow: UnitOfWork, ref: OrderRef, key: IdempotencyKey | None, presenter: Presenter[bool]
 ) -> Reply:
     """``POST /v1/orders/{id}/acknowledge``: repeatable; the result says whether it changed."""
-    return await change_order(pool, ref, key, rules.acknowledge, presenter)
+    return await uow.change(ref, key, rules.acknowledge, presenter)
 
 
 async def edit_payment_method(
-    pool: asyncpg.Pool,
+    uow: UnitOfWork,
     ref: OrderRef,
     provider: str,
     type_: str,
@@ -169,4 +167,4 @@ async def edit_payment_method(
     def change(order: Order, now: datetime) -> None:
         rules.edit_payment_method(order, provider, type_, now)
 
-    return await change_order(pool, ref, key, change, presenter)
+    return await uow.change(ref, key, change, presenter)

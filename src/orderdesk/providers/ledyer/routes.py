@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.convertors import Convertor, register_url_convertor
@@ -19,8 +19,8 @@ from starlette.convertors import Convertor, register_url_convertor
 from orderdesk.auth.bearer import authenticate
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, invalid
-from orderdesk.domain.order import Provider
-from orderdesk.providers.ledyer import actions, search, views, wire
+from orderdesk.providers.ledyer import NAME, actions, search, views, wire
+from orderdesk.providers.ledyer.errors import RESPONSES
 from orderdesk.providers.ledyer.responses import LedyerOrder, LedyerOrderList, LedyerPaymentStatus
 from orderdesk.providers.ledyer.rules import EditOrder
 from orderdesk.service.unit_of_work import (
@@ -28,13 +28,19 @@ from orderdesk.service.unit_of_work import (
     OrderRef,
     Parsed,
     key_after_body,
-    read_order,
     utcnow,
 )
 from orderdesk.web.answers import json_answer, to_response
-from orderdesk.web.requests import base_url, idempotency_header
+from orderdesk.web.bodies import parse
+from orderdesk.web.requests import base_url, idempotency_header, require_json
+from orderdesk.web.routes import RouteTable
 
-router = APIRouter(tags=["Ledyer"])
+ROUTES = RouteTable(
+    NAME,
+    tags=["Ledyer"],
+    dependencies=[Depends(require_json)],
+    responses=RESPONSES,
+)
 
 
 class LedgerIdConvertor(Convertor[str]):
@@ -76,7 +82,7 @@ def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def _order_ref(request: Request, order_id: str) -> OrderRef:
-    return OrderRef(authenticate(request, Provider.LEDYER), order_id, Provider.LEDYER)
+    return OrderRef(authenticate(request, NAME), order_id, NAME)
 
 
 def _key(request: Request, body: bytes, method: str = "POST") -> IdempotencyKey | None:
@@ -130,7 +136,7 @@ def _next_cursor(after: tuple[datetime, int]) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-@router.get(
+@ROUTES.get(
     "/v1/orders",
     summary="List orders (newest first, filtered, paged by cursor)",
     responses={200: {"description": "A page of orders", "model": LedyerOrderList}},
@@ -164,9 +170,9 @@ async def list_orders_route(
         str | None, Query(alias="fromId", description="Deprecated: lastId of the page before")
     ] = None,
 ) -> Response:
-    principal = authenticate(request, Provider.LEDYER)
+    principal = authenticate(request, NAME)
     query = search.OrderQuery(
-        provider=Provider.LEDYER,
+        provider=NAME,
         store_ids=sorted(principal.store_ids),
         now=utcnow(),
         size=size,
@@ -197,17 +203,17 @@ def _payment_status(found: Any) -> Response:
     return to_response(json_answer(views.payment_status_view(found.order)))
 
 
-@router.get(
+@ROUTES.get(
     "/v1/orders/{orderId}/paymentstatus",
     summary="Payment status",
     responses={200: {"description": "The payment status", "model": LedyerPaymentStatus}},
 )
 async def payment_status_route(request: Request, order_id: OrderId) -> Response:
-    found = await read_order(request.app.state.pool, _order_ref(request, order_id))
+    found = await request.app.state.uow.read(_order_ref(request, order_id))
     return _payment_status(found)
 
 
-@router.get(
+@ROUTES.get(
     "/v1/paymentstatus",
     summary="Payment status (the documented path)",
     responses={200: {"description": "The payment status", "model": LedyerPaymentStatus}},
@@ -222,13 +228,13 @@ async def payment_status_query_route(
         ),
     ],
 ) -> Response:
-    found = await read_order(request.app.state.pool, _order_ref(request, order_id))
+    found = await request.app.state.uow.read(_order_ref(request, order_id))
     return _payment_status(found)
 
 
-@router.get("/v1/orders/{orderId}", summary="Get order", responses=ORDER_RESPONSE)
+@ROUTES.get("/v1/orders/{orderId}", summary="Get order", responses=ORDER_RESPONSE)
 async def get_order_route(request: Request, order_id: OrderId) -> Response:
-    found = await read_order(request.app.state.pool, _order_ref(request, order_id))
+    found = await request.app.state.uow.read(_order_ref(request, order_id))
     return to_response(_presenter(request).present(found.order, found.seq, None))
 
 
@@ -236,19 +242,19 @@ async def _capture(request: Request, order_id: str, *, partial: bool) -> Respons
     ref = _order_ref(request, order_id)
     body = await request.body()
 
-    def parse() -> actions.CaptureCommand:
-        parsed = wire.parse(wire.CaptureBody, body)
+    def capture_command() -> actions.CaptureCommand:
+        parsed = parse(wire.CaptureBody, body)
         return [line.command() for line in parsed.orderLines], parsed.totalCaptureAmount
 
-    command = Parsed(parse)  # not at all for a replay
+    command = Parsed(capture_command)  # not at all for a replay
     key = key_after_body(lambda: _key(request, body), command)
     reply = await actions.capture(
-        request.app.state.pool, ref, command, key, _presenter(request), partial=partial
+        request.app.state.uow, ref, command, key, _presenter(request), partial=partial
     )
     return to_response(reply)
 
 
-@router.post(
+@ROUTES.post(
     "/v1/orders/{orderId}/partialcapture",
     summary="Capture order (partial)",
     responses=ORDER_RESPONSE,
@@ -258,7 +264,7 @@ async def partial_capture_route(request: Request, order_id: OrderId) -> Response
     return await _capture(request, order_id, partial=True)
 
 
-@router.post(
+@ROUTES.post(
     "/v1/orders/{orderId}/capture",
     summary="Capture order (all remaining lines)",
     responses=ORDER_RESPONSE,
@@ -268,7 +274,7 @@ async def capture_route(request: Request, order_id: OrderId) -> Response:
     return await _capture(request, order_id, partial=False)
 
 
-@router.post(
+@ROUTES.post(
     "/v1/orders/{orderId}",
     summary="Edit order (replace the uncaptured lines)",
     responses=ORDER_RESPONSE,
@@ -277,7 +283,7 @@ async def capture_route(request: Request, order_id: OrderId) -> Response:
 async def edit_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
-    parsed = wire.parse(wire.EditBody, body)
+    parsed = parse(wire.EditBody, body)
     command = EditOrder(
         lines=[line.command() for line in parsed.orderLines],
         total=parsed.totalOrderAmount,
@@ -285,12 +291,12 @@ async def edit_route(request: Request, order_id: OrderId) -> Response:
         total_vat=parsed.totalOrderVatAmount,
     )
     reply = await actions.edit_order(
-        request.app.state.pool, ref, command, _key(request, body), _presenter(request)
+        request.app.state.uow, ref, command, _key(request, body), _presenter(request)
     )
     return to_response(reply)
 
 
-@router.delete(
+@ROUTES.delete(
     "/v1/orders/{orderId}",
     summary="Cancel order (remove every uncaptured line)",
     responses=ORDER_RESPONSE,
@@ -298,11 +304,11 @@ async def edit_route(request: Request, order_id: OrderId) -> Response:
 async def cancel_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     key = _key(request, b"", method="DELETE")
-    reply = await actions.cancel(request.app.state.pool, ref, key, _presenter(request))
+    reply = await actions.cancel(request.app.state.uow, ref, key, _presenter(request))
     return to_response(reply)
 
 
-@router.post(
+@ROUTES.post(
     "/v1/orders/{orderId}/customer",
     summary="Edit customer",
     responses=ORDER_RESPONSE,
@@ -311,14 +317,14 @@ async def cancel_route(request: Request, order_id: OrderId) -> Response:
 async def edit_customer_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
-    changes = wire.parse(wire.EditCustomerBody, body).changes()
+    changes = parse(wire.EditCustomerBody, body).changes()
     reply = await actions.edit_customer(
-        request.app.state.pool, ref, changes, _key(request, body), _presenter(request)
+        request.app.state.uow, ref, changes, _key(request, body), _presenter(request)
     )
     return to_response(reply)
 
 
-@router.post(
+@ROUTES.post(
     "/v1/orders/{orderId}/extendexpiry",
     summary="Extend the order's expiry (by 14 days)",
     responses=ORDER_RESPONSE,
@@ -327,12 +333,12 @@ async def extend_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
     reply = await actions.extend(
-        request.app.state.pool, ref, _key(request, body), _presenter(request)
+        request.app.state.uow, ref, _key(request, body), _presenter(request)
     )
     return to_response(reply)
 
 
-@router.post(
+@ROUTES.post(
     "/v1/orders/{orderId}/refund/{ledgerId}",
     summary="Refund a captured sub-order whole (one credit note)",
     responses=ORDER_RESPONSE,
@@ -341,14 +347,14 @@ async def extend_route(request: Request, order_id: OrderId) -> Response:
 async def refund_route(request: Request, order_id: OrderId, ledger_id: LedgerId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
-    note = "" if wire.is_empty(body) else wire.parse(wire.RefundBody, body).note
+    note = "" if wire.is_empty(body) else parse(wire.RefundBody, body).note
     reply = await actions.refund(
-        request.app.state.pool, ref, ledger_id, note, _key(request, body), _presenter(request)
+        request.app.state.uow, ref, ledger_id, note, _key(request, body), _presenter(request)
     )
     return to_response(reply)
 
 
-@router.post(
+@ROUTES.post(
     "/v1/orders/{orderId}/partialrefund/{ledgerId}",
     summary="Refund part of a captured sub-order (one credit note)",
     responses=ORDER_RESPONSE,
@@ -359,9 +365,9 @@ async def partial_refund_route(
 ) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
-    parsed = wire.parse(wire.PartialRefundBody, body)
+    parsed = parse(wire.PartialRefundBody, body)
     reply = await actions.partial_refund(
-        request.app.state.pool,
+        request.app.state.uow,
         ref,
         ledger_id,
         [line.command() for line in parsed.orderLines],
@@ -373,7 +379,7 @@ async def partial_refund_route(
     return to_response(reply)
 
 
-@router.delete(
+@ROUTES.delete(
     "/v1/orders/{orderId}/{ledgerId:ledger}",
     summary="Cancel a sub-order (the uncaptured one)",
     responses=ORDER_RESPONSE,
@@ -384,12 +390,12 @@ async def cancel_sub_order_route(
     ref = _order_ref(request, order_id)
     key = _key(request, b"", method="DELETE")
     reply = await actions.cancel_sub_order(
-        request.app.state.pool, ref, ledger_id, key, _presenter(request)
+        request.app.state.uow, ref, ledger_id, key, _presenter(request)
     )
     return to_response(reply)
 
 
-@router.post(
+@ROUTES.post(
     "/v1/orders/{orderId}/reference",
     summary="Set the merchant reference",
     responses=ORDER_RESPONSE,
@@ -398,14 +404,14 @@ async def cancel_sub_order_route(
 async def reference_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
-    parsed = wire.parse(wire.ReferenceBody, body)
+    parsed = parse(wire.ReferenceBody, body)
     reply = await actions.set_reference(
-        request.app.state.pool, ref, parsed.reference, _key(request, body), _presenter(request)
+        request.app.state.uow, ref, parsed.reference, _key(request, body), _presenter(request)
     )
     return to_response(reply)
 
 
-@router.post(
+@ROUTES.post(
     "/v1/orders/{orderId}/acknowledge",
     summary="Acknowledge the order (repeatable; answers 201)",
     status_code=201,
@@ -417,12 +423,12 @@ async def acknowledge_route(request: Request, order_id: OrderId) -> Response:
     if not wire.is_empty(body):
         raise invalid("acknowledge takes no body (nothing, [] or {})")
     reply = await actions.acknowledge(
-        request.app.state.pool, ref, _key(request, body), _presenter(request, 201)
+        request.app.state.uow, ref, _key(request, body), _presenter(request, 201)
     )
     return to_response(reply)
 
 
-@router.post(
+@ROUTES.post(
     "/v1/orders/{orderId}/paymentmethod",
     summary="Edit the payment method (service invoice to advance invoice)",
     responses=ORDER_RESPONSE,
@@ -431,9 +437,9 @@ async def acknowledge_route(request: Request, order_id: OrderId) -> Response:
 async def payment_method_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
-    method = wire.parse(wire.PaymentMethodBody, body).paymentMethod
+    method = parse(wire.PaymentMethodBody, body).paymentMethod
     reply = await actions.edit_payment_method(
-        request.app.state.pool,
+        request.app.state.uow,
         ref,
         method.provider,
         method.type,

@@ -362,45 +362,62 @@ def partial_refund(
             f"{chunk.ledger_id}",
             field="totalRefundAmount",
         )
-    captured: dict[tuple[str, int], list[int]] = {}
+    left_of = _left_to_refund(order, chunk)
+    ids_in_chunk = {line.id: _goods(line) for line in chunk.lines}
+    for index, sent in enumerate(lines):
+        _take_refund(left_of, ids_in_chunk, chunk, sent, f"orderLines[{index}]")
+    return order.record_refund(
+        [new_line(sent) for sent in lines], CaptureMeta(note=note), now, of=chunk
+    )
+
+
+def _left_to_refund(order: Order, chunk: Chunk) -> dict[tuple[str, int], list[int]]:
+    """Per goods of ``chunk``: [quantity, money] captured and not yet refunded."""
+    left: dict[tuple[str, int], list[int]] = {}
     for line in chunk.lines:
-        sums = captured.setdefault(_goods(line), [0, 0])
+        sums = left.setdefault(_goods(line), [0, 0])
         sums[0] += line.quantity
         sums[1] += line.total_amount
     for credit in order.refunded:
         if credit.refunds == chunk.ledger_id:
             for line in credit.lines:
-                sums = captured.setdefault(_goods(line), [0, 0])
+                sums = left.setdefault(_goods(line), [0, 0])
                 sums[0] -= line.quantity
                 sums[1] -= line.total_amount
-    ids_in_chunk = {line.id: _goods(line) for line in chunk.lines}
-    for index, sent in enumerate(lines):
-        where = f"orderLines[{index}]"
-        key = _goods(sent)
-        if (sent.id is not None and ids_in_chunk.get(sent.id) != key) or key not in captured:
-            raise DomainError(
-                e.REFUND_LINES_DO_NOT_MATCH,
-                f"{where} ({sent.reference}, vat {sent.vat}) matches no line of {chunk.ledger_id}",
-                field=where,
-            )
-        sums = captured[key]
-        sums[0] -= sent.quantity
-        sums[1] -= sent.total_amount
-        if sums[0] < 0:
-            raise DomainError(
-                e.REFUND_LINE_QUANTITY_TOO_LARGE,
-                f"{where}: more of {sent.reference} than is left to refund",
-                field=f"{where}.quantity",
-            )
-        if sums[1] < 0:
-            raise DomainError(
-                e.REFUND_AMOUNT_TOO_LARGE,
-                f"{where}: more money for {sent.reference} than is left to refund",
-                field=f"{where}.totalAmount",
-            )
-    return order.record_refund(
-        [new_line(sent) for sent in lines], CaptureMeta(note=note), now, of=chunk
-    )
+    return left
+
+
+def _take_refund(
+    left: dict[tuple[str, int], list[int]],
+    ids_in_chunk: dict[str, tuple[str, int]],
+    chunk: Chunk,
+    sent: CaptureLine,
+    where: str,
+) -> None:
+    """Take what ``sent`` refunds off ``left``; refused when it names no goods of the chunk
+    or more of them than are left."""
+    key = _goods(sent)
+    if (sent.id is not None and ids_in_chunk.get(sent.id) != key) or key not in left:
+        raise DomainError(
+            e.REFUND_LINES_DO_NOT_MATCH,
+            f"{where} ({sent.reference}, vat {sent.vat}) matches no line of {chunk.ledger_id}",
+            field=where,
+        )
+    sums = left[key]
+    sums[0] -= sent.quantity
+    sums[1] -= sent.total_amount
+    if sums[0] < 0:
+        raise DomainError(
+            e.REFUND_LINE_QUANTITY_TOO_LARGE,
+            f"{where}: more of {sent.reference} than is left to refund",
+            field=f"{where}.quantity",
+        )
+    if sums[1] < 0:
+        raise DomainError(
+            e.REFUND_AMOUNT_TOO_LARGE,
+            f"{where}: more money for {sent.reference} than is left to refund",
+            field=f"{where}.totalAmount",
+        )
 
 
 def cancel_sub_order(order: Order, ledger_id: str, now: datetime) -> int:

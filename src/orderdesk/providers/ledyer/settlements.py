@@ -9,24 +9,31 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from orderdesk.auth.bearer import authenticate
-from orderdesk.domain.order import Provider
 from orderdesk.domain.settlement import (
     Settlement,
     Transaction,
     parse_settlement_id,
     period_start,
 )
-from orderdesk.providers.ledyer.errors import envelope
+from orderdesk.providers.ledyer import NAME
+from orderdesk.providers.ledyer.errors import RESPONSES, envelope
 from orderdesk.providers.ledyer.views import iso_z
 from orderdesk.store import settlements
 from orderdesk.web.answers import json_answer, to_response
+from orderdesk.web.requests import require_json
+from orderdesk.web.routes import RouteTable
 
-router = APIRouter(tags=["Ledyer settlements"])
+ROUTES = RouteTable(
+    NAME,
+    tags=["Ledyer settlements"],
+    dependencies=[Depends(require_json)],
+    responses=RESPONSES,
+)
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page (default 100)")]
 LastId = Annotated[
@@ -113,7 +120,7 @@ def transaction_view(tx: Transaction) -> dict[str, Any]:
     }
 
 
-@router.get(
+@ROUTES.get(
     "/v1/settlements",
     summary="List settlements (one per store and payout day)",
     responses={200: {"model": SettlementList, "description": "A page of settlements"}},
@@ -124,7 +131,7 @@ async def list_settlements(
     last_id: LastId = None,
     store_id: Annotated[str | None, Query(alias="storeId")] = None,
 ) -> Response:
-    principal = authenticate(request, Provider.LEDYER)
+    principal = authenticate(request, NAME)
     stores = principal.store_ids if store_id is None else principal.store_ids & {store_id}
     after = (settlements.FIRST, "")
     if last_id is not None:
@@ -141,7 +148,7 @@ async def list_settlements(
     return to_response(json_answer(body))
 
 
-@router.get(
+@ROUTES.get(
     "/v1/settlements/{settlementId}/tx",
     summary="A settlement's transactions (captures and refunds, with ledger id and "
     "actionReference)",
@@ -153,7 +160,7 @@ async def settlement_transactions(
     limit: Limit = 100,
     last_id: LastLedgerId = None,
 ) -> Response:
-    principal = authenticate(request, Provider.LEDYER)
+    principal = authenticate(request, NAME)
     parsed = parse_settlement_id(settlement_id, principal.store_ids)
     missing = envelope(404, "NOT_FOUND", f"Settlement {settlement_id} was not found")
     if parsed is None:

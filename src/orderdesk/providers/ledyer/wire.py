@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import re
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from orderdesk.domain.errors import invalid
 from orderdesk.domain.lines import MAX_QUANTITY, CaptureLine
 from orderdesk.domain.money import MAX_MINOR
 from orderdesk.domain.vat import MAX_VAT_BP
 
-M = TypeVar("M", bound=BaseModel)
-# ``\u0000`` whose backslash is not itself escaped (``\\u0000`` is the six characters).
-_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 Minor = Annotated[int, Field(ge=-MAX_MINOR, le=MAX_MINOR)]
 
 
@@ -119,49 +113,6 @@ PaymentMethodCategory = Literal["advanceInvoice", "card", "invoice", "serviceInv
 def is_empty(body: bytes) -> bool:
     """No body: nothing, ``[]`` or ``{}`` (what clients send when they have no data)."""
     return body.strip() in (b"", b"[]", b"{}")
-
-
-def _where(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def parse(model: type[M], body: bytes) -> M:
-    """Validate ``body`` as ``model``; a malformed body is a 400 naming the first bad field.
-
-    A string with ``\\u0000`` is malformed too: PostgreSQL text cannot hold NUL.
-    """
-    if _NUL_ESCAPE.search(body):
-        raise invalid("Strings may not contain NUL (\\u0000)")
-    _refuse_duplicate_keys(body)
-    try:
-        return model.model_validate_json(body)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = _where(tuple(first["loc"]))
-        message = f"{where}: {first['msg']}" if where else str(first["msg"])
-        raise invalid(message, where or None) from None
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise invalid(f"{key} appears twice in one object", key)
-        out[key] = value
-    return out
-
-
-def _refuse_duplicate_keys(body: bytes) -> None:
-    """A key twice in one object is malformed (the last value would win silently)."""
-    if body.count(b'"') < 4:  # not even two keys
-        return
-    try:
-        json.loads(body, object_pairs_hook=_unique_keys)
-    except (ValueError, RecursionError):
-        return  # not JSON at all: the model's parser says why
 
 
 class Contact(BaseModel):

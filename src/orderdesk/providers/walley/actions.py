@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import asyncpg
-
 from orderdesk.domain.order import Chunk, Order, Reauthorization
 from orderdesk.providers.walley import rules
 from orderdesk.providers.walley.consistency import WalleyStore, check_manageable, settle_if_due
@@ -17,15 +15,14 @@ from orderdesk.service.unit_of_work import (
     IdempotencyKey,
     OrderRef,
     Parsed,
-    change_order,
-    load_order,
+    UnitOfWork,
 )
 from orderdesk.store import settings as store_settings
 from orderdesk.web.answers import Reply
 
 
 async def capture(
-    pool: asyncpg.Pool,
+    uow: UnitOfWork,
     ref: OrderRef,
     request: Parsed[rules.CaptureRequest],
     key: IdempotencyKey | None,
@@ -38,11 +35,11 @@ async def capture(
         return rules.capture(order, request(), now)
 
     prepare = WalleyStore().prepare
-    return await change_order(pool, ref, key, change, presenter, prepare, body=request)
+    return await uow.change(ref, key, change, presenter, prepare=prepare, body=request)
 
 
 async def refund(
-    pool: asyncpg.Pool,
+    uow: UnitOfWork,
     ref: OrderRef,
     request: rules.RefundRequest,
     key: IdempotencyKey | None,
@@ -53,11 +50,11 @@ async def refund(
     def change(order: Order, now: datetime) -> Chunk:
         return rules.refund(order, request, now)
 
-    return await change_order(pool, ref, key, change, presenter, WalleyStore().prepare)
+    return await uow.change(ref, key, change, presenter, prepare=WalleyStore().prepare)
 
 
 async def cancel(
-    pool: asyncpg.Pool,
+    uow: UnitOfWork,
     ref: OrderRef,
     action_reference: str | None,
     key: IdempotencyKey | None,
@@ -68,18 +65,18 @@ async def cancel(
     def change(order: Order, now: datetime) -> int:
         return rules.cancel(order, now, action_reference)
 
-    return await change_order(pool, ref, key, change, presenter, WalleyStore().prepare)
+    return await uow.change(ref, key, change, presenter, prepare=WalleyStore().prepare)
 
 
 async def extend(
-    pool: asyncpg.Pool, ref: OrderRef, key: IdempotencyKey | None, presenter: Presenter[datetime]
+    uow: UnitOfWork, ref: OrderRef, key: IdempotencyKey | None, presenter: Presenter[datetime]
 ) -> Reply:
     """``POST /manage/orders/{id}/extend``: 14 more days for what is not captured."""
-    return await change_order(pool, ref, key, rules.extend, presenter, WalleyStore().prepare)
+    return await uow.change(ref, key, rules.extend, presenter, prepare=WalleyStore().prepare)
 
 
 async def reauthorize(
-    pool: asyncpg.Pool,
+    uow: UnitOfWork,
     ref: OrderRef,
     request: rules.ReauthorizeRequest,
     key: IdempotencyKey | None,
@@ -92,16 +89,16 @@ async def reauthorize(
     def change(order: Order, now: datetime) -> Reauthorization | None:
         return rules.reauthorize(order, request, store.credit_check, now)
 
-    return await change_order(pool, ref, key, change, presenter, store.prepare)
+    return await uow.change(ref, key, change, presenter, prepare=store.prepare)
 
 
 async def reauthorization(
-    pool: asyncpg.Pool, ref: OrderRef, reauthorization_id: str, now: datetime
+    uow: UnitOfWork, ref: OrderRef, reauthorization_id: str, now: datetime
 ) -> Reauthorization:
     """A raise's state; one whose credit check is due is decided first."""
-    loaded = await settle_if_due(pool, ref, now)
-    async with pool.acquire() as conn:
+    loaded = await settle_if_due(uow, ref, now)
+    async with uow.pool.acquire() as conn:
         if loaded is None:
-            loaded = await load_order(conn, ref)
+            loaded = await uow.load(conn, ref)
         check_manageable(loaded.order, await store_settings.get(conn, loaded.order.store_id), now)
     return rules.find_reauthorization(loaded.order, reauthorization_id)

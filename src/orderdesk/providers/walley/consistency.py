@@ -11,10 +11,11 @@ import asyncpg
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.order import Order
-from orderdesk.providers.walley import rules as walley
-from orderdesk.service.unit_of_work import NeedsTransaction, OrderRef, change_order, load_order
-from orderdesk.store import orders, versions
+from orderdesk.providers.walley import rules
+from orderdesk.service.unit_of_work import NeedsTransaction, OrderRef, UnitOfWork
 from orderdesk.store import settings as store_settings
+from orderdesk.store import versions
+from orderdesk.store.orders import Loaded
 from orderdesk.store.settings import DEFAULT, StoreSettings
 from orderdesk.web.answers import Reply
 
@@ -42,13 +43,13 @@ class WalleyStore:
         self.settings = DEFAULT
 
     @property
-    def credit_check(self) -> walley.CreditCheck:
-        return walley.CreditCheck(
+    def credit_check(self) -> rules.CreditCheck:
+        return rules.CreditCheck(
             approve=self.settings.credit_check == "approve",
             delay=timedelta(seconds=self.settings.credit_check_seconds),
         )
 
-    async def prepare(self, conn: asyncpg.Connection, loaded: orders.Loaded, now: datetime) -> None:
+    async def prepare(self, conn: asyncpg.Connection, loaded: Loaded, now: datetime) -> None:
         order = loaded.order
         self.settings = await store_settings.get(conn, order.store_id)
         check_manageable(order, self.settings, now)
@@ -56,7 +57,7 @@ class WalleyStore:
             if not conn.is_in_transaction():
                 raise NeedsTransaction  # the kept version and the write: all or nothing
             await versions.keep(conn, order, now)
-        walley.settle(order, now)
+        rules.settle(order, now)
 
 
 class _Settled:
@@ -67,35 +68,33 @@ class _Settled:
         return Reply(422, {}, b"")
 
 
-async def settle_due(pool: asyncpg.Pool, ref: OrderRef) -> None:
+async def settle_due(uow: UnitOfWork, ref: OrderRef) -> None:
     """Decide the order's credit checks that are due (a read sees their outcome)."""
-    store = WalleyStore()
-    await change_order(pool, ref, None, walley.settle, _Settled(), store.prepare)
+    await uow.change(ref, None, rules.settle, _Settled(), prepare=WalleyStore().prepare)
 
 
-async def settle_if_due(pool: asyncpg.Pool, ref: OrderRef, now: datetime) -> orders.Loaded | None:
+async def settle_if_due(uow: UnitOfWork, ref: OrderRef, now: datetime) -> Loaded | None:
     """Before a read: decide the credit checks that are due, so the read sees them.
 
     Returns the order as loaded when none was due — the read uses it rather than loading it
     once more — and None when some were decided (the read loads the order they changed).
     """
-    async with pool.acquire() as conn:
-        loaded = await load_order(conn, ref)
-    if walley.has_due(loaded.order, now):
-        await settle_due(pool, ref)
+    loaded = await uow.read(ref)
+    if rules.has_due(loaded.order, now):
+        await settle_due(uow, ref)
         return None
     return loaded
 
 
 async def read_order(
-    pool: asyncpg.Pool, ref: OrderRef, correlation_id: str | None, now: datetime
+    uow: UnitOfWork, ref: OrderRef, correlation_id: str | None, now: datetime
 ) -> tuple[Order, int]:
     """``GET /manage/orders/{id}``: the order as a read sees it now, lag and all; with the
     ``correlationId`` of a write to this order, the order as it is."""
-    loaded = await settle_if_due(pool, ref, now)
-    async with pool.acquire() as conn:
+    loaded = await settle_if_due(uow, ref, now)
+    async with uow.pool.acquire() as conn:
         if loaded is None:
-            loaded = await load_order(conn, ref)
+            loaded = await uow.load(conn, ref)
         order = loaded.order
         if correlation_id is not None:
             found = await conn.fetchval(

@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, StringConstraints
 
@@ -17,8 +17,8 @@ from orderdesk.auth.bearer import authenticate
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, Kind, invalid
 from orderdesk.domain.ids import is_uuid
-from orderdesk.domain.order import Provider
-from orderdesk.providers.walley import actions, consistency, search, views, wire
+from orderdesk.providers.walley import NAME, actions, consistency, search, views, wire
+from orderdesk.providers.walley.errors import RESPONSES
 from orderdesk.providers.walley.responses import (
     CORRELATION,
     LOCATION,
@@ -34,19 +34,26 @@ from orderdesk.service.unit_of_work import (
     utcnow,
 )
 from orderdesk.web.answers import json_answer, to_response
-from orderdesk.web.requests import idempotency_header
+from orderdesk.web.requests import idempotency_header, require_json
+from orderdesk.web.routes import RouteTable
 
-router = APIRouter(tags=["Walley"])
+ROUTES = RouteTable(
+    NAME,
+    tags=["Walley"],
+    dependencies=[Depends(require_json)],
+    responses=RESPONSES,
+    response_class=Response,  # writes answer 202 without a body
+)
 
 OrderId = Annotated[str, Path(alias="orderId", description="The Walley order id (a UUID)")]
 
 
 def _order_ref(request: Request, order_id: str) -> OrderRef:
     """The caller and the order; an id that is not a UUID names no Walley order (404)."""
-    principal = authenticate(request, Provider.WALLEY)
+    principal = authenticate(request, NAME)
     if not is_uuid(order_id):
         raise DomainError(e.ORDER_NOT_FOUND, f"Order {order_id} was not found", Kind.NOT_FOUND)
-    return OrderRef(principal, order_id, Provider.WALLEY)
+    return OrderRef(principal, order_id, NAME)
 
 
 def _key(request: Request, body: bytes) -> IdempotencyKey | None:
@@ -123,7 +130,7 @@ def _day(text: str, what: str) -> datetime | None:
         ) from None
 
 
-@router.get(
+@ROUTES.get(
     "/manage/orders",
     summary="Search orders (newest first, 10 a page)",
     responses={200: {"description": "One page of orders", "model": WalleySearchAnswer}},
@@ -144,7 +151,7 @@ async def search_route(
     offset: Annotated[int, Query(ge=0, le=100_000, description="Orders to skip")] = 0,
     limit: Annotated[int, Query(ge=1, le=100, description="Orders per page")] = 10,
 ) -> Response:
-    principal = authenticate(request, Provider.WALLEY)
+    principal = authenticate(request, NAME)
     filters = _filters(filter or [])
     starts = [day for pair in filters.get("placedAt", []) if (day := _day(pair[0], "from"))]
     ends = [day for pair in filters.get("placedAt", []) if (day := _day(pair[1], "to"))]
@@ -156,7 +163,7 @@ async def search_route(
         principal,
         search.OrderQuery(
             store_ids=sorted(principal.store_ids) if store_ids is None else store_ids,
-            provider=Provider.WALLEY,
+            provider=NAME,
             now=now,
             phrase=query.strip() if query and query.strip() else None,
             statuses=_all_of(filters.get("status")),
@@ -169,7 +176,7 @@ async def search_route(
     return to_response(json_answer({"data": [views.search_item(o, now) for o, _ in found]}))
 
 
-@router.get(
+@ROUTES.get(
     "/manage/orders/{orderId}",
     summary="Get order",
     responses={200: {"description": 'The order, as `{"data": {...}}`', "model": WalleyOrderAnswer}},
@@ -187,11 +194,11 @@ async def get_order_route(
 ) -> Response:
     now = utcnow()
     ref = _order_ref(request, order_id)
-    order, seq = await consistency.read_order(request.app.state.pool, ref, correlation_id, now)
+    order, seq = await consistency.read_order(request.app.state.uow, ref, correlation_id, now)
     return to_response(json_answer(views.order_view(order, seq, now)))
 
 
-@router.post(
+@ROUTES.post(
     "/manage/orders/{orderId}/capture",
     summary="Capture order (full, part by items, part by amount, replacing items)",
     status_code=202,
@@ -203,11 +210,11 @@ async def capture_route(request: Request, order_id: OrderId) -> Response:
     body = await request.body()
     command = Parsed(lambda: wire.capture_body(body))  # not at all for a replay
     key = key_after_body(lambda: _key(request, body), command)
-    reply = await actions.capture(request.app.state.pool, ref, command, key, views.ACCEPTED)
+    reply = await actions.capture(request.app.state.uow, ref, command, key, views.ACCEPTED)
     return to_response(reply)
 
 
-@router.post(
+@ROUTES.post(
     "/manage/orders/{orderId}/cancel",
     summary="Cancel order (release everything not captured)",
     status_code=202,
@@ -219,12 +226,12 @@ async def cancel_route(request: Request, order_id: OrderId) -> Response:
     body = await request.body()
     action_reference = wire.cancel_body(body)
     reply = await actions.cancel(
-        request.app.state.pool, ref, action_reference, _key(request, body), views.ACCEPTED
+        request.app.state.uow, ref, action_reference, _key(request, body), views.ACCEPTED
     )
     return to_response(reply)
 
 
-@router.post(
+@ROUTES.post(
     "/manage/orders/{orderId}/extend",
     summary="Extend the expiry of what is not captured (by 14 days)",
     status_code=202,
@@ -233,11 +240,11 @@ async def cancel_route(request: Request, order_id: OrderId) -> Response:
 async def extend_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
-    reply = await actions.extend(request.app.state.pool, ref, _key(request, body), views.ACCEPTED)
+    reply = await actions.extend(request.app.state.uow, ref, _key(request, body), views.ACCEPTED)
     return to_response(reply)
 
 
-@router.post(
+@ROUTES.post(
     "/manage/orders/{orderId}/refund",
     summary="Refund order (full, part by items with fees, by amount)",
     status_code=202,
@@ -249,12 +256,12 @@ async def refund_route(request: Request, order_id: OrderId) -> Response:
     body = await request.body()
     command = wire.refund_body(body)
     reply = await actions.refund(
-        request.app.state.pool, ref, command, _key(request, body), views.ACCEPTED
+        request.app.state.uow, ref, command, _key(request, body), views.ACCEPTED
     )
     return to_response(reply)
 
 
-@router.post(
+@ROUTES.post(
     "/manage/orders/{orderId}/reauthorize",
     summary="Reauthorize order (replace what is not captured; a raise needs a credit check)",
     status_code=202,
@@ -278,12 +285,12 @@ async def reauthorize_route(request: Request, order_id: OrderId) -> Response:
     body = await request.body()
     command = wire.reauthorize_body(body)
     reply = await actions.reauthorize(
-        request.app.state.pool, ref, command, _key(request, body), views.REAUTHORIZED
+        request.app.state.uow, ref, command, _key(request, body), views.REAUTHORIZED
     )
     return to_response(reply)
 
 
-@router.get(
+@ROUTES.get(
     "/manage/orders/{orderId}/reauthorize/{reauthorizeId}",
     summary="Status of a raised reauthorization",
     responses={
@@ -299,5 +306,5 @@ async def reauthorize_status_route(
     reauthorize_id: Annotated[str, Path(alias="reauthorizeId")],
 ) -> Response:
     ref = _order_ref(request, order_id)
-    found = await actions.reauthorization(request.app.state.pool, ref, reauthorize_id, utcnow())
+    found = await actions.reauthorization(request.app.state.uow, ref, reauthorize_id, utcnow())
     return to_response(json_answer(views.reauthorization_view(found)))

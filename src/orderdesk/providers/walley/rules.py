@@ -447,22 +447,8 @@ def refund(order: Order, request: RefundRequest, now: datetime) -> Chunk:
     amount = _minor(request.amount, "amount", exp, e.REFUND_AMOUNT_HAS_TOO_MANY_DECIMALS)
     items = _items_minor(request.items, exp, e.REFUND_ITEMS_UNITPRICE_HAS_TOO_MANY_DECIMALS)
     meta = request.meta
-    for index, item in enumerate(items or ()):
-        if item.unit_price < 0 and item.vat is None:
-            raise DomainError(
-                e.REFUND_FEE_VAT_REQUIRED,
-                f"items[{index}] is a fee (a negative unitPrice) and needs its vat",
-                field=f"items[{index}].vat",
-            )
     if items is not None:
-        articles = sum(i.unit_price * i.quantity for i in items if i.unit_price >= 0)
-        charged = -sum(i.unit_price * i.quantity for i in items if i.unit_price < 0)
-        if charged > articles:
-            raise DomainError(
-                e.REFUND_FEE_GREATER_THAN_ITEMS,
-                f"The fees ({charged}) are worth more than the articles returned ({articles})",
-                field="items",
-            )
+        _check_fees(items)
     _check_items_request(
         amount,
         meta.description,
@@ -473,6 +459,35 @@ def refund(order: Order, request: RefundRequest, now: datetime) -> Chunk:
             e.REFUND_ITEMS_AMOUNT_NOT_EQUAL_TO_TOTAL_AMOUNT,
         ),
     )
+    _check_refundable(order, amount, now)
+    if items is None:
+        return _refund_amount(order, amount, meta, now)
+    return _refund_items(order, items, meta, now)
+
+
+def _check_fees(items: list[ItemSpec]) -> None:
+    """Every fee (a negative unit price) has its VAT and the fees are worth no more than the
+    articles returned."""
+    for index, item in enumerate(items):
+        if item.unit_price < 0 and item.vat is None:
+            raise DomainError(
+                e.REFUND_FEE_VAT_REQUIRED,
+                f"items[{index}] is a fee (a negative unitPrice) and needs its vat",
+                field=f"items[{index}].vat",
+            )
+    articles = sum(i.unit_price * i.quantity for i in items if i.unit_price >= 0)
+    charged = -sum(i.unit_price * i.quantity for i in items if i.unit_price < 0)
+    if charged > articles:
+        raise DomainError(
+            e.REFUND_FEE_GREATER_THAN_ITEMS,
+            f"The fees ({charged}) are worth more than the articles returned ({articles})",
+            field="items",
+        )
+
+
+def _check_refundable(order: Order, amount: int, now: datetime) -> None:
+    """The order's status allows a refund, and ``amount`` is more than 0 and no more than
+    is captured and not yet refunded."""
     current = status(order, now)
     # A part-captured order whose open part expired reads Expired; its invoices stay
     # creditable (Walley lets the uncaptured part expire, not what was captured).
@@ -494,13 +509,21 @@ def refund(order: Order, request: RefundRequest, now: datetime) -> Chunk:
         raise DomainError(
             e.REFUND_AMOUNT_MUST_BE_POSITIVE, "A refund of 0 refunds nothing", field="amount"
         )
+
+
+def _refund_amount(order: Order, amount: int, meta: CaptureMeta, now: datetime) -> Chunk:
+    """Everything left (its lines), or an amount (one adjustment row)."""
     pool = refundable_lines(order)
-    if items is None:
-        if amount == order.refundable and sum(line.total_amount for line in pool) == amount:
-            return order.record_refund([_fresh(line) for line in pool], meta, now)
-        row = amount_row(amount, meta.description or DEFAULT_REFUND_DESCRIPTION)
-        row.type = ADJUSTMENT
-        return order.record_refund([row], meta, now)
+    if amount == order.refundable and sum(line.total_amount for line in pool) == amount:
+        return order.record_refund([_fresh(line) for line in pool], meta, now)
+    row = amount_row(amount, meta.description or DEFAULT_REFUND_DESCRIPTION)
+    row.type = ADJUSTMENT
+    return order.record_refund([row], meta, now)
+
+
+def _refund_items(order: Order, items: list[ItemSpec], meta: CaptureMeta, now: datetime) -> Chunk:
+    """The captured lines the items name, and a line per fee."""
+    pool = refundable_lines(order)
     returned: list[Line] = []
     fees: list[Line] = []
     for index, item in enumerate(items):

@@ -1,0 +1,95 @@
+"""What every provider's token endpoint shares (OAuth 2 client credentials): the form, HTTP
+Basic credentials, the credential's check and the OAuth error answer."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from orderdesk.auth.secrets import secret_matches
+from orderdesk.auth.tokens import Principal, TokenScheme, TokenService
+from orderdesk.store import merchants
+from orderdesk.web.answers import json_answer, to_response
+
+#: The token endpoints' request body, for the OpenAPI document.
+FORM = {
+    "application/x-www-form-urlencoded": {
+        "schema": {
+            "type": "object",
+            "properties": {
+                "client_id": {"type": "string"},
+                "client_secret": {"type": "string"},
+                "grant_type": {"type": "string", "enum": ["client_credentials"]},
+                "scope": {"type": "string"},
+            },
+        }
+    }
+}
+
+
+def oauth_error(status: int, error: str, description: str) -> Response:
+    headers = {"cache-control": "no-store"}
+    if status == 401:
+        headers["www-authenticate"] = 'Basic realm="orderdesk"'
+    body = {"error": error, "error_description": description}
+    return to_response(json_answer(body, status, headers))
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return {}
+    try:
+        form = await request.form()
+    except Exception:  # a malformed form body is the client's error, not ours
+        return {}
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+async def credential_principal(
+    request: Request, client_id: str, secret: str, dialect: str
+) -> Principal | None:
+    if "\x00" in client_id:  # PostgreSQL text cannot hold NUL, so no client id has one
+        return None
+    async with request.app.state.pool.acquire() as conn:
+        credential = await merchants.get_credential(conn, client_id)
+    if credential is None or not secret_matches(secret, credential.secret_hash):
+        return None
+    return Principal(
+        credential.client_id, credential.merchant_id, frozenset(credential.store_ids), dialect
+    )
+
+
+def issue(request: Request, principal: Principal, scheme: TokenScheme) -> str:
+    """A token for ``principal`` in the provider's ``scheme``."""
+    tokens: TokenService = request.app.state.tokens
+    return tokens.issue(principal, scheme)
+
+
+def token_answer(body: dict[str, Any]) -> Response:
+    return to_response(json_answer(body, 200, {"cache-control": "no-store"}))
+
+
+def basic_credentials(header: str) -> tuple[str, str] | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = decoded.partition(":")
+    return (client_id, secret) if sep and client_id and secret else None
+
+
+def grant_refused(grant_type: str | None) -> Response | None:
+    """The answer to a request for any grant but client credentials, or None."""
+    if grant_type is None:
+        return oauth_error(400, "invalid_request", "grant_type is required")
+    if grant_type != "client_credentials":
+        return oauth_error(400, "unsupported_grant_type", "Only client_credentials is supported")
+    return None

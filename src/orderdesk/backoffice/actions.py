@@ -1,0 +1,110 @@
+"""The order page's forms: capture, refund, cancel, extend (each through the order's
+provider's own use cases) and sending a notification again."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from orderdesk.backoffice import pages, presenter
+from orderdesk.backoffice.order import order_page, order_provider, order_ref
+from orderdesk.backoffice.pages import PREFIX
+from orderdesk.backoffice.presenter import Outcome
+from orderdesk.providers.base import RefundForm
+from orderdesk.service import outbox as outbox_service
+from orderdesk.service.unit_of_work import IdempotencyKey
+from orderdesk.store import outbox
+from orderdesk.web.answers import Reply
+
+
+async def _act(request: Request, order_id: str, action: str) -> Response:
+    session = await pages.session(request)
+    form = await pages.form(request, session)
+    provider = await order_provider(request, order_id)
+    ref = order_ref(order_id, provider)
+    form_key = pages.text(form, "key", 100) or str(uuid.uuid4())
+    chosen = sorted(v for v in form.getlist("line") if isinstance(v, str))
+    by_amount = pages.text(form, "by") == "amount"
+    what = "all" if pages.text(form, "all") else ",".join(chosen)
+    if action == "refund":
+        what = f"{pages.text(form, 'chunk')} {pages.text(form, 'amount') if by_amount else what}"
+    fingerprint = f"{action} {what}".encode()
+    key = IdempotencyKey.from_request(form_key, "POST", request.url.path, fingerprint)
+    assert key is not None
+    request.state.idempotency_key = form_key
+    forms = provider.backoffice
+    uow = pages.uow(request)
+    reply: Reply
+    if action == "capture":
+        order = (await uow.read(ref)).order
+        uncaptured = order.uncaptured.lines if order.uncaptured else []
+        everything = bool(pages.text(form, "all"))
+        if not everything and not chosen:
+            return await order_page(request, order_id, "Choose at least one line.", 422)
+        # Lines are looked up in every chunk: a form sent again after its capture is then
+        # answered by its key's stored reply, and a stale one is refused by the rules.
+        known = {ln.id: ln for chunk in order.captured for ln in chunk.lines}
+        known.update((ln.id, ln) for ln in uncaptured)
+        picked = list(uncaptured) if everything else [known[i] for i in chosen if i in known]
+        if not everything and len(picked) != len(chosen):
+            message = "A chosen line is not a line of this order any more; reload the page."
+            return await order_page(request, order_id, message, 422)
+        reply = await forms.capture(uow, ref, order, picked, everything, key, presenter.CAPTURE)
+    elif action == "refund":
+        order = (await uow.read(ref)).order
+        refund = RefundForm(
+            chosen,
+            by_amount=by_amount,
+            amount=pages.text(form, "amount"),
+            chunk=pages.text(form, "chunk", 100),
+            everything=bool(pages.text(form, "all")),
+        )
+        refused = forms.refund_problem(order, refund)
+        if refused is not None:
+            return await order_page(request, order_id, refused, 422)
+        reply = await forms.refund(uow, ref, order, refund, key, presenter.REFUND)
+    elif action == "cancel":
+        reply = await forms.cancel(uow, ref, key, presenter.CANCEL)
+    else:
+        reply = await forms.extend(uow, ref, key, presenter.EXTEND)
+    outcome = Outcome.from_reply(reply)
+    if not outcome.ok:
+        return await order_page(request, order_id, outcome.message, 422)
+    return pages.see_other(f"{PREFIX}/orders/{order_id}", outcome.message, request)
+
+
+async def capture_action(request: Request) -> Response:
+    return await _act(request, request.path_params["orderId"], "capture")
+
+
+async def cancel_action(request: Request) -> Response:
+    return await _act(request, request.path_params["orderId"], "cancel")
+
+
+async def extend_action(request: Request) -> Response:
+    return await _act(request, request.path_params["orderId"], "extend")
+
+
+async def refund_action(request: Request) -> Response:
+    return await _act(request, request.path_params["orderId"], "refund")
+
+
+async def resend_action(request: Request) -> Response:
+    """Send one of the order's notifications again now (as the sandbox API's resend)."""
+    session = await pages.session(request)
+    await pages.form(request, session)
+    order_id = request.path_params["orderId"]
+    try:
+        delivery_id = int(request.path_params["deliveryId"])
+    except ValueError:
+        raise HTTPException(404, "No such notification") from None
+    async with pages.pool(request).acquire() as conn:
+        found = await outbox.get_delivery(conn, delivery_id) if 0 < delivery_id < 2**63 else None
+    if found is None or found["orderId"] != order_id:
+        raise HTTPException(404, f"Order {order_id} has no notification {delivery_id}")
+    await outbox_service.resend(pages.pool(request), delivery_id)
+    message = f"Notification {delivery_id} ({found['eventType']}) will be sent again now."
+    return pages.see_other(f"{PREFIX}/orders/{order_id}", message, request)

@@ -1,0 +1,78 @@
+"""The back-office at ``/admin/``: server-rendered pages over the same use cases as the API.
+
+A sub-application mounted by ``app.py``; every page but sign-in needs the session cookie
+(``session.py``), every form a CSRF token. Orders are found through the indexed columns
+(``store/order_list.py``); actions run through each provider's use cases with the
+back-office presenter. One module per page; their routes are declared once, here.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from orderdesk.backoffice import actions, dashboard, order, orders, pages, sandbox, signin, words
+from orderdesk.backoffice.pages import PREFIX, SignInRequired
+from orderdesk.backoffice.session import SESSION_COOKIE
+from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.ops.journal import BACKOFFICE
+from orderdesk.web.routes import RouteTable
+
+ROUTES = RouteTable(BACKOFFICE, include_in_schema=False)
+ROUTES.get("/")(dashboard.dashboard)
+ROUTES.get("/signin")(signin.signin_page)
+ROUTES.post("/signin")(signin.signin)
+ROUTES.post("/signout")(signin.signout)
+ROUTES.get("/orders")(orders.order_list_page)
+ROUTES.get("/orders/{orderId}")(order.order_route)
+ROUTES.post("/orders/{orderId}/capture")(actions.capture_action)
+ROUTES.post("/orders/{orderId}/cancel")(actions.cancel_action)
+ROUTES.post("/orders/{orderId}/extend")(actions.extend_action)
+ROUTES.post("/orders/{orderId}/refund")(actions.refund_action)
+ROUTES.post("/orders/{orderId}/deliveries/{deliveryId}/resend")(actions.resend_action)
+ROUTES.get("/sandbox")(sandbox.sandbox_route)
+ROUTES.post("/sandbox/{what}")(sandbox.sandbox_action)
+
+
+def create_backoffice(parent: FastAPI) -> FastAPI:
+    """The back-office application; ``parent`` holds the pool, keys and journal."""
+
+    async def sign_in_required(request: Request, exc: Exception) -> Response:
+        target = request.url.path
+        if request.method == "GET" and request.url.query:
+            target += "?" + request.url.query
+        query = urlencode({"next": target}) if request.method == "GET" else ""
+        return pages.see_other(f"{PREFIX}/signin" + (f"?{query}" if query else ""))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        sessions = await pages.sessions(request)
+        session = sessions.read(request.cookies.get(SESSION_COOKIE))
+        if session is None:
+            return await sign_in_required(request, exc)
+        return pages.render(
+            request, "error.html", session, sessions, exc.status_code, message=exc.detail
+        )
+
+    async def domain_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DomainError)
+        status = 404 if exc.kind == Kind.NOT_FOUND else 422
+        return await http_error(request, HTTPException(status, words.explain(exc)))
+
+    app = FastAPI(
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        exception_handlers={
+            SignInRequired: sign_in_required,
+            HTTPException: http_error,
+            DomainError: domain_error,
+        },
+    )
+    app.state.parent = parent
+    app.state.sessions = None
+    ROUTES.install(app)
+    return app

@@ -1,0 +1,126 @@
+"""What every back-office page shares: the templates, the signed-in session, a form with its
+CSRF token checked, a page rendered or a redirect with a flash, and the parent app's state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+
+from orderdesk.backoffice import words
+from orderdesk.backoffice.presenter import money
+from orderdesk.backoffice.session import SESSION_COOKIE, Session, Sessions
+from orderdesk.providers.registry import PROVIDERS
+from orderdesk.service.unit_of_work import UnitOfWork
+from orderdesk.store import keys
+
+PREFIX = "/admin"
+FLASH_COOKIE = "orderdesk_flash"
+
+templates = Environment(
+    loader=PackageLoader("orderdesk.backoffice", "templates"),
+    autoescape=select_autoescape(default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates.filters["money"] = money
+templates.globals["status_words"] = words.STATUS_WORDS
+templates.globals["providers"] = [(name, p.title) for name, p in PROVIDERS.items()]
+templates.globals["provider_titles"] = {name: p.title for name, p in PROVIDERS.items()}
+templates.globals["event_words"] = words.EVENT_WORDS
+
+
+class SignInRequired(Exception):
+    pass
+
+
+def parent(request: Request) -> Any:
+    return request.app.state.parent.state
+
+
+async def sessions(request: Request) -> Sessions:
+    state = request.app.state
+    if getattr(state, "sessions", None) is None:
+        async with parent(request).pool.acquire() as conn:
+            key = await keys.get_or_create(conn, "backoffice_session")
+        state.sessions = Sessions(key, parent(request).admin_token)
+    made: Sessions = state.sessions
+    return made
+
+
+async def session(request: Request) -> Session:
+    found = (await sessions(request)).read(request.cookies.get(SESSION_COOKIE))
+    if found is None:
+        raise SignInRequired
+    return found
+
+
+def secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def render(
+    request: Request,
+    name: str,
+    session: Session | None,
+    sessions: Sessions,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    flash = request.cookies.get(FLASH_COOKIE)
+    html = templates.get_template(name).render(
+        request=request,
+        prefix=PREFIX,
+        csrf=sessions.csrf(session.nonce) if session else "",
+        flash=flash,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+    if flash:
+        response.delete_cookie(FLASH_COOKIE, path=PREFIX)
+    return response
+
+
+def see_other(url: str, flash: str | None = None, request: Request | None = None) -> Response:
+    response = RedirectResponse(url, status_code=303)
+    if flash is not None and request is not None:
+        response.set_cookie(
+            FLASH_COOKIE,
+            flash[:300],
+            max_age=60,
+            path=PREFIX,
+            httponly=True,
+            samesite="strict",
+            secure=secure(request),
+        )
+    return response
+
+
+async def form(request: Request, session: Session) -> FormData:
+    """The form, once its CSRF token is checked (403 otherwise)."""
+    sent_form = await request.form()
+    found = await sessions(request)
+    sent = sent_form.get("csrf")
+    if not found.csrf_ok(session.nonce, sent if isinstance(sent, str) else None):
+        raise HTTPException(403, "The form's security token is missing or stale; reload the page")
+    return sent_form
+
+
+def text(form: FormData, name: str, limit: int = 200) -> str:
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def pool(request: Request) -> asyncpg.Pool:
+    found: asyncpg.Pool = parent(request).pool
+    return found
+
+
+def uow(request: Request) -> UnitOfWork:
+    found: UnitOfWork = parent(request).uow
+    return found

@@ -1,0 +1,156 @@
+"""The sandbox page: merchants, stores, credentials and orders made by hand."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+
+from orderdesk.auth import credentials
+from orderdesk.backoffice import pages, words
+from orderdesk.backoffice.pages import PREFIX
+from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.domain.lines import CaptureLine
+from orderdesk.domain.money import MoneyFormatError, exponent, parse_decimal_text
+from orderdesk.domain.money import to_minor as money_to_minor
+from orderdesk.domain.order import Order
+from orderdesk.domain.vat import vat_amount
+from orderdesk.providers.registry import PROVIDERS
+from orderdesk.service import sandbox
+from orderdesk.service.unit_of_work import UnitOfWork
+from orderdesk.store import merchants
+from orderdesk.store.merchants import Store
+
+
+async def sandbox_page(
+    request: Request,
+    problem: str | None = None,
+    status: int = 200,
+    secret: credentials.NewCredential | None = None,
+) -> Response:
+    session = await pages.session(request)
+    async with pages.pool(request).acquire() as conn:
+        found = await merchants.list_merchants(conn)
+    stores = [store for merchant in found for store in merchant.stores]
+    response = pages.render(
+        request,
+        "sandbox.html",
+        session,
+        await pages.sessions(request),
+        status,
+        merchants=found,
+        stores=stores,
+        problem=problem,
+        secret=secret,
+        line_rows=range(3),
+    )
+    return response
+
+
+async def sandbox_action(request: Request) -> Response:
+    session = await pages.session(request)
+    form = await pages.form(request, session)
+    what = request.path_params["what"]
+    pool = pages.pool(request)
+    try:
+        if what == "merchants":
+            name = pages.text(form, "name")
+            if not name:
+                raise DomainError("NAME_REQUIRED", "a merchant needs a name", Kind.INVALID)
+            merchant_id = await sandbox.create_merchant(pool, name)
+            return pages.see_other(f"{PREFIX}/sandbox", f"Merchant {merchant_id} made.", request)
+        if what == "stores":
+            provider = pages.text(form, "provider")
+            if not provider:
+                titles = " or ".join(p.title for p in PROVIDERS.values())
+                raise DomainError("PROVIDER_REQUIRED", f"choose {titles}", Kind.INVALID)
+            segment = "B2B" if pages.text(form, "segment") == "B2B" else "B2C"
+            store = Store(
+                pages.text(form, "store_id", 40) or str(secrets.randbelow(9 * 10**8) + 10**8),
+                pages.text(form, "merchant", 60),
+                provider,
+                pages.text(form, "country", 2).upper() or "SE",
+                pages.text(form, "currency", 3).upper() or "SEK",
+                segment,
+            )
+            await sandbox.create_store(pool, PROVIDERS, store)
+            return pages.see_other(f"{PREFIX}/sandbox", f"Store {store.id} made.", request)
+        if what == "credentials":
+            async with pool.acquire() as conn:
+                made = await credentials.create_credential(
+                    conn, pages.text(form, "merchant", 60), None
+                )
+            return await sandbox_page(request, secret=made)
+        if what == "orders":
+            order = await _sandbox_order(pages.uow(request), form)
+            return pages.see_other(
+                f"{PREFIX}/orders/{order.id}", f"Order {order.id} made.", request
+            )
+    except DomainError as error:
+        return await sandbox_page(request, words.explain(error), 422)
+    raise HTTPException(404, "No such form")
+
+
+async def _sandbox_order(uow: UnitOfWork, form: FormData) -> Order:
+    store_id = pages.text(form, "store", 40)
+    async with uow.pool.acquire() as conn:
+        store = await merchants.get_store(conn, store_id)
+    if store is None:
+        raise DomainError("STORE_NOT_FOUND", "choose a store", Kind.INVALID)
+    exp = exponent(store.currency)
+    lines: list[CaptureLine] = []
+    for index in range(3):
+        description = pages.text(form, f"description{index}")
+        if not description:
+            continue
+        try:
+            quantity = int(pages.text(form, f"quantity{index}") or "1")
+            price = money_to_minor(
+                parse_decimal_text(pages.text(form, f"price{index}") or "0"), exp
+            )
+            vat = money_to_minor(parse_decimal_text(pages.text(form, f"vat{index}") or "0"), 2)
+        except (ValueError, MoneyFormatError):
+            raise DomainError(
+                "LINE_INVALID",
+                f"line {index + 1}: quantity must be a whole number and price and VAT "
+                f"decimals with at most {exp} and 2 decimals",
+                Kind.INVALID,
+            ) from None
+        total = quantity * price
+        lines.append(
+            CaptureLine(
+                None,
+                pages.text(form, f"reference{index}", 50) or f"A{index + 1}",
+                description,
+                "physical",
+                quantity,
+                price,
+                0,
+                total,
+                vat,
+                vat_amount(total, vat),
+            )
+        )
+    if not lines:
+        raise DomainError("LINES_REQUIRED", "give at least one line a description", Kind.INVALID)
+    order, _ = await sandbox.create_order(
+        uow,
+        sandbox.NewOrder(
+            store_id=store.id,
+            lines=lines,
+            total=sum(line.total_amount for line in lines),
+            total_vat=None,
+            merchant_reference=pages.text(form, "reference", 50),
+            customer={},
+            payment_method="invoice",
+            expires_at=None,
+        ),
+    )
+    return order
+
+
+async def sandbox_route(request: Request) -> Response:
+    return await sandbox_page(request)

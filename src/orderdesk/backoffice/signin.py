@@ -1,0 +1,80 @@
+"""Signing in with the admin token, and out."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from orderdesk.backoffice import pages
+from orderdesk.backoffice.pages import PREFIX
+from orderdesk.backoffice.session import LOGIN_COOKIE, SESSION_COOKIE, Sessions
+
+
+async def signin_page(request: Request) -> Response:
+    sessions = await pages.sessions(request)
+    nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(16)
+    return _signin(request, sessions, nonce, None, 200)
+
+
+def _signin(
+    request: Request, sessions: Sessions, nonce: str, problem: str | None, status: int
+) -> Response:
+    target = request.query_params.get("next", "")
+    response = pages.render(
+        request,
+        "signin.html",
+        None,
+        sessions,
+        status,
+        signin_csrf=sessions.csrf(nonce),
+        next=target if _safe_next(target) else "",
+        problem=problem,
+    )
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        path=PREFIX,
+        httponly=True,
+        samesite="strict",
+        secure=pages.secure(request),
+    )
+    return response
+
+
+def _safe_next(target: str) -> bool:
+    return target.startswith(PREFIX + "/") and not target.startswith("//") and "\\" not in target
+
+
+async def signin(request: Request) -> Response:
+    sessions = await pages.sessions(request)
+    form = await request.form()
+    nonce = request.cookies.get(LOGIN_COOKIE)
+    sent = form.get("csrf")
+    if not nonce or not sessions.csrf_ok(nonce, sent if isinstance(sent, str) else None):
+        return _signin(
+            request, sessions, secrets.token_urlsafe(16), "The sign-in form expired; again.", 403
+        )
+    if not sessions.token_matches(pages.text(form, "token", 500)):
+        return _signin(request, sessions, nonce, "That is not the admin token.", 401)
+    target = pages.text(form, "next", 500)
+    response = pages.see_other(target if _safe_next(target) else PREFIX + "/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        sessions.new_cookie(),
+        path=PREFIX,
+        httponly=True,
+        samesite="lax",
+        secure=pages.secure(request),
+    )
+    response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
+    return response
+
+
+async def signout(request: Request) -> Response:
+    session = await pages.session(request)
+    await pages.form(request, session)
+    response = pages.see_other(PREFIX + "/signin")
+    response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+    return response

@@ -1,0 +1,88 @@
+"""The back-office's forms on a Ledyer order: captures of chosen lines (or of everything
+left), refunds of a capture whole or of its chosen lines — the requests a Ledyer client would
+send, run through the same use cases as the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from orderdesk.domain.lines import CaptureLine, Line
+from orderdesk.domain.order import Chunk, Order
+from orderdesk.providers.base import RefundForm, RefundOffer
+from orderdesk.providers.ledyer import actions, rules
+from orderdesk.service.replies import Presenter
+from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, Parsed, UnitOfWork
+from orderdesk.web.answers import Reply
+
+
+def _capture_line(line: Line) -> CaptureLine:
+    return CaptureLine(*line.values())
+
+
+def _chunk_lines(order: Order, ledger_id: str, chosen: list[str]) -> list[Line]:
+    chunk = next((c for c in order.captured if c.ledger_id == ledger_id), None)
+    lines = {ln.id: ln for ln in chunk.lines} if chunk else {}
+    return [lines[i] for i in chosen if i in lines]
+
+
+class LedyerBackoffice:
+    async def capture(
+        self,
+        uow: UnitOfWork,
+        ref: OrderRef,
+        order: Order,
+        picked: list[Line],
+        everything: bool,
+        key: IdempotencyKey,
+        presenter: Presenter[Chunk],
+    ) -> Reply:
+        lines = [_capture_line(line) for line in picked]
+        total = sum(line.total_amount for line in picked)
+        command = Parsed.of((lines, total))
+        return await actions.capture(uow, ref, command, key, presenter, partial=not everything)
+
+    def refund_offer(self, order: Order) -> RefundOffer:
+        chunks = {}
+        for chunk in order.captured:
+            offered = [str(action) for action in rules.chunk_actions(order, chunk)]
+            if offered:
+                chunks[chunk.ledger_id] = offered
+        return RefundOffer(chunks=chunks)
+
+    def refund_problem(self, order: Order, form: RefundForm) -> str | None:
+        if form.everything:
+            return None
+        if not form.chosen:
+            return "Choose at least one line of the capture to refund, or refund it whole."
+        if len(_chunk_lines(order, form.chunk, form.chosen)) != len(form.chosen):
+            return "A chosen line is not a line of that capture; reload the page."
+        return None
+
+    async def refund(
+        self,
+        uow: UnitOfWork,
+        ref: OrderRef,
+        order: Order,
+        form: RefundForm,
+        key: IdempotencyKey,
+        presenter: Presenter[Chunk],
+    ) -> Reply:
+        if form.everything:
+            return await actions.refund(uow, ref, form.chunk, "", key, presenter)
+        lines = [_capture_line(line) for line in _chunk_lines(order, form.chunk, form.chosen)]
+        total = sum(line.total_amount for line in lines)
+        return await actions.partial_refund(uow, ref, form.chunk, lines, total, "", key, presenter)
+
+    async def cancel(
+        self, uow: UnitOfWork, ref: OrderRef, key: IdempotencyKey, presenter: Presenter[int]
+    ) -> Reply:
+        return await actions.cancel(uow, ref, key, presenter)
+
+    async def extend(
+        self,
+        uow: UnitOfWork,
+        ref: OrderRef,
+        key: IdempotencyKey,
+        presenter: Presenter[datetime],
+    ) -> Reply:
+        return await actions.extend(uow, ref, key, presenter)

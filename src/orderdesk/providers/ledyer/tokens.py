@@ -1,0 +1,44 @@
+"""Ledyer's token endpoint, ``POST /oauth/token``: client id and secret as HTTP Basic, the
+grant type in the form or the query; a PASETO ``v4.public`` token valid an hour."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from orderdesk.auth import oauth
+from orderdesk.auth.tokens import TokenForm, TokenScheme
+from orderdesk.providers.ledyer import NAME
+from orderdesk.web.routes import RouteTable
+
+SCHEME = TokenScheme(TokenForm.PASETO, ttl=3600, claims=(("iss", "orderdesk"), ("scope", "write")))
+
+ROUTES = RouteTable(NAME, tags=["Tokens"])
+
+
+@ROUTES.post(
+    "/oauth/token",
+    summary="Ledyer: get an access token",
+    openapi_extra={"requestBody": {"content": oauth.FORM}},
+)
+async def token_route(request: Request) -> Response:
+    form = await oauth.form_fields(request)
+    grant_type = form.get("grant_type") or request.query_params.get("grant_type")
+    refused = oauth.grant_refused(grant_type)
+    if refused is not None:
+        return refused
+    credentials = oauth.basic_credentials(request.headers.get("authorization", ""))
+    if credentials is None:
+        return oauth.oauth_error(
+            401, "invalid_client", "Send Authorization: Basic base64(client_id:client_secret)"
+        )
+    principal = await oauth.credential_principal(request, *credentials, NAME)
+    if principal is None:
+        return oauth.oauth_error(401, "invalid_client", "The client id or secret is wrong")
+    body = {
+        "access_token": oauth.issue(request, principal, SCHEME),
+        "expires_in": SCHEME.ttl,
+        "scope": "write",
+        "token_type": "Bearer",
+    }
+    return oauth.token_answer(body)

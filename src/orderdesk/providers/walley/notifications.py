@@ -1,0 +1,84 @@
+"""Walley's notifications: ``{"Type": "walley:order:<event>", "Timestamp", "Payload":
+{"OrderId", "Reference", "Amount", "Currency"}}`` with the amount in decimal major units
+(``reauthorized`` adds ``OriginalAmount``, the order's worth before). ``editCustomer`` is not
+sent. Any ``2xx`` answer counts as delivered.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import orjson
+
+from orderdesk.domain.money import exponent, major_string
+from orderdesk.domain.notifications import Notification
+from orderdesk.domain.order import Event, EventType, LedgerKind, Order
+
+PREFIX = "walley:order:"
+
+NAMES: dict[str, str] = {
+    EventType.CREATE: "created",
+    EventType.READY_FOR_CAPTURE: "authorized",
+    EventType.PARTIAL_CAPTURE: "captured",
+    EventType.FULL_CAPTURE: "captured",
+    EventType.PARTIAL_REFUND: "refunded",
+    EventType.FULL_REFUND: "refunded",
+    EventType.CANCEL: "cancelled",
+    EventType.EXTEND_EXPIRY: "extended",
+    EventType.REAUTHORIZE: "reauthorized",
+    EventType.EXPIRE: "expired",
+}
+#: Every notification type a store can receive, in a stable order.
+TYPES = tuple(PREFIX + name for name in dict.fromkeys(NAMES.values()))
+
+
+def render(order: Order, event: Event) -> Notification | None:
+    name = NAMES.get(event.type)
+    if name is None:
+        return None
+    exp = exponent(order.currency)
+    amount = event.amount or order.order_amount
+    payload: dict[str, Any] = {
+        "OrderId": order.id,
+        "Reference": order.merchant_reference,
+        "Amount": orjson.Fragment(major_string(amount, exp)),
+        "Currency": order.currency,
+    }
+    if event.type == EventType.REAUTHORIZE:
+        original = amount - _reauthorized_change(order, event)
+        payload["OriginalAmount"] = orjson.Fragment(major_string(original, exp))
+    doc = {"Type": PREFIX + name, "Timestamp": event.created_at.isoformat(), "Payload": payload}
+    return Notification(event.id, PREFIX + name, orjson.dumps(doc).decode())
+
+
+def _reauthorized_change(order: Order, event: Event) -> int:
+    """How much a reauthorization raised (+) or lowered (−) the order: its ledger entry, made
+    with the event and still among the order's new entries when notifications are queued."""
+    change = 0
+    for entry in order.new_entries:
+        if entry.ledger_id == event.ledger_id and entry.created_at == event.created_at:
+            if entry.kind == LedgerKind.REAUTHORIZE:
+                change += entry.amount
+            elif entry.kind == LedgerKind.RELEASE:
+                change -= entry.amount
+    return change
+
+
+def delivered(status: int) -> bool:
+    return 200 <= status < 300
+
+
+#: After a failed attempt the next one is immediately, then after 5 s, 5 min, 30 min, 2 h,
+#: 5 h, 10 h and 10 h; then the delivery has failed. (Ledyer's schedule, which orderdesk has
+#: used for Walley too.)
+RETRY_SCHEDULE = (
+    timedelta(0),
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+)

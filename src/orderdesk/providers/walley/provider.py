@@ -1,0 +1,95 @@
+"""Walley as the registry lists it: everything the core, the back-office, the sandbox and the
+demo ask of a provider (``providers/base.py::Provider``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from orderdesk.domain import errors as e
+from orderdesk.domain import ids
+from orderdesk.domain.errors import DomainError
+from orderdesk.domain.notifications import Notification
+from orderdesk.domain.order import Event, Order
+from orderdesk.providers.base import Provider
+from orderdesk.providers.walley import NAME, TITLE, errors, notifications, routes, rules, tokens
+from orderdesk.providers.walley.backoffice import WalleyBackoffice
+from orderdesk.providers.walley.demo import WalleyDemo
+from orderdesk.web.answers import Reply
+from orderdesk.web.dialect import Security
+
+STATUS_WORDS: dict[str, str] = {
+    rules.WalleyStatus.NOT_ACTIVATED: "authorised, nothing captured yet",
+    rules.WalleyStatus.PART_ACTIVATED: "partly captured",
+    rules.WalleyStatus.ACTIVATED: "fully captured",
+    rules.WalleyStatus.RETURNED: "captured and fully refunded",
+    rules.WalleyStatus.EXPIRED: "the authorisation expired",
+    rules.WalleyStatus.CLOSED: "closed",
+    rules.WalleyStatus.CANCELLED: "cancelled",
+}
+#: Walley's own refusals in plain words (the back-office's).
+EXPLAINED = {
+    e.CAPTURE_ITEM_AMBIGUOUS: (
+        "Two uncaptured lines look the same to Walley (same article number and price); "
+        "capture them together or capture everything."
+    ),
+    e.CAPTURE_ITEMS_NOT_EXACT: (
+        "A chosen line's total does not divide evenly by its quantity, so Walley cannot "
+        "capture it by items; capture everything instead."
+    ),
+    e.REFUND_ITEM_AMBIGUOUS: (
+        "Two captured lines look the same to Walley (same article number and price); "
+        "refund them together or refund an amount."
+    ),
+    e.REFUND_ITEMS_NOT_EXACT: (
+        "A chosen line's total does not divide evenly by its quantity, so Walley cannot "
+        "refund it by items; refund an amount instead."
+    ),
+}
+
+
+class Walley:
+    name = NAME
+    title = TITLE
+    prefixes = ("/manage/",)
+    security = Security(
+        "WalleyToken", "an access token from POST /oauth2/v2.0/token", "X-Idempotency"
+    )
+    route_tables = (tokens.ROUTES, routes.ROUTES)
+    statuses = tuple(rules.WalleyStatus)
+    status_words = STATUS_WORDS
+    explained = EXPLAINED
+    notification_types = notifications.TYPES
+    retry_schedule = notifications.RETRY_SCHEDULE
+    payment_methods = None
+    backoffice = WalleyBackoffice()
+    demo = WalleyDemo()
+
+    def status_word(self, order: Order, at: datetime) -> str:
+        return rules.status(order, at).value
+
+    def statuses_of(self, order: Order, now: datetime) -> list[str]:
+        return [rules.status(order, now).value]
+
+    def notification(self, order: Order, event: Event) -> Notification | None:
+        return notifications.render(order, event)
+
+    def delivered(self, status: int) -> bool:
+        return notifications.delivered(status)
+
+    def new_order_id(self) -> str:
+        return ids.new_uuid()
+
+    def line_type(self, type_: str) -> str:
+        return rules.walley_type(type_)
+
+    def order_path(self, order_id: str) -> str:
+        return f"/manage/orders/{order_id}"
+
+    def envelope(self, status: int, code: str, message: str) -> Reply:
+        return errors.envelope(status, code, message)
+
+    def error_answer(self, error: DomainError) -> Reply:
+        return errors.error_answer(error)
+
+
+PROVIDER: Provider = Walley()

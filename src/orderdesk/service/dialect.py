@@ -1,0 +1,65 @@
+"""What the use cases and workers ask of the provider an order (or a store) speaks.
+
+Every provider of the registry (``providers/registry.py``) implements this; the core never
+names one. Which provider an order speaks is data (``orders.provider``): the core looks its
+dialect up by that name, and a name no provider has is an error (:class:`UnknownProvider`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from orderdesk.domain.notifications import Notification
+from orderdesk.domain.order import Event, Order
+
+
+class UnknownProvider(KeyError):
+    """A provider name that no installed provider has."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"no provider named {self.name!r} is installed"
+
+
+class Dialect(Protocol):
+    @property
+    def name(self) -> str:
+        """As stored in ``stores.provider`` and ``orders.provider``."""
+
+    def status_word(self, order: Order, at: datetime) -> str:
+        """The order's status at ``at`` as one word, kept in the indexed ``orders.status``."""
+
+    def notification(self, order: Order, event: Event) -> Notification | None:
+        """The notification of one of ``order``'s events, or None when none is sent."""
+
+    @property
+    def notification_types(self) -> Sequence[str]:
+        """Every notification type a store can want, in a stable order."""
+
+    def delivered(self, status: int) -> bool:
+        """Whether a shop's answer with ``status`` counts as delivered."""
+
+    @property
+    def retry_schedule(self) -> Sequence[timedelta]:
+        """After the n-th failed attempt the next one waits ``retry_schedule[n]``; after
+        the last, the delivery has failed."""
+
+    def new_order_id(self) -> str:
+        """An id for an order made in the sandbox."""
+
+    def line_type(self, type_: str) -> str:
+        """How the provider names a line of the sandbox's ``type`` (``physical``, …)."""
+
+    @property
+    def payment_methods(self) -> Sequence[str] | None:
+        """The payment methods an order may have; None: any."""
+
+
+#: The installed providers by name (the registry); looking up an unknown name raises
+#: :class:`UnknownProvider`.
+Dialects = Mapping[str, Dialect]
