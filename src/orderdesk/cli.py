@@ -52,24 +52,22 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 # -- settings and checks ---------------------------------------------------------------------
 
 
-def _port(text: str) -> int:
+def _whole(text: str, what: str, low: int, high: int | None, out_of_range: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not between 1 and 65535")
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+    if value < low or (high is not None and value > high):
+        raise argparse.ArgumentTypeError(f"{value} is not {out_of_range}")
     return value
+
+
+def _port(text: str) -> int:
+    return _whole(text, "a port number", 1, 65535, "between 1 and 65535")
 
 
 def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not 1 or more")
-    return value
+    return _whole(text, "a whole number", 1, None, "1 or more")
 
 
 def _settings(args: argparse.Namespace) -> Settings:

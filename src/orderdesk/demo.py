@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orderdesk.auth.credentials import create_credential
-from orderdesk.providers.base import Registry
+from orderdesk.providers.base import Provider, Registry
 from orderdesk.service import sandbox
 from orderdesk.service.unit_of_work import UnitOfWork
 from orderdesk.store import merchants
@@ -52,15 +52,32 @@ async def _demo_merchant(uow: UnitOfWork, providers: Registry) -> str:
     return merchant_id
 
 
+async def _demo_order(uow: UnitOfWork, provider: Provider) -> dict[str, str]:
+    """A fresh demo order of ``provider``; what its walkthrough needs of it."""
+    made = provider.demo.order
+    order, _ = await sandbox.create_order(
+        uow,
+        sandbox.NewOrder(
+            provider.demo.store.store_id,
+            made.lines,
+            made.total,
+            made.total_vat,
+            made.merchant_reference,
+            CUSTOMER,
+            made.payment_method,
+            None,
+        ),
+    )
+    return provider.demo.kept(order)
+
+
 async def create_demo(uow: UnitOfWork, providers: Registry) -> Demo:
     """Idempotent for the merchant and stores; each call adds a credential and an order per
     provider, and becomes the demo data that :func:`stored_demo` returns."""
     merchant_id = await _demo_merchant(uow, providers)
     async with uow.pool.acquire() as conn:
         credential = await create_credential(conn, merchant_id, None)
-    orders = {
-        name: await provider.demo.make_order(uow, CUSTOMER) for name, provider in providers.items()
-    }
+    orders = {name: await _demo_order(uow, provider) for name, provider in providers.items()}
     demo = Demo(credential.client_id, credential.client_secret, orders)
     async with uow.pool.acquire() as conn:
         await conn.execute(
@@ -107,7 +124,11 @@ def walkthrough(
         f"  admin token (sandbox API): {admin_token}",
         f"  client id:                 {cid}",
         f"  client secret:             {secret}",
-        *(provider.demo.summary(demo.orders[name]) for name, provider in providers.items()),
+        *(
+            f"  {provider.title} order (store {provider.demo.store.store_id}): "
+            f"{demo.orders[name]['order']}"
+            for name, provider in providers.items()
+        ),
         "",
     ]
     sections = [

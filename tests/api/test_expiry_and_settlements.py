@@ -73,7 +73,7 @@ async def _refund(merchant: Merchant, order_id: str, amount_line: dict[str, Any]
         assert found is not None
         clock.set(found.clock)
         order = found.order
-        from orderdesk.providers.ledyer.wire import OrderLine
+        from orderdesk.web.bodies import OrderLine
 
         command = OrderLine.model_validate(amount_line).command()
         order.record_refund([new_line(command)], CaptureMeta(action_reference="ret-1"), utcnow())

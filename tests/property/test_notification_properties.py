@@ -58,8 +58,7 @@ async def _change(merchant: Merchant, provider: str, order_id: str, step: str) -
 def _event_name(provider: str, event_type: str) -> str | None:
     """The notification type the provider sends for an event, or None."""
     module = walley_notifications if provider == "walley" else ledyer_notifications
-    name = module.NAMES.get(event_type)
-    return None if name is None else module.PREFIX + name
+    return module.NAMING.of(event_type)
 
 
 @settings(

@@ -13,11 +13,13 @@ from orderdesk.backoffice import pages, presenter
 from orderdesk.backoffice.order import order_page, order_provider, order_ref
 from orderdesk.backoffice.pages import PREFIX
 from orderdesk.backoffice.presenter import Outcome
-from orderdesk.providers.base import RefundForm
+from orderdesk.providers.base import Act, CaptureForm, RefundForm
 from orderdesk.service import outbox as outbox_service
 from orderdesk.service.unit_of_work import IdempotencyKey
 from orderdesk.store import outbox
 from orderdesk.web.answers import Reply
+
+ROUTES = pages.routes()
 
 
 async def _act(request: Request, order_id: str, action: str) -> Response:
@@ -37,6 +39,7 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
     request.state.idempotency_key = form_key
     forms = provider.backoffice
     uow = pages.uow(request)
+    act = Act(uow, ref, key)
     reply: Reply
     if action == "capture":
         order = (await uow.read(ref)).order
@@ -52,7 +55,8 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
         if not everything and len(picked) != len(chosen):
             message = "A chosen line is not a line of this order any more; reload the page."
             return await order_page(request, order_id, message, 422)
-        reply = await forms.capture(uow, ref, order, picked, everything, key, presenter.CAPTURE)
+        capture = CaptureForm(picked, everything)
+        reply = await forms.capture(act, order, capture, presenter.CAPTURE)
     elif action == "refund":
         order = (await uow.read(ref)).order
         refund = RefundForm(
@@ -65,33 +69,30 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
         refused = forms.refund_problem(order, refund)
         if refused is not None:
             return await order_page(request, order_id, refused, 422)
-        reply = await forms.refund(uow, ref, order, refund, key, presenter.REFUND)
+        reply = await forms.refund(act, order, refund, presenter.REFUND)
     elif action == "cancel":
-        reply = await forms.cancel(uow, ref, key, presenter.CANCEL)
+        reply = await forms.cancel(act, presenter.CANCEL)
     else:
-        reply = await forms.extend(uow, ref, key, presenter.EXTEND)
+        reply = await forms.extend(act, presenter.EXTEND)
     outcome = Outcome.from_reply(reply)
     if not outcome.ok:
         return await order_page(request, order_id, outcome.message, 422)
     return pages.see_other(f"{PREFIX}/orders/{order_id}", outcome.message, request)
 
 
-async def capture_action(request: Request) -> Response:
-    return await _act(request, request.path_params["orderId"], "capture")
+#: The order page's forms, each posted to ``/orders/{orderId}/{action}``.
+ACTIONS = frozenset({"capture", "cancel", "extend", "refund"})
 
 
-async def cancel_action(request: Request) -> Response:
-    return await _act(request, request.path_params["orderId"], "cancel")
+@ROUTES.post("/orders/{orderId}/{action}")
+async def action_route(request: Request) -> Response:
+    action = request.path_params["action"]
+    if action not in ACTIONS:
+        raise HTTPException(404, "Not Found")
+    return await _act(request, request.path_params["orderId"], action)
 
 
-async def extend_action(request: Request) -> Response:
-    return await _act(request, request.path_params["orderId"], "extend")
-
-
-async def refund_action(request: Request) -> Response:
-    return await _act(request, request.path_params["orderId"], "refund")
-
-
+@ROUTES.post("/orders/{orderId}/deliveries/{deliveryId}/resend")
 async def resend_action(request: Request) -> Response:
     """Send one of the order's notifications again now (as the sandbox API's resend)."""
     session = await pages.session(request)

@@ -18,23 +18,9 @@ from orderdesk.backoffice import actions, dashboard, order, orders, pages, sandb
 from orderdesk.backoffice.pages import PREFIX, SignInRequired
 from orderdesk.backoffice.session import SESSION_COOKIE
 from orderdesk.domain.errors import DomainError, Kind
-from orderdesk.ops.journal import BACKOFFICE
-from orderdesk.web.routes import RouteTable
 
-ROUTES = RouteTable(BACKOFFICE, include_in_schema=False)
-ROUTES.get("/")(dashboard.dashboard)
-ROUTES.get("/signin")(signin.signin_page)
-ROUTES.post("/signin")(signin.signin)
-ROUTES.post("/signout")(signin.signout)
-ROUTES.get("/orders")(orders.order_list_page)
-ROUTES.get("/orders/{orderId}")(order.order_route)
-ROUTES.post("/orders/{orderId}/capture")(actions.capture_action)
-ROUTES.post("/orders/{orderId}/cancel")(actions.cancel_action)
-ROUTES.post("/orders/{orderId}/extend")(actions.extend_action)
-ROUTES.post("/orders/{orderId}/refund")(actions.refund_action)
-ROUTES.post("/orders/{orderId}/deliveries/{deliveryId}/resend")(actions.resend_action)
-ROUTES.get("/sandbox")(sandbox.sandbox_route)
-ROUTES.post("/sandbox/{what}")(sandbox.sandbox_action)
+#: The page modules; each declares its routes in its own table.
+PAGES = (dashboard, signin, orders, order, actions, sandbox)
 
 
 def create_backoffice(parent: FastAPI) -> FastAPI:
@@ -74,5 +60,6 @@ def create_backoffice(parent: FastAPI) -> FastAPI:
     )
     app.state.parent = parent
     app.state.sessions = None
-    ROUTES.install(app)
+    for page in PAGES:
+        page.ROUTES.install(app)
     return app

@@ -14,7 +14,10 @@ from orderdesk.store import reports
 
 CHART_DAYS = 30
 
+ROUTES = pages.routes()
 
+
+@ROUTES.get("/")
 async def dashboard(request: Request) -> Response:
     session = await pages.session(request)
     first = utcnow().date() - timedelta(days=CHART_DAYS - 1)

@@ -23,6 +23,8 @@ from orderdesk.store import journal, outbox, reports
 
 MAX_DELIVERIES = 100  # an order's notifications shown on its page (oldest first)
 
+ROUTES = pages.routes()
+
 
 @dataclass(frozen=True, slots=True)
 class TimelineItem:
@@ -168,5 +170,6 @@ def _who(source: str) -> str:
     return "back-office" if source == "backoffice" else source
 
 
+@ROUTES.get("/orders/{orderId}")
 async def order_route(request: Request) -> Response:
     return await order_page(request, request.path_params["orderId"])

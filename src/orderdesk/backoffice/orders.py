@@ -15,6 +15,8 @@ from orderdesk.store import merchants, order_list
 
 STATUSES = [(status, p.title) for p in PROVIDERS.values() for status in p.statuses]
 
+ROUTES = pages.routes()
+
 
 def _when(text: str, end: bool) -> datetime | None:
     try:
@@ -25,6 +27,7 @@ def _when(text: str, end: bool) -> datetime | None:
     return moment + timedelta(days=1) if end else moment
 
 
+@ROUTES.get("/orders")
 async def order_list_page(request: Request) -> Response:
     session = await pages.session(request)
     q = request.query_params

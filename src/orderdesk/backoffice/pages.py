@@ -15,9 +15,11 @@ from starlette.exceptions import HTTPException
 from orderdesk.backoffice import words
 from orderdesk.backoffice.presenter import money
 from orderdesk.backoffice.session import SESSION_COOKIE, Session, Sessions
+from orderdesk.ops.journal import BACKOFFICE
 from orderdesk.providers.registry import PROVIDERS
 from orderdesk.service.unit_of_work import UnitOfWork
 from orderdesk.store import keys
+from orderdesk.web.routes import RouteTable
 
 PREFIX = "/admin"
 FLASH_COOKIE = "orderdesk_flash"
@@ -33,6 +35,11 @@ templates.globals["status_words"] = words.STATUS_WORDS
 templates.globals["providers"] = [(name, p.title) for name, p in PROVIDERS.items()]
 templates.globals["provider_titles"] = {name: p.title for name, p in PROVIDERS.items()}
 templates.globals["event_words"] = words.EVENT_WORDS
+
+
+def routes() -> RouteTable:
+    """A page module's route table (the back-office's, out of the OpenAPI document)."""
+    return RouteTable(BACKOFFICE, include_in_schema=False)
 
 
 class SignInRequired(Exception):

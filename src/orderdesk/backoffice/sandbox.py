@@ -24,6 +24,8 @@ from orderdesk.service.unit_of_work import UnitOfWork
 from orderdesk.store import merchants
 from orderdesk.store.merchants import Store
 
+ROUTES = pages.routes()
+
 
 async def sandbox_page(
     request: Request,
@@ -50,6 +52,7 @@ async def sandbox_page(
     return response
 
 
+@ROUTES.post("/sandbox/{what}")
 async def sandbox_action(request: Request) -> Response:
     session = await pages.session(request)
     form = await pages.form(request, session)
@@ -152,5 +155,6 @@ async def _sandbox_order(uow: UnitOfWork, form: FormData) -> Order:
     return order
 
 
+@ROUTES.get("/sandbox")
 async def sandbox_route(request: Request) -> Response:
     return await sandbox_page(request)

@@ -11,7 +11,10 @@ from orderdesk.backoffice import pages
 from orderdesk.backoffice.pages import PREFIX
 from orderdesk.backoffice.session import LOGIN_COOKIE, SESSION_COOKIE, Sessions
 
+ROUTES = pages.routes()
 
+
+@ROUTES.get("/signin")
 async def signin_page(request: Request) -> Response:
     sessions = await pages.sessions(request)
     nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(16)
@@ -47,6 +50,7 @@ def _safe_next(target: str) -> bool:
     return target.startswith(PREFIX + "/") and not target.startswith("//") and "\\" not in target
 
 
+@ROUTES.post("/signin")
 async def signin(request: Request) -> Response:
     sessions = await pages.sessions(request)
     form = await request.form()
@@ -72,6 +76,7 @@ async def signin(request: Request) -> Response:
     return response
 
 
+@ROUTES.post("/signout")
 async def signout(request: Request) -> Response:
     session = await pages.session(request)
     await pages.form(request, session)

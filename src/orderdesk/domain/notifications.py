@@ -4,10 +4,28 @@ notifications.py``); the store queues them in the change's own statement."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import orjson
 
 from orderdesk.domain.order import Event, Order
+
+#: After a failed attempt the next one is immediately, then after 5 s, 5 min, 30 min, 2 h,
+#: 5 h, 10 h and 10 h; then the delivery has failed. (Ledyer documents this schedule; a
+#: provider that documents none of its own uses it too.)
+DEFAULT_RETRY_SCHEDULE = (
+    timedelta(0),
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +33,32 @@ class Notification:
     event_id: str
     type: str
     body: str  # the exact JSON text posted on every attempt
+
+
+@dataclass(frozen=True, slots=True)
+class Naming:
+    """A provider's notification types: a prefix, and a name for each event type it notifies
+    of (events without one are not sent)."""
+
+    prefix: str
+    names: Mapping[str, str]
+
+    def of(self, event_type: str) -> str | None:
+        """The type of an event's notification, or None."""
+        name = self.names.get(event_type)
+        return None if name is None else self.prefix + name
+
+    def render(self, event: Event, body: Callable[[str], dict[str, Any]]) -> Notification | None:
+        """The notification of ``event`` whose JSON body is ``body(its type)``, or None."""
+        name = self.of(event.type)
+        if name is None:
+            return None
+        return Notification(event.id, name, orjson.dumps(body(name)).decode())
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        """Every notification type a store can receive, in a stable order."""
+        return tuple(self.prefix + name for name in dict.fromkeys(self.names.values()))
 
 
 #: A provider's notification of one of an order's events, or None when it sends none for it.

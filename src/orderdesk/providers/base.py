@@ -14,15 +14,23 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import import_module
-from typing import Any, Protocol
+from typing import Protocol
 
-from orderdesk.domain.lines import Line
+from orderdesk.domain.lines import CaptureLine, Line
 from orderdesk.domain.order import Chunk, Order
 from orderdesk.service.dialect import Dialect, UnknownProvider
 from orderdesk.service.replies import Presenter
 from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, UnitOfWork
 from orderdesk.web.answers import Reply
 from orderdesk.web.dialect import ApiDialect
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureForm:
+    """What the back-office's capture form sent: the lines picked, or everything left."""
+
+    picked: list[Line]
+    everything: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +57,22 @@ class RefundOffer:
     chunks: dict[str, list[str]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Act:
+    """A back-office form's request: the unit of work, the order it acts on, its key."""
+
+    uow: UnitOfWork
+    ref: OrderRef
+    key: IdempotencyKey
+
+
 class Backoffice(Protocol):
     """The back-office's forms, run through the provider's own use cases."""
 
     async def capture(
-        self,
-        uow: UnitOfWork,
-        ref: OrderRef,
-        order: Order,
-        picked: list[Line],
-        everything: bool,
-        key: IdempotencyKey,
-        presenter: Presenter[Chunk],
-    ) -> Reply: ...
+        self, act: Act, order: Order, form: CaptureForm, presenter: Presenter[Chunk]
+    ) -> Reply:
+        """The lines the capture form picked (or all that is left), as its clients ask."""
 
     def refund_offer(self, order: Order) -> RefundOffer: ...
 
@@ -69,26 +80,17 @@ class Backoffice(Protocol):
         """What is wrong with the refund form itself (the rules judge the rest), or None."""
 
     async def refund(
-        self,
-        uow: UnitOfWork,
-        ref: OrderRef,
-        order: Order,
-        form: RefundForm,
-        key: IdempotencyKey,
-        presenter: Presenter[Chunk],
-    ) -> Reply: ...
+        self, act: Act, order: Order, form: RefundForm, presenter: Presenter[Chunk]
+    ) -> Reply:
+        """The refund ``form`` asks for, as its clients ask."""
 
-    async def cancel(
-        self, uow: UnitOfWork, ref: OrderRef, key: IdempotencyKey, presenter: Presenter[int]
-    ) -> Reply: ...
+    async def cancel(self, act: Act, presenter: Presenter[int]) -> Reply: ...
 
-    async def extend(
-        self,
-        uow: UnitOfWork,
-        ref: OrderRef,
-        key: IdempotencyKey,
-        presenter: Presenter[datetime],
-    ) -> Reply: ...
+    async def extend(self, act: Act, presenter: Presenter[datetime]) -> Reply: ...
+
+
+#: A shell pipe that prints the access token of a token endpoint's JSON answer.
+TOKEN_FROM_JSON = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,19 +100,31 @@ class DemoStore:
     currency: str
 
 
+@dataclass(frozen=True, slots=True)
+class DemoOrder:
+    """The order the demo makes in the provider's demo store."""
+
+    lines: list[CaptureLine]
+    total: int
+    total_vat: int | None
+    merchant_reference: str
+    payment_method: str
+
+
 class Demo(Protocol):
     """The provider's part of the demo data ``orderdesk serve`` makes and prints."""
 
     @property
     def store(self) -> DemoStore: ...
 
-    async def make_order(self, uow: UnitOfWork, customer: dict[str, Any]) -> dict[str, str]:
-        """A fresh demo order; what the walkthrough needs of it (kept in ``demo_data``)."""
+    @property
+    def order(self) -> DemoOrder: ...
 
-    def summary(self, order: Mapping[str, str]) -> str:
-        """Its line in the walkthrough's header."""
+    def kept(self, order: Order) -> dict[str, str]:
+        """What its walkthrough needs of the order made (kept in ``demo_data``): the id as
+        ``order``, and whatever else."""
 
-    def walkthrough(self, order: Mapping[str, str], base: str, client_id: str, secret: str) -> str:
+    def walkthrough(self, kept: Mapping[str, str], base: str, client_id: str, secret: str) -> str:
         """Ready-to-paste commands: a token, the order, a capture."""
 
 

@@ -6,18 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.domain.errors import DomainError
 from orderdesk.web.answers import Reply, json_answer
-from orderdesk.web.envelopes import error_responses
-
-STATUS = {
-    Kind.INVALID: 400,
-    Kind.RULE: 422,
-    Kind.STATE: 409,
-    Kind.NOT_FOUND: 404,
-    Kind.FORBIDDEN: 403,
-    Kind.IN_PROGRESS: 409,
-}
+from orderdesk.web.envelopes import STATUS_OF_KIND, error_responses
 
 
 class SandboxErrorBody(BaseModel):
@@ -41,4 +32,4 @@ def envelope(status: int, code: str, message: str, field: str | None = None) -> 
 
 
 def error_answer(err: DomainError) -> Reply:
-    return envelope(STATUS[err.kind], err.code, err.message, err.field)
+    return envelope(STATUS_OF_KIND[err.kind], err.code, err.message, err.field)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -25,13 +26,14 @@ from orderdesk.domain.money import exponent, major_string
 from orderdesk.domain.settlement import settlement_id
 from orderdesk.providers.registry import PROVIDERS
 from orderdesk.sandbox.errors import RESPONSES, envelope
-from orderdesk.sandbox.routes import NAME, _body, _check_admin
+from orderdesk.sandbox.routes import NAME, _check_admin
 from orderdesk.service import outbox as outbox_service
 from orderdesk.service.expiry import advance_clock
 from orderdesk.store import outbox, settlements
 from orderdesk.store.outbox import StoreSettings
 from orderdesk.web.answers import json_answer, to_response
 from orderdesk.web.bodies import parse
+from orderdesk.web.openapi import json_body
 from orderdesk.web.requests import require_json
 from orderdesk.web.routes import RouteTable
 
@@ -86,7 +88,7 @@ def _no_store(store_id: str) -> Response:
 @ROUTES.put(
     "/sandbox/stores/{storeId}/notifications",
     summary="Set the store's notification URL and the events it wants",
-    openapi_extra=_body(NotificationsBody),
+    openapi_extra=json_body(NotificationsBody),
 )
 async def set_notifications(request: Request, store_id: StoreId) -> Response:
     _check_admin(request)
@@ -119,12 +121,19 @@ async def set_notifications(request: Request, store_id: StoreId) -> Response:
     return to_response(json_answer(_settings_view(found)))
 
 
-@ROUTES.get("/sandbox/stores/{storeId}/notifications", summary="The store's notification settings")
-async def get_notifications(request: Request, store_id: StoreId) -> Response:
+async def _store_view(
+    request: Request, store_id: str, view: Callable[[StoreSettings], dict[str, Any]]
+) -> Response:
+    """The store's settings as ``view`` shows them, or its 404."""
     _check_admin(request)
     async with request.app.state.pool.acquire() as conn:
         found = await outbox.store_settings(conn, store_id)
-    return _no_store(store_id) if found is None else to_response(json_answer(_settings_view(found)))
+    return _no_store(store_id) if found is None else to_response(json_answer(view(found)))
+
+
+@ROUTES.get("/sandbox/stores/{storeId}/notifications", summary="The store's notification settings")
+async def get_notifications(request: Request, store_id: StoreId) -> Response:
+    return await _store_view(request, store_id, _settings_view)
 
 
 @ROUTES.get(
@@ -174,17 +183,14 @@ async def resend(request: Request, delivery_id: DeliveryId) -> Response:
 
 @ROUTES.get("/sandbox/stores/{storeId}/clock", summary="The store's test clock")
 async def get_clock(request: Request, store_id: StoreId) -> Response:
-    _check_admin(request)
-    async with request.app.state.pool.acquire() as conn:
-        found = await outbox.store_settings(conn, store_id)
-    return _no_store(store_id) if found is None else to_response(json_answer(_clock_view(found)))
+    return await _store_view(request, store_id, _clock_view)
 
 
 @ROUTES.post(
     "/sandbox/stores/{storeId}/clock/advance",
     summary="Move the store's clock forward: orders expire, retries and settlement days "
     "come due as if that time had passed",
-    openapi_extra=_body(AdvanceBody),
+    openapi_extra=json_body(AdvanceBody),
 )
 async def advance(request: Request, store_id: StoreId) -> Response:
     _check_admin(request)

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
 
 from orderdesk.auth import credentials
 from orderdesk.domain.order import Order
@@ -25,6 +24,7 @@ from orderdesk.store.merchants import Store
 from orderdesk.store.settings import StoreSettings
 from orderdesk.web.answers import json_answer, to_response
 from orderdesk.web.bodies import parse
+from orderdesk.web.openapi import json_body
 from orderdesk.web.requests import require_json
 from orderdesk.web.routes import RouteTable
 
@@ -45,15 +45,6 @@ def _check_admin(request: Request) -> None:
         raise AdminRequired
 
 
-def _body(model: type[BaseModel]) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
-        }
-    }
-
-
 def order_summary(order: Order) -> dict[str, Any]:
     path = PROVIDERS[order.provider].order_path(order.id)
     return {
@@ -72,7 +63,7 @@ def order_summary(order: Order) -> dict[str, Any]:
     }
 
 
-@ROUTES.post("/sandbox/merchants", status_code=201, openapi_extra=_body(wire.MerchantBody))
+@ROUTES.post("/sandbox/merchants", status_code=201, openapi_extra=json_body(wire.MerchantBody))
 async def create_merchant(request: Request) -> Response:
     _check_admin(request)
     body = parse(wire.MerchantBody, await request.body())
@@ -81,7 +72,9 @@ async def create_merchant(request: Request) -> Response:
 
 
 @ROUTES.post(
-    "/sandbox/merchants/{merchantId}/stores", status_code=201, openapi_extra=_body(wire.StoreBody)
+    "/sandbox/merchants/{merchantId}/stores",
+    status_code=201,
+    openapi_extra=json_body(wire.StoreBody),
 )
 async def create_store(
     request: Request, merchant_id: Annotated[str, Path(alias="merchantId")]
@@ -115,7 +108,7 @@ async def create_store(
 @ROUTES.post(
     "/sandbox/merchants/{merchantId}/credentials",
     status_code=201,
-    openapi_extra=_body(wire.CredentialBody),
+    openapi_extra=json_body(wire.CredentialBody),
 )
 async def create_credential(
     request: Request, merchant_id: Annotated[str, Path(alias="merchantId")]
@@ -138,7 +131,7 @@ async def create_credential(
 @ROUTES.put(
     "/sandbox/stores/{storeId}/settings",
     summary="Set a store's credit check and eventual consistency",
-    openapi_extra=_body(wire.StoreSettingsBody),
+    openapi_extra=json_body(wire.StoreSettingsBody),
 )
 async def store_settings(
     request: Request, store_id: Annotated[str, Path(alias="storeId")]
@@ -155,7 +148,7 @@ async def store_settings(
     return to_response(json_answer({"storeId": store_id, **body.model_dump()}))
 
 
-@ROUTES.post("/sandbox/orders", status_code=201, openapi_extra=_body(wire.OrderBody))
+@ROUTES.post("/sandbox/orders", status_code=201, openapi_extra=json_body(wire.OrderBody))
 async def create_order(request: Request) -> Response:
     _check_admin(request)
     body = parse(wire.OrderBody, await request.body())
@@ -214,7 +207,7 @@ def _split_route(request: Request, route: str | None) -> tuple[str | None, str |
     raise ValueError(route)
 
 
-@ROUTES.post("/sandbox/faults", status_code=201, openapi_extra=_body(wire.FaultBody))
+@ROUTES.post("/sandbox/faults", status_code=201, openapi_extra=json_body(wire.FaultBody))
 async def add_fault(request: Request) -> Response:
     """Make the next ``count`` matching requests fail (see ``FaultBody``)."""
     _check_admin(request)

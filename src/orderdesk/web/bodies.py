@@ -1,15 +1,19 @@
 """Request bodies as JSON: strictly typed, no NUL, no key twice; a malformed body is a 400
-that names the first bad field."""
+that names the first bad field. And the shapes several APIs share: an order line in minor
+units, an address."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from orderdesk.domain.errors import invalid
+from orderdesk.domain.lines import MAX_QUANTITY, CaptureLine
+from orderdesk.domain.money import MAX_MINOR
+from orderdesk.domain.vat import MAX_VAT_BP
 
 M = TypeVar("M", bound=BaseModel)
 # ``\u0000`` whose backslash is not itself escaped (``\\u0000`` is the six characters).
@@ -57,3 +61,61 @@ def _refuse_duplicate_keys(body: bytes) -> None:
         json.loads(body, object_pairs_hook=_unique_keys)
     except (ValueError, RecursionError):
         return  # not JSON at all: the model's parser says why
+
+
+Minor = Annotated[int, Field(ge=-MAX_MINOR, le=MAX_MINOR)]
+
+
+class OrderLine(BaseModel):
+    """An order line in integer minor units, VAT in basis points (``unitPrice`` and discount
+    may be absent)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    id: str | None = Field(None, max_length=64, description="ol_… of an uncaptured line")
+    reference: str = Field("", max_length=255, description="Article number (SKU)")
+    description: str = Field("", max_length=255)
+    type: str = Field("physical", max_length=50, description="physical, digital, shippingFee, …")
+    quantity: int = Field(ge=0, le=MAX_QUANTITY)
+    unitPrice: Minor | None = Field(None, description="Minor units, VAT included")
+    unitDiscountAmount: Minor | None = Field(None, description="Minor units per unit")
+    totalAmount: Minor = Field(description="Minor units, VAT included, after discount")
+    totalVatAmount: Minor = Field(description="Within ±1 of the exact VAT part")
+    vat: int = Field(ge=0, le=MAX_VAT_BP, description="Basis points: 2500 = 25 %")
+
+    def command(self) -> CaptureLine:
+        return CaptureLine(
+            id=self.id,
+            reference=self.reference,
+            description=self.description,
+            type=self.type,
+            quantity=self.quantity,
+            unit_price=self.unitPrice,
+            unit_discount=self.unitDiscountAmount,
+            total_amount=self.totalAmount,
+            vat=self.vat,
+            total_vat=self.totalVatAmount,
+        )
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    email: str | None = Field(None, max_length=200)
+    firstName: str | None = Field(None, max_length=200)
+    lastName: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=30)
+
+
+class CompanyAddress(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    attentionName: str | None = Field(None, max_length=200)
+    careOf: str | None = Field(None, max_length=200)
+    city: str | None = Field(None, max_length=100)
+    companyName: str | None = Field(None, max_length=200)
+    country: str | None = Field(None, max_length=50)
+    postalCode: str | None = Field(None, max_length=20)
+    streetAddress: str | None = Field(None, max_length=200)
+    streetAddress2: str | None = Field(None, max_length=200)
+    contact: Contact | None = None

@@ -6,6 +6,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from orderdesk.domain.errors import Kind
+
+#: The HTTP status of each kind of refusal, unless an API documents its own.
+STATUS_OF_KIND = {
+    Kind.INVALID: 400,
+    Kind.RULE: 422,
+    Kind.STATE: 409,
+    Kind.NOT_FOUND: 404,
+    Kind.FORBIDDEN: 403,
+    Kind.IN_PROGRESS: 409,
+}
 #: The statuses a dialect route may answer with its error envelope (never 5xx by design).
 ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 415, 422)
 

@@ -12,9 +12,21 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
 from orderdesk.store.idempotency import MAX_KEY_LENGTH
 from orderdesk.web.dialect import Apis
+
+
+def json_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
+    """A route's ``openapi_extra`` for a JSON body of ``model`` (routes that parse the body
+    themselves, so that FastAPI does not)."""
+    return {
+        "requestBody": {
+            "required": required,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
 
 
 def key_parameter(header: str) -> dict[str, Any]:

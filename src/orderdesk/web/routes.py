@@ -9,7 +9,7 @@ journal and fault injection classify a request by the route it matched.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import FastAPI
@@ -70,6 +70,11 @@ class RouteTable:
 
     def delete(self, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
         return self.route("DELETE", path, **options)
+
+    def sibling(self, **changes: Any) -> RouteTable:
+        """Another table of the same API with what every route shares changed (its tags,
+        say), and no routes yet."""
+        return replace(self, routes=[], **changes)
 
     def install(self, app: FastAPI) -> list[DialectRoute]:
         """Add every route to ``app``'s router, in the order declared."""

@@ -48,11 +48,9 @@ async def refund(
     presenter: Presenter[Chunk],
 ) -> Reply:
     """``POST /v1/orders/{id}/refund/{ledgerId}``: credit every line of the captured chunk."""
-
-    def change(order: Order, now: datetime) -> Chunk:
-        return rules.refund(order, ledger_id, note, now)
-
-    return await uow.change(ref, key, change, presenter)
+    return await uow.change(
+        ref, key, lambda order, now: rules.refund(order, ledger_id, note, now), presenter
+    )
 
 
 async def partial_refund(
@@ -66,11 +64,12 @@ async def partial_refund(
     presenter: Presenter[Chunk],
 ) -> Reply:
     """``POST /v1/orders/{id}/partialrefund/{ledgerId}``: credit the lines sent."""
-
-    def change(order: Order, now: datetime) -> Chunk:
-        return rules.partial_refund(order, ledger_id, lines, total, note, now)
-
-    return await uow.change(ref, key, change, presenter)
+    return await uow.change(
+        ref,
+        key,
+        lambda order, now: rules.partial_refund(order, ledger_id, lines, total, note, now),
+        presenter,
+    )
 
 
 async def cancel(
@@ -88,11 +87,9 @@ async def cancel_sub_order(
     presenter: Presenter[int],
 ) -> Reply:
     """``DELETE /v1/orders/{id}/{ledgerId}``: cancel the uncaptured sub-order."""
-
-    def change(order: Order, now: datetime) -> int:
-        return rules.cancel_sub_order(order, ledger_id, now)
-
-    return await uow.change(ref, key, change, presenter)
+    return await uow.change(
+        ref, key, lambda order, now: rules.cancel_sub_order(order, ledger_id, now), presenter
+    )
 
 
 async def edit_order(
@@ -103,11 +100,7 @@ async def edit_order(
     presenter: Presenter[None],
 ) -> Reply:
     """``POST /v1/orders/{id}``: new uncaptured lines; the order may shrink, never grow."""
-
-    def change(order: Order, now: datetime) -> None:
-        rules.edit(order, request, now)
-
-    return await uow.change(ref, key, change, presenter)
+    return await uow.change(ref, key, lambda order, now: rules.edit(order, request, now), presenter)
 
 
 async def edit_customer(
@@ -118,11 +111,9 @@ async def edit_customer(
     presenter: Presenter[None],
 ) -> Reply:
     """``POST /v1/orders/{id}/customer``: the fields sent replace the stored ones."""
-
-    def change(order: Order, now: datetime) -> None:
-        rules.edit_customer(order, changes, now)
-
-    return await uow.change(ref, key, change, presenter)
+    return await uow.change(
+        ref, key, lambda order, now: rules.edit_customer(order, changes, now), presenter
+    )
 
 
 async def extend(
@@ -140,11 +131,9 @@ async def set_reference(
     presenter: Presenter[None],
 ) -> Reply:
     """``POST /v1/orders/{id}/reference``: the merchant reference (≤ 50 characters)."""
-
-    def change(order: Order, now: datetime) -> None:
-        rules.set_reference(order, reference, now)
-
-    return await uow.change(ref, key, change, presenter)
+    return await uow.change(
+        ref, key, lambda order, now: rules.set_reference(order, reference, now), presenter
+    )
 
 
 async def acknowledge(
@@ -163,8 +152,9 @@ async def edit_payment_method(
     presenter: Presenter[None],
 ) -> Reply:
     """``POST /v1/orders/{id}/paymentmethod``: service invoice → advance invoice."""
-
-    def change(order: Order, now: datetime) -> None:
-        rules.edit_payment_method(order, provider, type_, now)
-
-    return await uow.change(ref, key, change, presenter)
+    return await uow.change(
+        ref,
+        key,
+        lambda order, now: rules.edit_payment_method(order, provider, type_, now),
+        presenter,
+    )

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from orderdesk.domain.lines import CaptureLine, Line
 from orderdesk.domain.order import Chunk, Order
-from orderdesk.providers.base import RefundForm, RefundOffer
+from orderdesk.providers.base import Act, CaptureForm, RefundForm, RefundOffer
 from orderdesk.providers.ledyer import actions, rules
 from orderdesk.service.replies import Presenter
-from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, Parsed, UnitOfWork
+from orderdesk.service.unit_of_work import Parsed
 from orderdesk.web.answers import Reply
 
 
@@ -27,19 +27,15 @@ def _chunk_lines(order: Order, ledger_id: str, chosen: list[str]) -> list[Line]:
 
 class LedyerBackoffice:
     async def capture(
-        self,
-        uow: UnitOfWork,
-        ref: OrderRef,
-        order: Order,
-        picked: list[Line],
-        everything: bool,
-        key: IdempotencyKey,
-        presenter: Presenter[Chunk],
+        self, act: Act, order: Order, form: CaptureForm, presenter: Presenter[Chunk]
     ) -> Reply:
+        picked, everything = form.picked, form.everything
         lines = [_capture_line(line) for line in picked]
         total = sum(line.total_amount for line in picked)
         command = Parsed.of((lines, total))
-        return await actions.capture(uow, ref, command, key, presenter, partial=not everything)
+        return await actions.capture(
+            act.uow, act.ref, command, act.key, presenter, partial=not everything
+        )
 
     def refund_offer(self, order: Order) -> RefundOffer:
         chunks = {}
@@ -59,30 +55,18 @@ class LedyerBackoffice:
         return None
 
     async def refund(
-        self,
-        uow: UnitOfWork,
-        ref: OrderRef,
-        order: Order,
-        form: RefundForm,
-        key: IdempotencyKey,
-        presenter: Presenter[Chunk],
+        self, act: Act, order: Order, form: RefundForm, presenter: Presenter[Chunk]
     ) -> Reply:
         if form.everything:
-            return await actions.refund(uow, ref, form.chunk, "", key, presenter)
+            return await actions.refund(act.uow, act.ref, form.chunk, "", act.key, presenter)
         lines = [_capture_line(line) for line in _chunk_lines(order, form.chunk, form.chosen)]
         total = sum(line.total_amount for line in lines)
-        return await actions.partial_refund(uow, ref, form.chunk, lines, total, "", key, presenter)
+        return await actions.partial_refund(
+            act.uow, act.ref, form.chunk, lines, total, "", act.key, presenter
+        )
 
-    async def cancel(
-        self, uow: UnitOfWork, ref: OrderRef, key: IdempotencyKey, presenter: Presenter[int]
-    ) -> Reply:
-        return await actions.cancel(uow, ref, key, presenter)
+    async def cancel(self, act: Act, presenter: Presenter[int]) -> Reply:
+        return await actions.cancel(act.uow, act.ref, act.key, presenter)
 
-    async def extend(
-        self,
-        uow: UnitOfWork,
-        ref: OrderRef,
-        key: IdempotencyKey,
-        presenter: Presenter[datetime],
-    ) -> Reply:
-        return await actions.extend(uow, ref, key, presenter)
+    async def extend(self, act: Act, presenter: Presenter[datetime]) -> Reply:
+        return await actions.extend(act.uow, act.ref, act.key, presenter)

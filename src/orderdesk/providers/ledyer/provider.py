@@ -7,9 +7,7 @@ from datetime import datetime
 
 from orderdesk.domain import errors as e
 from orderdesk.domain import ids
-from orderdesk.domain.errors import DomainError
-from orderdesk.domain.notifications import Notification
-from orderdesk.domain.order import Event, Order
+from orderdesk.domain.order import Order
 from orderdesk.providers.base import Provider
 from orderdesk.providers.ledyer import (
     NAME,
@@ -23,7 +21,6 @@ from orderdesk.providers.ledyer import (
 )
 from orderdesk.providers.ledyer.backoffice import LedyerBackoffice
 from orderdesk.providers.ledyer.demo import LedyerDemo
-from orderdesk.web.answers import Reply
 from orderdesk.web.dialect import Security
 
 STATUS_WORDS: dict[str, str] = {
@@ -50,9 +47,13 @@ class Ledyer:
     statuses = tuple(rules.LedyerStatus)
     status_words = STATUS_WORDS
     explained = EXPLAINED
-    notification_types = notifications.TYPES
+    notification_types = notifications.NAMING.types
     retry_schedule = notifications.RETRY_SCHEDULE
     payment_methods = tuple(rules.PaymentMethod)
+    notification = staticmethod(notifications.render)
+    delivered = staticmethod(notifications.delivered)
+    envelope = staticmethod(errors.envelope)
+    error_answer = staticmethod(errors.error_answer)
     backoffice = LedyerBackoffice()
     demo = LedyerDemo()
 
@@ -62,12 +63,6 @@ class Ledyer:
     def statuses_of(self, order: Order, now: datetime) -> list[str]:
         return [status.value for status in rules.statuses(order, now)]
 
-    def notification(self, order: Order, event: Event) -> Notification | None:
-        return notifications.render(order, event)
-
-    def delivered(self, status: int) -> bool:
-        return notifications.delivered(status)
-
     def new_order_id(self) -> str:
         return ids.prefixed(ids.ORDER)
 
@@ -76,12 +71,6 @@ class Ledyer:
 
     def order_path(self, order_id: str) -> str:
         return f"/v1/orders/{order_id}"
-
-    def envelope(self, status: int, code: str, message: str) -> Reply:
-        return errors.envelope(status, code, message)
-
-    def error_answer(self, error: DomainError) -> Reply:
-        return errors.error_answer(error)
 
 
 PROVIDER: Provider = Ledyer()

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
 from starlette.convertors import Convertor, register_url_convertor
 
 from orderdesk.auth.bearer import authenticate
@@ -32,6 +31,7 @@ from orderdesk.service.unit_of_work import (
 )
 from orderdesk.web.answers import json_answer, to_response
 from orderdesk.web.bodies import parse
+from orderdesk.web.openapi import json_body
 from orderdesk.web.requests import base_url, idempotency_header, require_json
 from orderdesk.web.routes import RouteTable
 
@@ -72,15 +72,6 @@ SubOrderId = Annotated[
 MAX_PAGE = 1000
 
 
-def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
-        }
-    }
-
-
 def _order_ref(request: Request, order_id: str) -> OrderRef:
     return OrderRef(authenticate(request, NAME), order_id, NAME)
 
@@ -92,12 +83,6 @@ def _key(request: Request, body: bytes, method: str = "POST") -> IdempotencyKey 
 
 def _presenter(request: Request, status: int = 200) -> views.OrderObject:
     return views.OrderObject(request.app.state.link_key, base_url(request), status)
-
-
-def _optional_body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    schema = _body_schema(model)
-    schema["requestBody"]["required"] = False
-    return schema
 
 
 _RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
@@ -258,7 +243,7 @@ async def _capture(request: Request, order_id: str, *, partial: bool) -> Respons
     "/v1/orders/{orderId}/partialcapture",
     summary="Capture order (partial)",
     responses=ORDER_RESPONSE,
-    openapi_extra=_body_schema(wire.CaptureBody),
+    openapi_extra=json_body(wire.CaptureBody),
 )
 async def partial_capture_route(request: Request, order_id: OrderId) -> Response:
     return await _capture(request, order_id, partial=True)
@@ -268,7 +253,7 @@ async def partial_capture_route(request: Request, order_id: OrderId) -> Response
     "/v1/orders/{orderId}/capture",
     summary="Capture order (all remaining lines)",
     responses=ORDER_RESPONSE,
-    openapi_extra=_body_schema(wire.CaptureBody),
+    openapi_extra=json_body(wire.CaptureBody),
 )
 async def capture_route(request: Request, order_id: OrderId) -> Response:
     return await _capture(request, order_id, partial=False)
@@ -278,7 +263,7 @@ async def capture_route(request: Request, order_id: OrderId) -> Response:
     "/v1/orders/{orderId}",
     summary="Edit order (replace the uncaptured lines)",
     responses=ORDER_RESPONSE,
-    openapi_extra=_body_schema(wire.EditBody),
+    openapi_extra=json_body(wire.EditBody),
 )
 async def edit_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
@@ -312,7 +297,7 @@ async def cancel_route(request: Request, order_id: OrderId) -> Response:
     "/v1/orders/{orderId}/customer",
     summary="Edit customer",
     responses=ORDER_RESPONSE,
-    openapi_extra=_body_schema(wire.EditCustomerBody),
+    openapi_extra=json_body(wire.EditCustomerBody),
 )
 async def edit_customer_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
@@ -342,7 +327,7 @@ async def extend_route(request: Request, order_id: OrderId) -> Response:
     "/v1/orders/{orderId}/refund/{ledgerId}",
     summary="Refund a captured sub-order whole (one credit note)",
     responses=ORDER_RESPONSE,
-    openapi_extra=_optional_body_schema(wire.RefundBody),
+    openapi_extra=json_body(wire.RefundBody, required=False),
 )
 async def refund_route(request: Request, order_id: OrderId, ledger_id: LedgerId) -> Response:
     ref = _order_ref(request, order_id)
@@ -358,7 +343,7 @@ async def refund_route(request: Request, order_id: OrderId, ledger_id: LedgerId)
     "/v1/orders/{orderId}/partialrefund/{ledgerId}",
     summary="Refund part of a captured sub-order (one credit note)",
     responses=ORDER_RESPONSE,
-    openapi_extra=_body_schema(wire.PartialRefundBody),
+    openapi_extra=json_body(wire.PartialRefundBody),
 )
 async def partial_refund_route(
     request: Request, order_id: OrderId, ledger_id: LedgerId
@@ -399,7 +384,7 @@ async def cancel_sub_order_route(
     "/v1/orders/{orderId}/reference",
     summary="Set the merchant reference",
     responses=ORDER_RESPONSE,
-    openapi_extra=_body_schema(wire.ReferenceBody),
+    openapi_extra=json_body(wire.ReferenceBody),
 )
 async def reference_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
@@ -432,7 +417,7 @@ async def acknowledge_route(request: Request, order_id: OrderId) -> Response:
     "/v1/orders/{orderId}/paymentmethod",
     summary="Edit the payment method (service invoice to advance invoice)",
     responses=ORDER_RESPONSE,
-    openapi_extra=_body_schema(wire.PaymentMethodBody),
+    openapi_extra=json_body(wire.PaymentMethodBody),
 )
 async def payment_method_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)

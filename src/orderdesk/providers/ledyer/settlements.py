@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -20,20 +20,13 @@ from orderdesk.domain.settlement import (
     parse_settlement_id,
     period_start,
 )
-from orderdesk.providers.ledyer import NAME
-from orderdesk.providers.ledyer.errors import RESPONSES, envelope
+from orderdesk.providers.ledyer import NAME, routes
+from orderdesk.providers.ledyer.errors import envelope
 from orderdesk.providers.ledyer.views import iso_z
 from orderdesk.store import settlements
 from orderdesk.web.answers import json_answer, to_response
-from orderdesk.web.requests import require_json
-from orderdesk.web.routes import RouteTable
 
-ROUTES = RouteTable(
-    NAME,
-    tags=["Ledyer settlements"],
-    dependencies=[Depends(require_json)],
-    responses=RESPONSES,
-)
+ROUTES = routes.ROUTES.sibling(tags=["Ledyer settlements"])
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page (default 100)")]
 LastId = Annotated[

@@ -46,11 +46,13 @@ async def refund(
     presenter: Presenter[Chunk],
 ) -> Reply:
     """A full refund, by items (with fees) or by amount; the credit chunk is the result."""
-
-    def change(order: Order, now: datetime) -> Chunk:
-        return rules.refund(order, request, now)
-
-    return await uow.change(ref, key, change, presenter, prepare=WalleyStore().prepare)
+    return await uow.change(
+        ref,
+        key,
+        lambda order, now: rules.refund(order, request, now),
+        presenter,
+        prepare=WalleyStore().prepare,
+    )
 
 
 async def cancel(
@@ -61,11 +63,13 @@ async def cancel(
     presenter: Presenter[int],
 ) -> Reply:
     """Release everything not captured; the amount released is the result."""
-
-    def change(order: Order, now: datetime) -> int:
-        return rules.cancel(order, now, action_reference)
-
-    return await uow.change(ref, key, change, presenter, prepare=WalleyStore().prepare)
+    return await uow.change(
+        ref,
+        key,
+        lambda order, now: rules.cancel(order, now, action_reference),
+        presenter,
+        prepare=WalleyStore().prepare,
+    )
 
 
 async def extend(
@@ -86,10 +90,13 @@ async def reauthorize(
     :class:`Reauthorization` is the result (None: applied at once, no check needed)."""
     store = WalleyStore()
 
-    def change(order: Order, now: datetime) -> Reauthorization | None:
-        return rules.reauthorize(order, request, store.credit_check, now)
-
-    return await uow.change(ref, key, change, presenter, prepare=store.prepare)
+    return await uow.change(
+        ref,
+        key,
+        lambda order, now: rules.reauthorize(order, request, store.credit_check, now),
+        presenter,
+        prepare=store.prepare,
+    )
 
 
 async def reauthorization(

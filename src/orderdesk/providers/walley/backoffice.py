@@ -10,10 +10,10 @@ from decimal import Decimal
 from orderdesk.domain.lines import Line
 from orderdesk.domain.money import MoneyFormatError, exponent, major_string, parse_decimal_text
 from orderdesk.domain.order import CaptureMeta, Chunk, Order
-from orderdesk.providers.base import RefundForm, RefundOffer
+from orderdesk.providers.base import Act, CaptureForm, RefundForm, RefundOffer
 from orderdesk.providers.walley import actions, rules
 from orderdesk.service.replies import Presenter
-from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, Parsed, UnitOfWork
+from orderdesk.service.unit_of_work import Parsed
 from orderdesk.web.answers import Reply
 
 
@@ -49,20 +49,14 @@ def _captured_lines(order: Order) -> dict[str, Line]:
 
 class WalleyBackoffice:
     async def capture(
-        self,
-        uow: UnitOfWork,
-        ref: OrderRef,
-        order: Order,
-        picked: list[Line],
-        everything: bool,
-        key: IdempotencyKey,
-        presenter: Presenter[Chunk],
+        self, act: Act, order: Order, form: CaptureForm, presenter: Presenter[Chunk]
     ) -> Reply:
+        picked, everything = form.picked, form.everything
         total = sum(line.total_amount for line in picked)
         items = None if everything else _items(order, picked)
         amount = order.remaining if everything else total
         request = rules.CaptureRequest(_major(amount, order.currency), items, False, CaptureMeta())
-        return await actions.capture(uow, ref, Parsed.of(request), key, presenter)
+        return await actions.capture(act.uow, act.ref, Parsed.of(request), act.key, presenter)
 
     def refund_offer(self, order: Order) -> RefundOffer:
         lines = rules.refundable_lines(order) if order.refundable else []
@@ -85,13 +79,7 @@ class WalleyBackoffice:
         return None
 
     async def refund(
-        self,
-        uow: UnitOfWork,
-        ref: OrderRef,
-        order: Order,
-        form: RefundForm,
-        key: IdempotencyKey,
-        presenter: Presenter[Chunk],
+        self, act: Act, order: Order, form: RefundForm, presenter: Presenter[Chunk]
     ) -> Reply:
         """By amount, or by items naming the chosen lines as Walley's items do."""
         if form.by_amount:
@@ -103,18 +91,10 @@ class WalleyBackoffice:
             request = rules.RefundRequest(
                 _major(total, order.currency), _items(order, picked), CaptureMeta()
             )
-        return await actions.refund(uow, ref, request, key, presenter)
+        return await actions.refund(act.uow, act.ref, request, act.key, presenter)
 
-    async def cancel(
-        self, uow: UnitOfWork, ref: OrderRef, key: IdempotencyKey, presenter: Presenter[int]
-    ) -> Reply:
-        return await actions.cancel(uow, ref, None, key, presenter)
+    async def cancel(self, act: Act, presenter: Presenter[int]) -> Reply:
+        return await actions.cancel(act.uow, act.ref, None, act.key, presenter)
 
-    async def extend(
-        self,
-        uow: UnitOfWork,
-        ref: OrderRef,
-        key: IdempotencyKey,
-        presenter: Presenter[datetime],
-    ) -> Reply:
-        return await actions.extend(uow, ref, key, presenter)
+    async def extend(self, act: Act, presenter: Presenter[datetime]) -> Reply:
+        return await actions.extend(act.uow, act.ref, act.key, presenter)

@@ -5,40 +5,33 @@ reauthorization)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from orderdesk.domain.lines import priced_line
-from orderdesk.providers.base import DemoStore
-from orderdesk.service import sandbox
-from orderdesk.service.unit_of_work import UnitOfWork
-
-JSON_TOKEN = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])'"
+from orderdesk.domain.order import Order
+from orderdesk.providers.base import TOKEN_FROM_JSON, DemoOrder, DemoStore
 
 
 class WalleyDemo:
     store = DemoStore("1001", "SE", "SEK")
-
-    async def make_order(self, uow: UnitOfWork, customer: dict[str, Any]) -> dict[str, str]:
-        lines = [
+    order = DemoOrder(
+        [
             priced_line("10001", "Shoes", 1, 9500, 2500),
             priced_line("10002", "T-Shirt", 2, 9500, 2500),
-        ]
-        order, _ = await sandbox.create_order(
-            uow,
-            sandbox.NewOrder(
-                self.store.store_id, lines, 28500, None, "demo-walley-1", customer, "Invoice", None
-            ),
-        )
+        ],
+        28500,
+        None,
+        "demo-walley-1",
+        "Invoice",
+    )
+
+    def kept(self, order: Order) -> dict[str, str]:
         return {"order": order.id}
 
-    def summary(self, order: Mapping[str, str]) -> str:
-        return f"  Walley order (store {self.store.store_id}): {order['order']}"
-
-    def walkthrough(self, order: Mapping[str, str], base: str, client_id: str, secret: str) -> str:
-        w = order["order"]
+    def walkthrough(self, kept: Mapping[str, str], base: str, client_id: str, secret: str) -> str:
+        w = kept["order"]
         return f"""# Walley: token, GET order, capture the shoes (a part capture by items)
 WTOKEN=$(curl -s -X POST {base}/oauth2/v2.0/token -d client_id={client_id} -d client_secret={secret} \\
-  -d grant_type=client_credentials -d scope=orderdesk | {JSON_TOKEN})
+  -d grant_type=client_credentials -d scope=orderdesk | {TOKEN_FROM_JSON})
 curl -s {base}/manage/orders/{w} -H "Authorization: Bearer $WTOKEN"
 curl -si -X POST {base}/manage/orders/{w}/capture -H "Authorization: Bearer $WTOKEN" \\
   -H 'Content-Type: application/json' -H 'X-Idempotency: demo-walley-capture-1' \\

@@ -6,37 +6,38 @@ sent. Any ``2xx`` answer counts as delivered.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import orjson
 
 from orderdesk.domain.money import exponent, major_string
-from orderdesk.domain.notifications import Notification
+from orderdesk.domain.notifications import DEFAULT_RETRY_SCHEDULE, Naming, Notification
 from orderdesk.domain.order import Event, EventType, LedgerKind, Order
 
-PREFIX = "walley:order:"
-
-NAMES: dict[str, str] = {
-    EventType.CREATE: "created",
-    EventType.READY_FOR_CAPTURE: "authorized",
-    EventType.PARTIAL_CAPTURE: "captured",
-    EventType.FULL_CAPTURE: "captured",
-    EventType.PARTIAL_REFUND: "refunded",
-    EventType.FULL_REFUND: "refunded",
-    EventType.CANCEL: "cancelled",
-    EventType.EXTEND_EXPIRY: "extended",
-    EventType.REAUTHORIZE: "reauthorized",
-    EventType.EXPIRE: "expired",
-}
-#: Every notification type a store can receive, in a stable order.
-TYPES = tuple(PREFIX + name for name in dict.fromkeys(NAMES.values()))
+NAMING = Naming(
+    "walley:order:",
+    {
+        EventType.CREATE: "created",
+        EventType.READY_FOR_CAPTURE: "authorized",
+        EventType.PARTIAL_CAPTURE: "captured",
+        EventType.FULL_CAPTURE: "captured",
+        EventType.PARTIAL_REFUND: "refunded",
+        EventType.FULL_REFUND: "refunded",
+        EventType.CANCEL: "cancelled",
+        EventType.EXTEND_EXPIRY: "extended",
+        EventType.REAUTHORIZE: "reauthorized",
+        EventType.EXPIRE: "expired",
+    },
+)
+#: orderdesk's default schedule (Walley documents its own; not yet followed here).
+RETRY_SCHEDULE = DEFAULT_RETRY_SCHEDULE
 
 
 def render(order: Order, event: Event) -> Notification | None:
-    name = NAMES.get(event.type)
-    if name is None:
-        return None
+    return NAMING.render(event, lambda name: _body(order, event, name))
+
+
+def _body(order: Order, event: Event, name: str) -> dict[str, Any]:
     exp = exponent(order.currency)
     amount = event.amount or order.order_amount
     payload: dict[str, Any] = {
@@ -48,8 +49,7 @@ def render(order: Order, event: Event) -> Notification | None:
     if event.type == EventType.REAUTHORIZE:
         original = amount - _reauthorized_change(order, event)
         payload["OriginalAmount"] = orjson.Fragment(major_string(original, exp))
-    doc = {"Type": PREFIX + name, "Timestamp": event.created_at.isoformat(), "Payload": payload}
-    return Notification(event.id, PREFIX + name, orjson.dumps(doc).decode())
+    return {"Type": name, "Timestamp": event.created_at.isoformat(), "Payload": payload}
 
 
 def _reauthorized_change(order: Order, event: Event) -> int:
@@ -67,18 +67,3 @@ def _reauthorized_change(order: Order, event: Event) -> int:
 
 def delivered(status: int) -> bool:
     return 200 <= status < 300
-
-
-#: After a failed attempt the next one is immediately, then after 5 s, 5 min, 30 min, 2 h,
-#: 5 h, 10 h and 10 h; then the delivery has failed. (Ledyer's schedule, which orderdesk has
-#: used for Walley too.)
-RETRY_SCHEDULE = (
-    timedelta(0),
-    timedelta(seconds=5),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=5),
-    timedelta(hours=10),
-    timedelta(hours=10),
-)

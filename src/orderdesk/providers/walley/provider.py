@@ -7,14 +7,11 @@ from datetime import datetime
 
 from orderdesk.domain import errors as e
 from orderdesk.domain import ids
-from orderdesk.domain.errors import DomainError
-from orderdesk.domain.notifications import Notification
-from orderdesk.domain.order import Event, Order
+from orderdesk.domain.order import Order
 from orderdesk.providers.base import Provider
 from orderdesk.providers.walley import NAME, TITLE, errors, notifications, routes, rules, tokens
 from orderdesk.providers.walley.backoffice import WalleyBackoffice
 from orderdesk.providers.walley.demo import WalleyDemo
-from orderdesk.web.answers import Reply
 from orderdesk.web.dialect import Security
 
 STATUS_WORDS: dict[str, str] = {
@@ -58,9 +55,13 @@ class Walley:
     statuses = tuple(rules.WalleyStatus)
     status_words = STATUS_WORDS
     explained = EXPLAINED
-    notification_types = notifications.TYPES
+    notification_types = notifications.NAMING.types
     retry_schedule = notifications.RETRY_SCHEDULE
     payment_methods = None
+    notification = staticmethod(notifications.render)
+    delivered = staticmethod(notifications.delivered)
+    envelope = staticmethod(errors.envelope)
+    error_answer = staticmethod(errors.error_answer)
     backoffice = WalleyBackoffice()
     demo = WalleyDemo()
 
@@ -70,12 +71,6 @@ class Walley:
     def statuses_of(self, order: Order, now: datetime) -> list[str]:
         return [rules.status(order, now).value]
 
-    def notification(self, order: Order, event: Event) -> Notification | None:
-        return notifications.render(order, event)
-
-    def delivered(self, status: int) -> bool:
-        return notifications.delivered(status)
-
     def new_order_id(self) -> str:
         return ids.new_uuid()
 
@@ -84,12 +79,6 @@ class Walley:
 
     def order_path(self, order_id: str) -> str:
         return f"/manage/orders/{order_id}"
-
-    def envelope(self, status: int, code: str, message: str) -> Reply:
-        return errors.envelope(status, code, message)
-
-    def error_answer(self, error: DomainError) -> Reply:
-        return errors.error_answer(error)
 
 
 PROVIDER: Provider = Walley()

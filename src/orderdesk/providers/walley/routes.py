@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, StringConstraints
+from pydantic import StringConstraints
 
 from orderdesk.auth.bearer import authenticate
 from orderdesk.domain import errors as e
@@ -34,6 +34,7 @@ from orderdesk.service.unit_of_work import (
     utcnow,
 )
 from orderdesk.web.answers import json_answer, to_response
+from orderdesk.web.openapi import json_body
 from orderdesk.web.requests import idempotency_header, require_json
 from orderdesk.web.routes import RouteTable
 
@@ -59,15 +60,6 @@ def _order_ref(request: Request, order_id: str) -> OrderRef:
 def _key(request: Request, body: bytes) -> IdempotencyKey | None:
     header = idempotency_header(request, "x-idempotency")
     return IdempotencyKey.from_request(header, "POST", request.url.path, body)
-
-
-def _body_schema(model: type[BaseModel], required: bool) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": required,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
-        }
-    }
 
 
 def _accepted_response(what: str) -> dict[int | str, dict[str, Any]]:
@@ -203,7 +195,7 @@ async def get_order_route(
     summary="Capture order (full, part by items, part by amount, replacing items)",
     status_code=202,
     responses=_accepted_response("Captured"),
-    openapi_extra=_body_schema(wire.CaptureSchema, required=True),
+    openapi_extra=json_body(wire.CaptureSchema),
 )
 async def capture_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
@@ -219,7 +211,7 @@ async def capture_route(request: Request, order_id: OrderId) -> Response:
     summary="Cancel order (release everything not captured)",
     status_code=202,
     responses=_accepted_response("Cancelled"),
-    openapi_extra=_body_schema(wire.CancelSchema, required=False),
+    openapi_extra=json_body(wire.CancelSchema, required=False),
 )
 async def cancel_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
@@ -249,7 +241,7 @@ async def extend_route(request: Request, order_id: OrderId) -> Response:
     summary="Refund order (full, part by items with fees, by amount)",
     status_code=202,
     responses=_accepted_response("Refunded"),
-    openapi_extra=_body_schema(wire.RefundSchema, required=True),
+    openapi_extra=json_body(wire.RefundSchema),
 )
 async def refund_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
@@ -278,7 +270,7 @@ async def refund_route(request: Request, order_id: OrderId) -> Response:
             },
         },
     },
-    openapi_extra=_body_schema(wire.ReauthorizeSchema, required=True),
+    openapi_extra=json_body(wire.ReauthorizeSchema),
 )
 async def reauthorize_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
