@@ -22,7 +22,7 @@ from typing_extensions import is_typeddict
 from orderdesk.domain.order import CaptureMeta, Order, Segment
 from orderdesk.providers.ledyer import rules as ledyer
 from orderdesk.providers.ledyer import views as ledyer_views
-from orderdesk.providers.ledyer.responses import LedyerOrder
+from orderdesk.providers.ledyer.responses import LedyerOrder, LedyerPaymentStatus
 from orderdesk.providers.ledyer.rules import EditOrder
 from orderdesk.providers.walley import rules as walley
 from orderdesk.providers.walley import views as walley_views
@@ -267,6 +267,7 @@ def test_ledyer_order_view_matches_its_model(state: str) -> None:
     matches(view, LedyerOrder)
     assert view["status"] == ledyer.statuses(order, now)
     assert (view["uncaptured"] is None) == (order.uncaptured is None)
+    matches(ledyer_views.payment_status_view(order), LedyerPaymentStatus)
 
 
 def test_the_states_cover_what_they_say() -> None:
