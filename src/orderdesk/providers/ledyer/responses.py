@@ -1,23 +1,26 @@
-"""Ledyer's order object described for the OpenAPI document (``views.py`` writes it)."""
+"""Ledyer's answers, defined once: ``views.py`` builds these TypedDicts (plain dicts, written
+by orjson) and the routes give the same types to the OpenAPI document."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+from typing_extensions import TypedDict  # pydantic refuses typing's before Python 3.12
 
 
-class LedyerAmount(BaseModel):
-    amount: str = Field(examples=["4890.00"])
+class LedyerAmount(TypedDict):
+    amount: Annotated[str, Field(examples=["4890.00"])]
     currency: str
-    formatted: str = Field(examples=["4,890.00"])
-    formattedWithCurrency: str = Field(examples=["SEK 4,890.00"])
+    formatted: Annotated[str, Field(examples=["4,890.00"])]
+    formattedWithCurrency: Annotated[str, Field(examples=["SEK 4,890.00"])]
     minorUnits: int
 
 
-class LedyerLine(BaseModel):
+class LedyerLine(TypedDict):
     description: str
-    id: str = Field(description="ol_…")
+    id: Annotated[str, Field(description="ol_…")]
     quantity: int
     reference: str
     totalAmount: int
@@ -25,14 +28,14 @@ class LedyerLine(BaseModel):
     type: str
     unitDiscountAmount: int
     unitPrice: int | None
-    vat: int = Field(description="Basis points: 2500 = 25 %")
+    vat: Annotated[int, Field(description="Basis points: 2500 = 25 %")]
 
 
-class LedyerAction(BaseModel):
+class LedyerAction(TypedDict):
     type: str
 
 
-class LedyerChunk(BaseModel):
+class LedyerChunk(TypedDict):
     """The uncaptured part of the order (a sub-order with a ledger id)."""
 
     availableActions: list[LedyerAction]
@@ -52,10 +55,10 @@ class LedyerCapture(LedyerChunk):
     then ``partialRefund`` until all of it is, then none; a refund's are none."""
 
     documentReference: str
-    documentUrl: str = Field(description="Signed link to the invoice PDF")
+    documentUrl: Annotated[str, Field(description="Signed link to the invoice PDF")]
 
 
-class LedyerEvent(BaseModel):
+class LedyerEvent(TypedDict):
     amount: LedyerAmount
     createdAt: str
     id: str
@@ -64,19 +67,17 @@ class LedyerEvent(BaseModel):
     type: str
 
 
-class LedyerPaymentMethod(BaseModel):
+class LedyerPaymentMethod(TypedDict):
     provider: str
     type: str
 
 
-class LedyerRiskProfile(BaseModel):
+class LedyerRiskProfile(TypedDict):
     tags: list[str]
 
 
-class LedyerOrder(BaseModel):
+class LedyerOrder(TypedDict):
     """The whole order: every Ledyer answer, reads and writes alike."""
-
-    model_config = ConfigDict(title="LedyerOrder")
 
     authorizeStatus: str
     captured: list[LedyerCapture]
@@ -85,40 +86,43 @@ class LedyerOrder(BaseModel):
     customer: dict[str, Any]
     events: list[LedyerEvent]
     expiresAt: str
-    id: str = Field(description="or_…")
+    id: Annotated[str, Field(description="or_…")]
     merchantId: str
     merchantReference: str
     orderAmount: LedyerAmount
     orderReference: str
     paymentMethod: LedyerPaymentMethod
     riskProfile: LedyerRiskProfile
-    refunded: list[LedyerCapture] = Field(description="Credit notes, one per refund")
+    refunded: Annotated[list[LedyerCapture], Field(description="Credit notes, one per refund")]
     refundedAmount: LedyerAmount
-    status: list[str]
+    status: Sequence[str]  # the rules' list of LedyerStatus, a StrEnum
     storeId: str
     uncaptured: LedyerChunk | None
     uncapturedAmount: LedyerAmount
     updatedAt: str
 
 
-class LedyerPaymentStatus(BaseModel):
+class LedyerPaymentStatus(TypedDict):
     """``GET /v1/orders/{orderId}/paymentstatus`` and ``GET /v1/paymentstatus?orderId=…``."""
 
-    model_config = ConfigDict(title="LedyerPaymentStatus")
-
-    note: str = Field(examples=["Authorized"])
+    note: Annotated[str, Field(examples=["Authorized"])]
     paymentMethod: LedyerPaymentMethod
-    status: str = Field(
-        description="orderInitiated, orderPending, paymentPending, paymentConfirmed,"
-        " orderCaptured, orderRefunded or orderCancelled"
-    )
+    status: Annotated[
+        str,
+        Field(
+            description="orderInitiated, orderPending, paymentPending, paymentConfirmed,"
+            " orderCaptured, orderRefunded or orderCancelled"
+        ),
+    ]
 
 
-class LedyerOrderList(BaseModel):
+class LedyerOrderList(TypedDict):
     """``GET /v1/orders``: a page of orders, newest first."""
 
-    model_config = ConfigDict(title="LedyerOrderList")
-
     orders: list[LedyerOrder]
-    nextCursor: str | None = Field(description="Pass as cursor for the next page; null at the end")
-    lastId: str | None = Field(description="The last order's id (for the deprecated fromId)")
+    nextCursor: Annotated[
+        str | None, Field(description="Pass as cursor for the next page; null at the end")
+    ]
+    lastId: Annotated[
+        str | None, Field(description="The last order's id (for the deprecated fromId)")
+    ]

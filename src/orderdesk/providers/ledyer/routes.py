@@ -176,7 +176,7 @@ async def list_orders_route(
     )
     page = await search.list_orders(request.app.state.pool, query)
     presenter = _presenter(request)
-    body = {
+    body: LedyerOrderList = {
         "orders": [presenter.view(found.order, found.seq, query.now) for found in page.orders],
         "nextCursor": None if page.next_after is None else _next_cursor(page.next_after),
         "lastId": page.orders[-1].order.id if page.orders else None,

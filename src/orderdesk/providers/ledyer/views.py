@@ -1,10 +1,12 @@
-"""The Ledyer order object, shaped exactly like the provider's responses."""
+"""The Ledyer order object, shaped exactly like the provider's responses.
+
+Each view returns its shape from ``responses.py``, so mypy checks every key and value it writes
+against what the OpenAPI document says; at run time they are plain dicts for orjson."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.lines import Line
@@ -13,6 +15,14 @@ from orderdesk.domain.order import Chunk, Order, document_reference
 from orderdesk.invoices.links import signed_url
 from orderdesk.providers.ledyer import rules as ledyer
 from orderdesk.providers.ledyer.errors import error_answer
+from orderdesk.providers.ledyer.responses import (
+    LedyerAmount,
+    LedyerCapture,
+    LedyerChunk,
+    LedyerLine,
+    LedyerOrder,
+    LedyerPaymentStatus,
+)
 from orderdesk.service.unit_of_work import utcnow
 from orderdesk.web.answers import Reply, json_answer
 
@@ -25,7 +35,7 @@ def iso_z(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
-def amount(minor: int, currency: str) -> dict[str, Any]:
+def amount(minor: int, currency: str) -> LedyerAmount:
     """``{"amount": "4890.00", …, "formattedWithCurrency": "SEK 4,890.00", "minorUnits": …}``."""
     exp = exponent(currency)
     grouped = grouped_string(minor, exp)
@@ -39,7 +49,7 @@ def amount(minor: int, currency: str) -> dict[str, Any]:
     }
 
 
-def line_view(line: Line) -> dict[str, Any]:
+def line_view(line: Line) -> LedyerLine:
     return {
         "description": line.description,
         "id": line.id,
@@ -54,17 +64,15 @@ def line_view(line: Line) -> dict[str, Any]:
     }
 
 
-def _chunk_totals(chunk: Chunk, currency: str) -> dict[str, Any]:
+def _chunk_totals(chunk: Chunk, currency: str) -> tuple[LedyerAmount, LedyerAmount, LedyerAmount]:
+    """The chunk's total, its total excluding VAT and its VAT."""
     total, vat = chunk.total, chunk.total_vat
-    return {
-        "totalOrderAmount": amount(total, currency),
-        "totalOrderAmountExclVat": amount(total - vat, currency),
-        "totalOrderVatAmount": amount(vat, currency),
-    }
+    return amount(total, currency), amount(total - vat, currency), amount(vat, currency)
 
 
-def captured_view(order: Order, seq: int, chunk: Chunk, document_url: str) -> dict[str, Any]:
+def captured_view(order: Order, seq: int, chunk: Chunk, document_url: str) -> LedyerCapture:
     """A captured chunk (an invoice) or a refunded one (a credit note)."""
+    total, excl_vat, vat = _chunk_totals(chunk, order.currency)
     return {
         "availableActions": [{"type": action} for action in ledyer.chunk_actions(order, chunk)],
         "createdAt": iso_z(chunk.created_at),
@@ -74,14 +82,17 @@ def captured_view(order: Order, seq: int, chunk: Chunk, document_url: str) -> di
         "note": chunk.note,
         "orderLines": [line_view(line) for line in chunk.lines],
         "status": [],
-        **_chunk_totals(chunk, order.currency),
+        "totalOrderAmount": total,
+        "totalOrderAmountExclVat": excl_vat,
+        "totalOrderVatAmount": vat,
     }
 
 
-def uncaptured_view(order: Order, now: datetime) -> dict[str, Any] | None:
+def uncaptured_view(order: Order, now: datetime) -> LedyerChunk | None:
     chunk = order.uncaptured
     if chunk is None:
         return None
+    total, excl_vat, vat = _chunk_totals(chunk, order.currency)
     return {
         "availableActions": [{"type": action} for action in ledyer.available_actions(order, now)],
         "createdAt": iso_z(chunk.created_at),
@@ -89,13 +100,15 @@ def uncaptured_view(order: Order, now: datetime) -> dict[str, Any] | None:
         "note": chunk.note,
         "orderLines": [line_view(line) for line in chunk.lines],
         "status": [],
-        **_chunk_totals(chunk, order.currency),
+        "totalOrderAmount": total,
+        "totalOrderAmountExclVat": excl_vat,
+        "totalOrderVatAmount": vat,
     }
 
 
 def order_view(
     order: Order, seq: int, now: datetime, document_url: Callable[[str], str]
-) -> dict[str, Any]:
+) -> LedyerOrder:
     """The whole order; ``document_url(ledger_id)`` gives each captured chunk's signed URL."""
     currency = order.currency
     events = sorted(
@@ -142,7 +155,7 @@ def order_view(
     }
 
 
-def payment_status_view(order: Order) -> dict[str, Any]:
+def payment_status_view(order: Order) -> LedyerPaymentStatus:
     status, note = ledyer.payment_status(order)
     return {
         "note": note,
@@ -162,7 +175,7 @@ class OrderObject:
         self.base_url = base_url
         self.status = status
 
-    def view(self, order: Order, seq: int, now: datetime) -> dict[str, Any]:
+    def view(self, order: Order, seq: int, now: datetime) -> LedyerOrder:
         def document_url(ledger_id: str) -> str:
             return signed_url(self.link_key, self.base_url, order.id, ledger_id)
 

@@ -1,40 +1,49 @@
-"""Walley's answers described for the OpenAPI document (``views.py`` writes them).
+"""Walley's answers, defined once: ``views.py`` builds these TypedDicts (plain dicts, written
+by orjson) and the routes give the same types to the OpenAPI document.
 
 Amounts are JSON numbers with the currency's decimals (``285.00``), never strings.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+import orjson
+from pydantic import Field, GetPydanticSchema, WithJsonSchema
+from pydantic_core import core_schema
+from typing_extensions import TypedDict  # pydantic refuses typing's before Python 3.12
 
-Number = Annotated[Decimal, WithJsonSchema({"type": "number"})]
+#: A JSON number, written as an ``orjson.Fragment`` of its text (``views.decimal_number``) so no
+#: float ever carries it; an answer read back (the tests validate them) gives a ``Decimal``.
+Number = Annotated[
+    orjson.Fragment,
+    GetPydanticSchema(lambda _source, _handler: core_schema.decimal_schema()),
+    WithJsonSchema({"type": "number"}),
+]
 Text = str | None
 
 
-class WalleyItem(BaseModel):
+class WalleyItem(TypedDict):
     articleNumber: str
     description: str
     quantity: int
-    price: Number = Field(description="Unit price incl. VAT, after discount")
-    vatRate: Number = Field(description="Percent")
+    price: Annotated[Number, Field(description="Unit price incl. VAT, after discount")]
+    vatRate: Annotated[Number, Field(description="Percent")]
     totalAmount: Number
     type: str
 
 
-class WalleyInvoice(BaseModel):
+class WalleyInvoice(TypedDict):
     invoiceNumber: str
     paymentStatus: str
-    totalAmount: Number = Field(description="Negative for a credit invoice (a refund)")
-    createdAt: str = Field(json_schema_extra={"format": "date-time"})
-    dueDate: str = Field(json_schema_extra={"format": "date"})
+    totalAmount: Annotated[Number, Field(description="Negative for a credit invoice (a refund)")]
+    createdAt: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+    dueDate: Annotated[str, Field(json_schema_extra={"format": "date"})]
     description: Text
     actionReference: Text
 
 
-class WalleyAddress(BaseModel):
+class WalleyAddress(TypedDict):
     addressLine1: Text
     addressLine2: Text
     city: Text
@@ -47,12 +56,12 @@ class WalleyAddress(BaseModel):
     postalCode: Text
 
 
-class WalleyCustomer(BaseModel):
-    type: str = Field(description="Person or Company")
+class WalleyCustomer(TypedDict):
+    type: Annotated[str, Field(description="Person or Company")]
     name: Text
     firstName: Text
     lastName: Text
-    registrationNumber: Text = Field(description="Masked")
+    registrationNumber: Annotated[Text, Field(description="Masked")]
     countryCode: Text
     coAddress: Text
     addressLine1: Text
@@ -64,20 +73,24 @@ class WalleyCustomer(BaseModel):
     homePhoneNumber: Text
 
 
-class WalleyOrder(BaseModel):
-    id: str = Field(json_schema_extra={"format": "uuid"})
+class WalleyOrder(TypedDict):
+    id: Annotated[str, Field(json_schema_extra={"format": "uuid"})]
     reference: str
     paymentMethod: str
     totalAmount: Number
     currency: str
-    status: str = Field(
-        description="NotActivated, PartActivated, Activated, Returned, Expired, Closed, Cancelled"
-    )
+    status: Annotated[
+        str,
+        Field(
+            description="NotActivated, PartActivated, Activated, Returned, Expired, Closed,"
+            " Cancelled"
+        ),
+    ]
     salesSegment: str
     countryCode: str
     productCode: Text
-    placedAt: str = Field(json_schema_extra={"format": "date-time"})
-    expiresAt: Text = Field(description="None once nothing is left to capture")
+    placedAt: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+    expiresAt: Annotated[Text, Field(description="None once nothing is left to capture")]
     customer: WalleyCustomer
     deliveryAddress: WalleyAddress | None
     invoiceAddress: WalleyAddress | None
@@ -89,11 +102,11 @@ class WalleyCustomerDetails(WalleyCustomer):
     customerId: Text
 
 
-class WalleyOrderSummary(BaseModel):
+class WalleyOrderSummary(TypedDict):
     """An order as the search lists it."""
 
-    id: str = Field(json_schema_extra={"format": "uuid"})
-    orderNumber: str = Field(description="The merchant's order reference")
+    id: Annotated[str, Field(json_schema_extra={"format": "uuid"})]
+    orderNumber: Annotated[str, Field(description="The merchant's order reference")]
     merchantId: str
     storeId: str
     paymentMethod: str
@@ -102,7 +115,7 @@ class WalleyOrderSummary(BaseModel):
     currency: str
     status: str
     countryCode: str
-    placedAt: str = Field(json_schema_extra={"format": "date-time"})
+    placedAt: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
     expiresAt: Text
     customerDetails: WalleyCustomerDetails
     deliveryAddress: WalleyAddress | None
@@ -110,30 +123,24 @@ class WalleyOrderSummary(BaseModel):
     tags: list[str]
 
 
-class WalleySearchAnswer(BaseModel):
+class WalleySearchAnswer(TypedDict):
     """``GET /manage/orders``: one page, newest first."""
-
-    model_config = ConfigDict(title="WalleySearchAnswer")
 
     data: list[WalleyOrderSummary]
 
 
-class WalleyReauthorization(BaseModel):
-    status: str = Field(description="Pending, Completed or Failed")
+class WalleyReauthorization(TypedDict):
+    status: Annotated[str, Field(description="Pending, Completed or Failed")]
 
 
-class WalleyReauthorizationAnswer(BaseModel):
+class WalleyReauthorizationAnswer(TypedDict):
     """``GET /manage/orders/{orderId}/reauthorize/{reauthorizeId}``."""
-
-    model_config = ConfigDict(title="WalleyReauthorizationAnswer")
 
     data: WalleyReauthorization
 
 
-class WalleyOrderAnswer(BaseModel):
+class WalleyOrderAnswer(TypedDict):
     """``GET /manage/orders/{orderId}``."""
-
-    model_config = ConfigDict(title="WalleyOrderAnswer")
 
     data: WalleyOrder
 

@@ -165,7 +165,8 @@ async def search_route(
             offset=offset,
         ),
     )
-    return to_response(json_answer({"data": [views.search_item(o, now) for o, _ in found]}))
+    answer: WalleySearchAnswer = {"data": [views.search_item(o, now) for o, _ in found]}
+    return to_response(json_answer(answer))
 
 
 @ROUTES.get(

@@ -1,5 +1,8 @@
 """Walley's answers: the order model (``GET /manage/orders/{id}`` → ``{"data": {...}}``) and
-``202 Accepted`` + ``Location`` for every change."""
+``202 Accepted`` + ``Location`` for every change.
+
+Each view returns its shape from ``responses.py``, so mypy checks every key and value it writes
+against what the OpenAPI document says; at run time they are plain dicts for orjson."""
 
 from __future__ import annotations
 
@@ -14,6 +17,15 @@ from orderdesk.domain.money import exponent, major_string
 from orderdesk.domain.order import Chunk, Order, Reauthorization, document_reference
 from orderdesk.providers.walley import rules as walley
 from orderdesk.providers.walley.errors import error_answer
+from orderdesk.providers.walley.responses import (
+    WalleyAddress,
+    WalleyCustomer,
+    WalleyInvoice,
+    WalleyItem,
+    WalleyOrderAnswer,
+    WalleyOrderSummary,
+    WalleyReauthorizationAnswer,
+)
 from orderdesk.web.answers import Reply
 
 INVOICE_DUE = timedelta(days=14)
@@ -29,7 +41,7 @@ def decimal_number(minor: int, exp: int) -> orjson.Fragment:
     return orjson.Fragment(major_string(minor, exp).encode())
 
 
-def _item(line: Line, exp: int) -> dict[str, Any]:
+def _item(line: Line, exp: int) -> WalleyItem:
     price = line.unit_price if line.unit_price is not None else line.total_amount
     return {
         "articleNumber": line.reference,
@@ -42,7 +54,7 @@ def _item(line: Line, exp: int) -> dict[str, Any]:
     }
 
 
-def _address(raw: dict[str, Any] | None) -> dict[str, Any] | None:
+def _address(raw: dict[str, Any] | None) -> WalleyAddress | None:
     if not raw:
         return None
     contact = raw.get("contact") or {}
@@ -67,7 +79,7 @@ def _masked(number: str | None) -> str | None:
     return number[:6] + "***" + number[-1:] if len(number) > 7 else "***"
 
 
-def _customer(order: Order) -> dict[str, Any]:
+def _customer(order: Order) -> WalleyCustomer:
     c = order.customer
     billing = c.get("billingAddress") or {}
     company = c.get("companyName")
@@ -90,7 +102,7 @@ def _customer(order: Order) -> dict[str, Any]:
     }
 
 
-def order_view(order: Order, seq: int, now: datetime) -> dict[str, Any]:
+def order_view(order: Order, seq: int, now: datetime) -> WalleyOrderAnswer:
     exp = exponent(order.currency)
     lines = [line for chunk in order.captured for line in chunk.lines]
     if order.uncaptured is not None:
@@ -117,14 +129,14 @@ def order_view(order: Order, seq: int, now: datetime) -> dict[str, Any]:
     }
 
 
-def _invoices(order: Order, seq: int, exp: int) -> list[dict[str, Any]]:
+def _invoices(order: Order, seq: int, exp: int) -> list[WalleyInvoice]:
     """One invoice per capture and one credit invoice (a negative total) per refund."""
     chunks = sorted((*order.captured, *order.refunded), key=lambda c: c.document_number)
     credits = {chunk.ledger_id for chunk in order.refunded}
     return [_invoice(chunk, seq, exp, chunk.ledger_id in credits) for chunk in chunks]
 
 
-def _invoice(chunk: Chunk, seq: int, exp: int, credit: bool) -> dict[str, Any]:
+def _invoice(chunk: Chunk, seq: int, exp: int, credit: bool) -> WalleyInvoice:
     return {
         "invoiceNumber": document_reference(seq, chunk.document_number),
         "paymentStatus": "NotPaid",
@@ -136,7 +148,7 @@ def _invoice(chunk: Chunk, seq: int, exp: int, credit: bool) -> dict[str, Any]:
     }
 
 
-def search_item(order: Order, now: datetime) -> dict[str, Any]:
+def search_item(order: Order, now: datetime) -> WalleyOrderSummary:
     """An order as ``GET /manage/orders`` lists it."""
     exp = exponent(order.currency)
     lines = [line for chunk in order.captured for line in chunk.lines]
@@ -162,7 +174,7 @@ def search_item(order: Order, now: datetime) -> dict[str, Any]:
     }
 
 
-def reauthorization_view(pending: Reauthorization) -> dict[str, Any]:
+def reauthorization_view(pending: Reauthorization) -> WalleyReauthorizationAnswer:
     """``GET /manage/orders/{id}/reauthorize/{reauthorizeId}``."""
     return {"data": {"status": pending.status}}
 
