@@ -17,6 +17,7 @@ the domain, not a 400), never more lenient, so a request the document allows is 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Annotated, Any, NoReturn, Self, TypeVar
 
@@ -26,13 +27,15 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     Strict,
     StringConstraints,
     ValidationError,
     WithJsonSchema,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from orderdesk.domain.errors import invalid
 from orderdesk.domain.lines import MAX_QUANTITY
@@ -200,8 +203,27 @@ ArticleId = Annotated[Text50, BeforeValidator(_int_as_text)]
 
 
 # -- bodies --------------------------------------------------------------------------------------
+def _other_cases(name: str) -> str:
+    """A pattern for ``name`` in any letter case but its own (``vat``: ``VAT``, ``Vat``, …)."""
+    letters = "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in name)
+    return f"^(?!{re.escape(name)}$){letters}$"
+
+
 class _WalleyBody(BaseModel):
-    """A JSON object whose property names match the fields' case-insensitively."""
+    """A JSON object whose property names match the fields' case-insensitively.
+
+    Its schema says so: another case of a field's name is that field (``VAT`` is ``vat``),
+    so it may not stand beside the field nor hold what the field may not
+    (``patternProperties``: each other case is refused, and the field's own name documented).
+    """
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        schema["patternProperties"] = {_other_cases(name): False for name in cls.model_fields}
+        return schema
 
     @model_validator(mode="before")
     @classmethod
