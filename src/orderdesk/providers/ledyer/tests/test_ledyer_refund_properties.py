@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError
-from orderdesk.domain.lines import priced_line
+from orderdesk.domain.lines import CaptureLine, priced_line
 from orderdesk.domain.order import CaptureMeta, Chunk, EventType, LedgerKind, Order
 from orderdesk.providers.ledyer import rules as ledyer
 from orderdesk.store.codec import line_rows, order_from_rows, state_doc
@@ -113,6 +113,145 @@ def check(order: Order, authorized: int) -> None:
     assert [c.total for c in stored.refunded] == [c.total for c in order.refunded]
 
 
+CAPTURES = ("capture_line", "capture_units", "capture_nothing")
+
+
+def capture_sent(line: CaptureLine, kind: str, qty: int) -> CaptureLine:
+    """What a capture step sends for an uncaptured line: all of it (with its id), ``qty`` of
+    its units, or none."""
+    unit = line.unit_price or 0
+    if kind == "capture_line":
+        return cline(line.reference, line.quantity, unit, line.vat, id=line.id)
+    if kind == "capture_units":
+        return cline(line.reference, min(qty, line.quantity), unit, line.vat)
+    return cline(line.reference, 0, unit, line.vat)
+
+
+def capture_step(order: Order, kind: str, pick: int, qty: int, seen: Counter[str]) -> bool:
+    """A partial capture of one uncaptured line: refused when worth 0 or more than is left;
+    False when nothing is left to capture."""
+    uncaptured = order.uncaptured.lines if order.uncaptured else []
+    if not uncaptured:
+        return False
+    sent = capture_sent(uncaptured[pick % len(uncaptured)], kind, qty)
+    amount = sent.total_amount
+
+    def capture() -> Chunk:
+        return ledyer.partial_capture(order, [sent], amount, CaptureMeta(), NOW)
+
+    if amount == 0:
+        refused(order, e.CAPTURE_AMOUNT_MUST_BE_POSITIVE, capture)
+        seen["refused"] += 1
+    elif amount > order.remaining:
+        refused(order, e.CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT, capture)
+        seen["refused"] += 1
+    else:
+        chunk = capture()
+        assert chunk.total == amount
+        seen["captured"] += 1
+    return True
+
+
+def cancel_step(order: Order, seen: Counter[str]) -> bool:
+    """Cancel the uncaptured sub-order: what was left is released; False when there is none."""
+    if order.uncaptured is None:
+        return False
+    remaining = order.remaining
+    ledger_id = order.uncaptured.ledger_id
+    assert ledyer.cancel_sub_order(order, ledger_id, NOW) == remaining
+    seen["cancelled"] += 1
+    return True
+
+
+def whole_refund_step(order: Order, chunk: Chunk, seen: Counter[str]) -> None:
+    """Refund all of ``chunk``: it goes through only when nothing of it was refunded yet."""
+    if order.refunded_of(chunk) == 0:
+        credit = ledyer.refund(order, chunk.ledger_id, "", NOW)
+        assert credit.total == chunk.total
+        seen["refunded"] += 1
+    else:
+        refused(
+            order, e.ACTION_NOT_AVAILABLE, lambda: ledyer.refund(order, chunk.ledger_id, "", NOW)
+        )
+        seen["refused"] += 1
+
+
+def refund_sent(
+    kind: str, reference: str, units: int, unit: int, vat: int, qty: int
+) -> CaptureLine:
+    """What a partial refund step sends for goods of a chunk with ``units`` left: ``qty`` of
+    them at most (``refund_units``), one more than is left (``refund_too_much``), or one of
+    goods the chunk does not hold (``refund_wrong_goods``)."""
+    if kind == "refund_units":
+        sent = priced_line(reference, reference, min(qty, units), unit, vat)
+    elif kind == "refund_too_much":
+        sent = priced_line(reference, reference, units + 1, unit, vat)
+    else:
+        sent = priced_line(reference + "-other", reference, 1, unit, vat)
+    sent.id = None
+    return sent
+
+
+def refund_refusal(order: Order, chunk: Chunk, kind: str, amount: int) -> str:
+    """The code an invalid partial refund of ``chunk`` worth ``amount`` is refused with: too
+    large an amount first, then goods the chunk does not hold, then too many units."""
+    if amount > chunk.total - order.refunded_of(chunk):
+        return e.REFUND_AMOUNT_TOO_LARGE
+    if kind == "refund_wrong_goods":
+        return e.REFUND_LINES_DO_NOT_MATCH
+    return e.REFUND_LINE_QUANTITY_TOO_LARGE
+
+
+def partial_refund_step(
+    order: Order, chunk: Chunk, kind: str, pick: int, qty: int, seen: Counter[str]
+) -> bool:
+    """A partial refund of some goods of ``chunk``: ``refund_units`` goes through, the others
+    are refused. False when the chunk has no goods left to refund (refused as a whole)."""
+    left = left_of(order, chunk)
+    open_goods = [(k, v) for k, v in left.items() if v[0] > 0]
+    if not open_goods:
+        refused(
+            order, e.ACTION_NOT_AVAILABLE, lambda: ledyer.refund(order, chunk.ledger_id, "", NOW)
+        )
+        return False
+    (reference, vat), (units, _amount, unit) = open_goods[pick % len(open_goods)]
+    sent = refund_sent(kind, reference, units, unit, vat, qty)
+
+    def part() -> Chunk:
+        total = sent.total_amount
+        return ledyer.partial_refund(order, chunk.ledger_id, [sent], total, "", NOW)
+
+    if kind == "refund_units":
+        credit = part()
+        assert credit.total == sent.total_amount and credit.refunds == chunk.ledger_id
+        seen["refunded"] += 1
+    else:
+        refused(order, refund_refusal(order, chunk, kind, sent.total_amount), part)
+        seen["refused"] += 1
+    return True
+
+
+def refund_step(order: Order, kind: str, pick: int, qty: int, seen: Counter[str]) -> bool:
+    """A refund of one captured chunk, whole (``refund``) or of some of its goods. False when
+    nothing is captured, and after a whole refund."""
+    if not order.captured:
+        return False
+    chunk = order.captured[pick % len(order.captured)]
+    if kind == "refund":
+        whole_refund_step(order, chunk, seen)
+        return False
+    return partial_refund_step(order, chunk, kind, pick, qty, seen)
+
+
+def step(order: Order, kind: str, pick: int, qty: int, seen: Counter[str]) -> bool:
+    """One step of a plan; whether the ledger is checked after it."""
+    if kind in CAPTURES:
+        return capture_step(order, kind, pick, qty, seen)
+    if kind == "cancel":
+        return cancel_step(order, seen)
+    return refund_step(order, kind, pick, qty, seen)
+
+
 def test_refunds_never_exceed_their_capture_and_the_ledger_adds_up() -> None:
     seen: Counter[str] = Counter()
 
@@ -125,94 +264,8 @@ def test_refunds_never_exceed_their_capture_and_the_ledger_adds_up() -> None:
         )
         authorized = order.authorized
         for kind, pick, qty in plan:
-            uncaptured = order.uncaptured.lines if order.uncaptured else []
-            if kind in ("capture_line", "capture_units", "capture_nothing"):
-                if not uncaptured:
-                    continue
-                line = uncaptured[pick % len(uncaptured)]
-                unit = line.unit_price or 0
-                if kind == "capture_line":
-                    sent = cline(line.reference, line.quantity, unit, line.vat, id=line.id)
-                elif kind == "capture_units":
-                    sent = cline(line.reference, min(qty, line.quantity), unit, line.vat)
-                else:
-                    sent = cline(line.reference, 0, unit, line.vat)
-                amount = sent.total_amount
-
-                def capture(sent: Any = sent, amount: int = amount) -> Chunk:
-                    return ledyer.partial_capture(order, [sent], amount, CaptureMeta(), NOW)
-
-                if amount == 0:
-                    refused(order, e.CAPTURE_AMOUNT_MUST_BE_POSITIVE, capture)
-                    seen["refused"] += 1
-                elif amount > order.remaining:
-                    refused(order, e.CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT, capture)
-                    seen["refused"] += 1
-                else:
-                    chunk = capture()
-                    assert chunk.total == amount
-                    seen["captured"] += 1
-            elif kind == "cancel":
-                if order.uncaptured is None:
-                    continue
-                remaining = order.remaining
-                ledger_id = order.uncaptured.ledger_id
-                assert ledyer.cancel_sub_order(order, ledger_id, NOW) == remaining
-                seen["cancelled"] += 1
-            else:
-                if not order.captured:
-                    continue
-                chunk = order.captured[pick % len(order.captured)]
-                left = left_of(order, chunk)
-                open_goods = [(k, v) for k, v in left.items() if v[0] > 0]
-                whole = order.refunded_of(chunk) == 0
-
-                def full(chunk: Chunk = chunk) -> Chunk:
-                    return ledyer.refund(order, chunk.ledger_id, "", NOW)
-
-                if kind == "refund":
-                    if whole:
-                        credit = full()
-                        assert credit.total == chunk.total
-                        seen["refunded"] += 1
-                    else:
-                        refused(order, e.ACTION_NOT_AVAILABLE, full)
-                        seen["refused"] += 1
-                    continue
-                if not open_goods:
-                    refused(order, e.ACTION_NOT_AVAILABLE, full)
-                    continue
-                (reference, vat), (units, _amount, unit) = open_goods[pick % len(open_goods)]
-                if kind == "refund_units":
-                    sent = priced_line(reference, reference, min(qty, units), unit, vat)
-                elif kind == "refund_too_much":
-                    sent = priced_line(reference, reference, units + 1, unit, vat)
-                else:
-                    sent = priced_line(reference + "-other", reference, 1, unit, vat)
-                sent.id = None
-
-                def part(sent: Any = sent, chunk: Chunk = chunk) -> Chunk:
-                    total = sent.total_amount
-                    return ledyer.partial_refund(order, chunk.ledger_id, [sent], total, "", NOW)
-
-                if kind == "refund_units":
-                    credit = part()
-                    assert credit.total == sent.total_amount and credit.refunds == chunk.ledger_id
-                    seen["refunded"] += 1
-                else:
-                    too_much = sent.total_amount > chunk.total - order.refunded_of(chunk)
-                    code = (
-                        e.REFUND_LINES_DO_NOT_MATCH
-                        if kind == "refund_wrong_goods"
-                        else e.REFUND_AMOUNT_TOO_LARGE
-                        if too_much
-                        else e.REFUND_LINE_QUANTITY_TOO_LARGE
-                    )
-                    if kind == "refund_wrong_goods" and too_much:
-                        code = e.REFUND_AMOUNT_TOO_LARGE
-                    refused(order, code, part)
-                    seen["refused"] += 1
-            check(order, authorized)
+            if step(order, kind, pick, qty, seen):
+                check(order, authorized)
 
     run()
     assert seen["captured"] >= 100
