@@ -7,6 +7,7 @@ with its code, changing nothing.
 """
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import given, settings
@@ -163,16 +164,20 @@ def cancel_step(order: Order, seen: Counter[str]) -> bool:
     return True
 
 
+def whole_refund(order: Order, chunk: Chunk) -> Callable[[], Chunk]:
+    """A refund of all of ``chunk``, to make or to see refused."""
+    return lambda: ledyer.refund(order, chunk.ledger_id, "", NOW)
+
+
 def whole_refund_step(order: Order, chunk: Chunk, seen: Counter[str]) -> None:
     """Refund all of ``chunk``: it goes through only when nothing of it was refunded yet."""
+    full = whole_refund(order, chunk)
     if order.refunded_of(chunk) == 0:
-        credit = ledyer.refund(order, chunk.ledger_id, "", NOW)
+        credit = full()
         assert credit.total == chunk.total
         seen["refunded"] += 1
     else:
-        refused(
-            order, e.ACTION_NOT_AVAILABLE, lambda: ledyer.refund(order, chunk.ledger_id, "", NOW)
-        )
+        refused(order, e.ACTION_NOT_AVAILABLE, full)
         seen["refused"] += 1
 
 
@@ -210,9 +215,7 @@ def partial_refund_step(
     left = left_of(order, chunk)
     open_goods = [(k, v) for k, v in left.items() if v[0] > 0]
     if not open_goods:
-        refused(
-            order, e.ACTION_NOT_AVAILABLE, lambda: ledyer.refund(order, chunk.ledger_id, "", NOW)
-        )
+        refused(order, e.ACTION_NOT_AVAILABLE, whole_refund(order, chunk))
         return False
     (reference, vat), (units, _amount, unit) = open_goods[pick % len(open_goods)]
     sent = refund_sent(kind, reference, units, unit, vat, qty)
