@@ -2,10 +2,10 @@
 
 from datetime import datetime, timedelta
 
-from tests.api.test_ledyer_capture import get as ledyer_get
-from tests.api.test_ledyer_capture import post as ledyer_post
-from tests.api.test_walley_capture import accepted, capture, get, walley_order
+from tests.support.ledyer_api import get as ledyer_get
+from tests.support.ledyer_api import post as ledyer_post
 from tests.support.sandbox import SAMSUNG, SHOES, Merchant
+from tests.support.walley_api import accepted, capture, get, walley_order
 
 
 async def test_ledyer_extend_expiry_moves_expires_at_and_records_an_event(

@@ -11,14 +11,13 @@ import asyncpg
 
 from orderdesk.domain.order import CaptureMeta
 from orderdesk.store import orders
-from tests.api.test_notifications import advance, notify, receiver  # noqa: F401 (fixture)
 from tests.support.receiver import Receiver
-from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, Merchant, line
+from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, Merchant, advance, line, notify
 
 
 async def test_orders_expire_on_the_store_s_clock_and_extend_afterwards(
     merchant: Merchant,
-    receiver: Receiver,  # noqa: F811
+    receiver: Receiver,
 ) -> None:
     await notify(merchant, "walley", receiver.url)
     await notify(merchant, "ledyer", receiver.url)

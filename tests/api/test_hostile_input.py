@@ -11,33 +11,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.support.envelopes import ledyer_code, walley_code
 from tests.support.sandbox import ADMIN, SHOES, TSHIRTS, Merchant
 
 LIMIT = 1_048_576  # Settings.max_body_bytes
 DEEP = b"[" * 5000 + b"]" * 5000
 HUGE = b"[" + b",".join([b"1e308"] * 30_000) + b"]"
-
-
-def walley_code(r: httpx.Response, status: int) -> str:
-    """The reason of a Walley error: ``{"id", "error": {"code", "message", "errors"}}``."""
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert set(body) == {"id", "error"} and body["error"]["code"] == status, body
-    [error] = body["error"]["errors"]
-    assert set(error) == {"reason", "message"}, body
-    reason: str = error["reason"]
-    return reason
-
-
-def ledyer_code(r: httpx.Response, status: int) -> str:
-    """The code of a Ledyer error: ``{"errors": [{"message", "code", "field"?}]}``."""
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert set(body) == {"errors"}, body
-    [error] = body["errors"]
-    assert {"message", "code"} <= set(error) <= {"message", "code", "field"}, body
-    code: str = error["code"]
-    return code
 
 
 @dataclass

@@ -6,32 +6,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
-
 from tests.support.receiver import Receiver
-from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, TSHIRTS, Merchant
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    running = Receiver().start()
-    yield running
-    running.stop()
-
-
-async def notify(merchant: Merchant, store: str, url: str, events: list[str] | None = None) -> Any:
-    body: dict[str, Any] = {"url": url}
-    if events is not None:
-        body["events"] = events
-    r = await merchant.client.put(
-        f"/sandbox/stores/{merchant.stores[store]}/notifications", json=body, headers=ADMIN
-    )
-    assert r.status_code == 200, r.text
-    return r.json()
+from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, TSHIRTS, Merchant, advance, notify
 
 
 async def deliveries(merchant: Merchant, store: str, order_id: str) -> list[dict[str, Any]]:
@@ -165,17 +144,6 @@ async def _events(merchant: Merchant, order_id: str) -> list[str]:
         order_id,
     )
     return [row["created_at"].isoformat() for row in rows]
-
-
-async def advance(merchant: Merchant, store: str, seconds: int) -> dict[str, Any]:
-    r = await merchant.client.post(
-        f"/sandbox/stores/{merchant.stores[store]}/clock/advance",
-        json={"seconds": seconds},
-        headers=ADMIN,
-    )
-    assert r.status_code == 200, r.text
-    moved: dict[str, Any] = r.json()
-    return moved
 
 
 async def test_failed_deliveries_follow_ledyer_s_schedule_on_the_test_clock(

@@ -10,7 +10,7 @@ import orjson
 import pytest
 from fastapi import FastAPI
 
-from tests.api.test_hostile_input import ledyer_code, walley_code
+from tests.support.envelopes import ledyer_code, walley_code
 from tests.support.sandbox import SAMSUNG, SHOES, TSHIRTS, Merchant
 from tests.support.seams import watching_parses
 

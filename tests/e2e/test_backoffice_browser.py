@@ -62,13 +62,6 @@ A11Y_CHECK = """() => {
 }"""
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    running = Receiver().start()
-    yield running
-    running.stop()
-
-
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Any]:
     if not Path(CHROMIUM).exists():

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.e2e.conftest import NewDatabase
+from tests.support.database import NewDatabase
 from tests.support.races import (
     PARALLEL,
     check_exactly_what_fits,

@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.e2e.conftest import NewDatabase
+from tests.support.database import NewDatabase
 from tests.support.receiver import Receiver
 from tests.support.sandbox import ADMIN, SAMSUNG, Merchant, new_merchant
 from tests.support.server import Server

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import NewDatabase
+from tests.support.database import NewDatabase
 from tests.support.sandbox import ADMIN, ADMIN_TOKEN, SAMSUNG, Merchant, new_merchant
 from tests.support.server import free_port
 

@@ -21,15 +21,15 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.e2e.conftest import NewDatabase
-from tests.e2e.test_crash import (
+from tests.support.crash import (
     KILL_AFTER,
     applied,
     assert_each_capture_once,
     complete_then_replay,
     drive_until_the_crash,
 )
-from tests.e2e.test_crash import stream as capture_stream
+from tests.support.crash import stream as capture_stream
+from tests.support.database import NewDatabase
 from tests.support.pgbouncer import PgBouncer
 from tests.support.races import (
     PARALLEL,

@@ -75,7 +75,8 @@ def authorize(case: Case[Any]) -> None:
 
 def whole_numbers_as_integers(body: object) -> object:
     """``9500.0`` → ``9500``. JSON Schema counts 9500.0 as an integer; Ledyer's wire format
-    does not (a 400, see tests/api/test_ledyer_capture.py), and clients write 9500."""
+    does not (a 400, see providers/ledyer/tests/test_ledyer_capture.py), and clients write
+    9500."""
     if isinstance(body, float) and body.is_integer():
         return int(body)
     if isinstance(body, list):

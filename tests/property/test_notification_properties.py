@@ -5,26 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orderdesk.providers.ledyer import notifications as ledyer_notifications
 from orderdesk.providers.walley import notifications as walley_notifications
-from tests.api.test_notifications import notify
 from tests.support.receiver import Receiver
-from tests.support.sandbox import SAMSUNG, SHOES, TSHIRTS, Merchant
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    running = Receiver().start()
-    yield running
-    running.stop()
-
+from tests.support.sandbox import SAMSUNG, SHOES, TSHIRTS, Merchant, notify
 
 steps = st.lists(
     st.tuples(st.sampled_from(["capture", "cancel", "extend"]), st.booleans()),

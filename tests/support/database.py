@@ -6,12 +6,15 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+NewDatabase = Callable[[], Awaitable[str]]  # the ``new_database`` fixture: a URL to an empty one
 
 
 async def _answers(url: str) -> bool:

@@ -1,5 +1,6 @@
 """Calling the Ledyer API in tests: requests with a token, the order as read, and a snapshot
-of it that ignores what changes with the clock alone (the signed links' expiry)."""
+of it that ignores what changes with the clock alone (the signed links' expiry); amounts as
+Ledyer writes them, and the code of a refusal."""
 
 from __future__ import annotations
 
@@ -61,6 +62,24 @@ class Ledyer:
         assert r.status_code == 200, r.text
         captured: dict[str, Any] = r.json()
         return captured
+
+
+async def post(
+    merchant: Merchant, path: str, body: Any, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """A POST with a fresh token: ``body`` as is when bytes, else as JSON."""
+    sent = {**await merchant.ledyer_headers(), **(headers or {})}
+    if isinstance(body, bytes):
+        sent["content-type"] = "application/json"
+        return await merchant.client.post(path, content=body, headers=sent)
+    return await merchant.client.post(path, json=body, headers=sent)
+
+
+async def get(merchant: Merchant, order_id: str) -> dict[str, Any]:
+    r = await merchant.client.get(f"/v1/orders/{order_id}", headers=await merchant.ledyer_headers())
+    assert r.status_code == 200
+    order: dict[str, Any] = r.json()
+    return order
 
 
 def sek(minor: int) -> dict[str, Any]:

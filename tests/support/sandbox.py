@@ -1,4 +1,5 @@
-"""Test helpers that set up merchants, stores, credentials and orders through the sandbox API."""
+"""Test helpers that set up merchants, stores, credentials and orders through the sandbox API,
+a store's notifications and its test clock."""
 
 from __future__ import annotations
 
@@ -125,3 +126,27 @@ async def new_merchant(client: httpx.AsyncClient, segment: str = "B2C") -> Merch
     merchant.stores["ledyer"] = await merchant.store("ledyer", segment)
     merchant.client_id, merchant.client_secret = await merchant.credential()
     return merchant
+
+
+async def notify(merchant: Merchant, store: str, url: str, events: list[str] | None = None) -> Any:
+    """Where the store sends its notifications (and which events, when given)."""
+    body: dict[str, Any] = {"url": url}
+    if events is not None:
+        body["events"] = events
+    r = await merchant.client.put(
+        f"/sandbox/stores/{merchant.stores[store]}/notifications", json=body, headers=ADMIN
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def advance(merchant: Merchant, store: str, seconds: int) -> dict[str, Any]:
+    """Moves the store's test clock ``seconds`` forward."""
+    r = await merchant.client.post(
+        f"/sandbox/stores/{merchant.stores[store]}/clock/advance",
+        json={"seconds": seconds},
+        headers=ADMIN,
+    )
+    assert r.status_code == 200, r.text
+    moved: dict[str, Any] = r.json()
+    return moved

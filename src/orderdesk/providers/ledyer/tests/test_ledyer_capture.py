@@ -2,42 +2,12 @@
 
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.support.ledyer_api import get, post, sek
 from tests.support.sandbox import IPHONE, SAMSUNG, Merchant, line, new_merchant
 
 PHONE = line("S20", "Samsung S20", 3, 500000)
-
-
-def sek(minor: int) -> dict[str, Any]:
-    whole, cents = divmod(abs(minor), 100)
-    sign = "-" if minor < 0 else ""
-    formatted = f"{sign}{whole:,}.{cents:02d}"
-    return {
-        "amount": f"{sign}{whole}.{cents:02d}",
-        "currency": "SEK",
-        "formatted": formatted,
-        "formattedWithCurrency": f"SEK {formatted}",
-        "minorUnits": minor,
-    }
-
-
-async def post(
-    merchant: Merchant, path: str, body: Any, headers: dict[str, str] | None = None
-) -> httpx.Response:
-    sent = {**await merchant.ledyer_headers(), **(headers or {})}
-    if isinstance(body, bytes):
-        sent["content-type"] = "application/json"
-        return await merchant.client.post(path, content=body, headers=sent)
-    return await merchant.client.post(path, json=body, headers=sent)
-
-
-async def get(merchant: Merchant, order_id: str) -> dict[str, Any]:
-    r = await merchant.client.get(f"/v1/orders/{order_id}", headers=await merchant.ledyer_headers())
-    assert r.status_code == 200
-    order: dict[str, Any] = r.json()
-    return order
 
 
 def without_id(order_line: dict[str, Any]) -> dict[str, Any]:

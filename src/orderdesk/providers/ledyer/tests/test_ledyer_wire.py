@@ -1,4 +1,4 @@
-"""dialects/ledyer/wire.py: strict JSON types, NUL escapes, the first bad field named."""
+"""providers/ledyer/wire.py: strict JSON types, NUL escapes, the first bad field named."""
 
 import orjson
 import pytest

@@ -1,4 +1,6 @@
-"""Shared fixtures: a fresh PostgreSQL database per session and the real app over HTTP."""
+"""Fixtures of the app in process: a fresh PostgreSQL database per session, the real app over
+HTTP, a merchant, and a shop's notification endpoint. A pytest plugin (the root
+``conftest.py`` lists it), so ``tests/`` and every provider's tests share them."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from fastapi import FastAPI
 from orderdesk.app import create_app
 from orderdesk.config import Settings
 from tests.support.database import admin_url, create_database, drop_database
+from tests.support.receiver import Receiver
 from tests.support.sandbox import ADMIN_TOKEN, Merchant, new_merchant
 
 
@@ -39,3 +42,10 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def merchant(client: httpx.AsyncClient) -> Merchant:
     return await new_merchant(client)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    running = Receiver().start()
+    yield running
+    running.stop()

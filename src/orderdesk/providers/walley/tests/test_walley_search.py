@@ -4,8 +4,8 @@ from typing import Any
 
 import httpx
 
-from tests.api.test_walley_capture import accepted, capture, walley_order
 from tests.support.sandbox import SHOES, TSHIRTS, Merchant, new_merchant
+from tests.support.walley_api import accepted, capture, walley_order
 
 
 async def search(merchant: Merchant, params: Any = None) -> httpx.Response:

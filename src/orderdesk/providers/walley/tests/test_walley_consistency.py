@@ -7,10 +7,9 @@ import asyncio
 import httpx
 from fastapi import FastAPI
 
-from tests.api.test_walley_capture import accepted, get, walley_order
-from tests.api.test_walley_reauthorize import store_settings
 from tests.support.envelopes import error_code
 from tests.support.sandbox import Merchant
+from tests.support.walley_api import accepted, get, store_settings, walley_order
 
 
 async def events(app: FastAPI, order_id: str) -> int:

@@ -1,4 +1,5 @@
-"""domain/matching.py: which uncaptured lines a Walley capture item takes, without a database."""
+"""providers/walley/matching.py: which uncaptured lines a Walley capture item takes, without a
+database."""
 
 import pytest
 

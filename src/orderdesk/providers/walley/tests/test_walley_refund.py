@@ -10,10 +10,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.api.test_walley_capture import accepted, capture, get, walley_order
 from tests.support.envelopes import error_code
 from tests.support.ledger import checked_order
 from tests.support.sandbox import ADMIN, SHOES, TSHIRTS, Merchant, line
+from tests.support.walley_api import accepted, capture, get, state, walley_order
 
 SOCKS = line("10003", "Socks", 2, 4950)
 
@@ -36,16 +36,6 @@ async def captured_order(merchant: Merchant, lines: list[dict[str, Any]] | None 
     total = sum(x["totalAmount"] for x in lines or [SHOES, TSHIRTS]) / 100
     accepted(await capture(merchant, order_id, {"amount": total}), order_id)
     return order_id
-
-
-async def state(app: FastAPI, merchant: Merchant, order_id: str) -> tuple[Any, ...]:
-    """What a refusal must leave alone: the order as read, its events and ledger rows."""
-    pool = app.state.pool
-    events = await pool.fetchval("SELECT count(*) FROM order_events WHERE order_id=$1", order_id)
-    ledger = await pool.fetch(
-        "SELECT kind, amount FROM ledger WHERE order_id=$1 ORDER BY seq", order_id
-    )
-    return (await get(merchant, order_id), events, [tuple(r) for r in ledger])
 
 
 async def refused(

@@ -1,7 +1,7 @@
 """Walley POST /manage/orders/{id}/cancel."""
 
-from tests.api.test_walley_capture import accepted, capture, get, walley_order
 from tests.support.sandbox import Merchant
+from tests.support.walley_api import accepted, capture, get, walley_order
 
 
 async def test_cancel_releases_what_is_not_captured(merchant: Merchant) -> None:

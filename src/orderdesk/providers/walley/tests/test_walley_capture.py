@@ -6,41 +6,9 @@ import httpx
 import pytest
 
 from tests.support.sandbox import SHOES, TSHIRTS, Merchant, line, new_merchant
+from tests.support.walley_api import accepted, capture, get, walley_order
 
 SOCKS = line("10003", "Socks", 1, 5000)
-
-
-async def walley_order(merchant: Merchant, lines: list[dict[str, Any]] | None = None) -> str:
-    created = await merchant.order("walley", lines or [SHOES, TSHIRTS])
-    return str(created["orderId"])
-
-
-async def capture(
-    merchant: Merchant, order_id: str, body: Any, headers: dict[str, str] | None = None
-) -> httpx.Response:
-    auth = await merchant.walley_headers()
-    sent = {**auth, **(headers or {})}
-    if isinstance(body, (bytes, str)):
-        sent.setdefault("content-type", "application/json")
-        return await merchant.client.post(
-            f"/manage/orders/{order_id}/capture", content=body, headers=sent
-        )
-    return await merchant.client.post(f"/manage/orders/{order_id}/capture", json=body, headers=sent)
-
-
-async def get(merchant: Merchant, order_id: str) -> dict[str, Any]:
-    r = await merchant.client.get(
-        f"/manage/orders/{order_id}", headers=await merchant.walley_headers()
-    )
-    assert r.status_code == 200
-    data: dict[str, Any] = r.json()["data"]
-    return data
-
-
-def accepted(r: httpx.Response, order_id: str) -> None:
-    assert r.status_code == 202, r.text
-    assert r.headers["location"] == f"/manage/orders/{order_id}"
-    assert r.content == b""
 
 
 # -- the seed's four requests, verbatim ---------------------------------------------------------

@@ -1,18 +1,18 @@
-"""Real server processes (``orderdesk serve --workers 2``), each on a database of its own."""
+"""Fixtures of real server processes (``orderdesk serve --workers 2``), each on a database of
+its own. A pytest plugin (the root ``conftest.py`` lists it), so the e2e tests of ``tests/``
+and of every provider share them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.database import admin_url, create_database, drop_database
+from tests.support.database import NewDatabase, admin_url, create_database, drop_database
 from tests.support.sandbox import Merchant, new_merchant
 from tests.support.server import Server
-
-NewDatabase = Callable[[], Awaitable[str]]
 
 
 @pytest.fixture(scope="session")

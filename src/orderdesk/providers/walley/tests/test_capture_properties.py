@@ -129,6 +129,71 @@ def test_valid_part_captures_all_succeed_and_activate_exactly_when_done() -> Non
     assert seen["captured"] >= 200  # the plans average several captures per example
 
 
+def cancel_step(order: Order, seen: Counter[str]) -> None:
+    """Cancel: what was left is cancelled, nothing is left."""
+    remaining = order.remaining
+    assert walley.cancel(order, NOW) == remaining
+    assert order.cancelled == remaining and order.remaining == 0
+    seen["cancelled"] += 1
+
+
+def capture_step(order: Order, kind: str, pick: int, qty: int, seen: Counter[str]) -> None:
+    """A valid capture: it takes exactly what it asks for."""
+    request = valid_request(order, kind, pick, qty)
+    before = order.captured_amount
+    chunk = walley.capture_minor(order, request, NOW)
+    assert chunk.total == request.amount == order.captured_amount - before
+    seen["captured"] += 1
+
+
+def invalid_request(order: Order, kind: str, pick: int, qty: int) -> WalleyCapture:
+    """A request that must be refused: more than is left (``too_much``), or an item at a price
+    no open line has (``wrong_price``)."""
+    if kind == "too_much":
+        amount = order.remaining + 1 + pick
+        if order.captured and amount == order.order_amount:
+            amount += 1  # the whole order's total captures the rest (Krokedil)
+        return WalleyCapture(amount, None, False, CaptureMeta())
+    line = open_lines(order)[pick % len(open_lines(order))]
+    price = (line.unit_price or 0) + 1
+    items = [ItemSpec(price, qty, id="A0" if order.items_replaced else line.reference)]
+    return WalleyCapture(price * qty, items, False, CaptureMeta())
+
+
+def refusal_code(order: Order, request: WalleyCapture) -> str:
+    """The code an invalid request must be refused with."""
+    if request.amount > order.authorized:
+        return e.CAPTURE_AMOUNT_TOO_LARGE
+    if request.amount > order.remaining:
+        return e.CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT
+    return e.CAPTURE_ITEM_NOT_MATCHED
+
+
+def refused_step(order: Order, kind: str, pick: int, qty: int, seen: Counter[str]) -> None:
+    """An invalid capture: refused with its code, the order unchanged."""
+    request = invalid_request(order, kind, pick, qty)
+    expected = refusal_code(order, request)
+    state = snapshot(order)
+    try:
+        walley.capture_minor(order, request, NOW)
+    except DomainError as err:
+        assert err.code == expected
+    else:
+        raise AssertionError(f"{kind} was captured: {request}")
+    assert snapshot(order) == state  # a refusal changes nothing
+    seen["refused"] += 1
+
+
+def mixed_step(order: Order, kind: str, pick: int, qty: int, seen: Counter[str]) -> None:
+    """One step of a mixed plan: a cancel, a valid capture or an invalid one."""
+    if kind == "cancel":
+        cancel_step(order, seen)
+    elif kind in VALID:
+        capture_step(order, kind, pick, qty, seen)
+    else:
+        refused_step(order, kind, pick, qty, seen)
+
+
 def test_captured_remaining_and_cancelled_add_up_to_the_authorisation() -> None:
     seen: Counter[str] = Counter()
 
@@ -141,45 +206,7 @@ def test_captured_remaining_and_cancelled_add_up_to_the_authorisation() -> None:
         for kind, pick, qty in plan:
             if order.uncaptured is None:
                 break
-            if kind == "cancel":
-                remaining = order.remaining
-                assert walley.cancel(order, NOW) == remaining
-                assert order.cancelled == remaining and order.remaining == 0
-                seen["cancelled"] += 1
-            elif kind in VALID:
-                request = valid_request(order, kind, pick, qty)
-                before = order.captured_amount
-                chunk = walley.capture_minor(order, request, NOW)
-                assert chunk.total == request.amount == order.captured_amount - before
-                seen["captured"] += 1
-            else:
-                if kind == "too_much":
-                    amount = order.remaining + 1 + pick
-                    if order.captured and amount == order.order_amount:
-                        amount += 1  # the whole order's total captures the rest (Krokedil)
-                    request = WalleyCapture(amount, None, False, CaptureMeta())
-                else:
-                    line = open_lines(order)[pick % len(open_lines(order))]
-                    price = (line.unit_price or 0) + 1
-                    items = [
-                        ItemSpec(price, qty, id="A0" if order.items_replaced else line.reference)
-                    ]
-                    request = WalleyCapture(price * qty, items, False, CaptureMeta())
-                if request.amount > order.authorized:
-                    expected = e.CAPTURE_AMOUNT_TOO_LARGE
-                elif request.amount > order.remaining:
-                    expected = e.CAPTURE_AMOUNT_GREATER_THAN_INVOICE_AMOUNT
-                else:
-                    expected = e.CAPTURE_ITEM_NOT_MATCHED
-                state = snapshot(order)
-                try:
-                    walley.capture_minor(order, request, NOW)
-                except DomainError as err:
-                    assert err.code == expected
-                else:
-                    raise AssertionError(f"{kind} was captured: {request}")
-                assert snapshot(order) == state  # a refusal changes nothing
-                seen["refused"] += 1
+            mixed_step(order, kind, pick, qty, seen)
             check_ledger(order, total, total_vat)
         if order.cancelled:
             # nothing captured: Cancelled; part captured, the rest cancelled: PartActivated

@@ -11,11 +11,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.api.test_walley_capture import accepted, capture, get, walley_order
-from tests.api.test_walley_refund import state
 from tests.support.envelopes import error_code
 from tests.support.ledger import checked_order
 from tests.support.sandbox import ADMIN, SHOES, TSHIRTS, Merchant
+from tests.support.walley_api import accepted, capture, get, state, store_settings, walley_order
 
 ITEMS = [
     {"id": "10001", "description": "Shoes", "unitPrice": 95, "quantity": 1, "vat": 25},
@@ -33,13 +32,6 @@ async def reauthorize(merchant: Merchant, order_id: str, body: Any) -> httpx.Res
 
 async def poll(merchant: Merchant, location: str) -> httpx.Response:
     return await merchant.client.get(location, headers=await merchant.walley_headers())
-
-
-async def store_settings(merchant: Merchant, **settings: Any) -> None:
-    r = await merchant.client.put(
-        f"/sandbox/stores/{merchant.stores['walley']}/settings", json=settings, headers=ADMIN
-    )
-    assert r.status_code == 200, r.text
 
 
 async def ledger(app: FastAPI, order_id: str) -> list[tuple[str, int]]:

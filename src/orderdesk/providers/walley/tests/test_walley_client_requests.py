@@ -1,12 +1,12 @@
 """The requests Walley's clients send, byte for byte, against a real ``orderdesk serve``.
 
-``tests/fixtures/sdk_*.http`` are the official PHP SDK's requests (collector-bank/
-Checkout-PHP-SDK: ``partActivateInvoice``, ``partCreditInvoice``, ``cancelInvoice``,
-``reauthorize``, ``reauthorizeStatus``; ``Authorization:Bearer`` without a space on POSTs), and
-``kro_*.http`` Krokedil's WooCommerce plugin's (string amounts, PascalCase item keys,
-``Content-type``, no idempotency header, whole-order amounts, refunds by amount). Only the
-order id, the token and (for token requests) the credentials are put in; the bodies are sent
-as they are, over a plain socket, so the server parses exactly these bytes.
+``fixtures/sdk_*.http`` (next to this module) are the official PHP SDK's requests
+(collector-bank/Checkout-PHP-SDK: ``partActivateInvoice``, ``partCreditInvoice``,
+``cancelInvoice``, ``reauthorize``, ``reauthorizeStatus``; ``Authorization:Bearer`` without a
+space on POSTs), and ``kro_*.http`` Krokedil's WooCommerce plugin's (string amounts,
+PascalCase item keys, ``Content-type``, no idempotency header, whole-order amounts, refunds by
+amount). Only the order id, the token and (for token requests) the credentials are put in; the
+bodies are sent as they are, over a plain socket, so the server parses exactly these bytes.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from tests.support.server import Server
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
+FIXTURES = Path(__file__).parent / "fixtures"
 SDK_ORDER = "1b1f5ef6-92e1-4b46-b1dc-ae2e00c4c315"
 KRO_ORDER = "6c86e186-3300-4997-ac93-b95242b01cd5"
 SHOES = line("10001", "Shoes", 1, 9500)
