@@ -76,7 +76,9 @@ async def prepare(
         else:
             status, headers = 200, {"content-type": "application/json"}
         dialect = PROVIDERS[order.provider]
-        written = orders.Written(dialect.status_word(order, order.updated_at), dialect.notification)
+        written = orders.Written(
+            dialect.status_word(order, order.updated_at), dialect.notifier.render
+        )
         update = orders.save_args(loaded, written)
         key = str(uuid.uuid4())
         fingerprint = hashlib.sha256(key.encode()).digest()

@@ -13,9 +13,9 @@ from orderdesk.backoffice import pages, presenter
 from orderdesk.backoffice.order import order_page, order_provider, order_ref
 from orderdesk.backoffice.pages import PREFIX
 from orderdesk.backoffice.presenter import Outcome
-from orderdesk.providers.base import Act, CaptureForm, RefundForm
+from orderdesk.providers.base import CaptureForm, RefundForm
 from orderdesk.service import outbox as outbox_service
-from orderdesk.service.unit_of_work import IdempotencyKey
+from orderdesk.service.unit_of_work import Act, IdempotencyKey
 from orderdesk.store import outbox
 from orderdesk.web.answers import Reply
 

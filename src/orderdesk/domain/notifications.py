@@ -65,6 +65,23 @@ class Naming:
 Render = Callable[[Order, Event], Notification | None]
 
 
+@dataclass(frozen=True, slots=True)
+class Notifier:
+    """How a provider notifies a shop: the notifications' types (``naming``), each event's
+    notification (``render``), which answers count as delivered, and how long the next
+    attempt after a failed one waits (after the schedule's last wait, none)."""
+
+    naming: Naming
+    render: Render
+    delivered: Callable[[int], bool]
+    retry_schedule: tuple[timedelta, ...] = DEFAULT_RETRY_SCHEDULE
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        """Every notification type a store can want, in a stable order."""
+        return self.naming.types
+
+
 def pending(
     order: Order, first_event: int, wanted: frozenset[str] | None, render: Render
 ) -> list[Notification]:

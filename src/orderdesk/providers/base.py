@@ -20,7 +20,7 @@ from orderdesk.domain.lines import CaptureLine, Line
 from orderdesk.domain.order import Chunk, Order
 from orderdesk.service.dialect import Dialect, UnknownProvider
 from orderdesk.service.replies import Presenter
-from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, UnitOfWork
+from orderdesk.service.unit_of_work import Act
 from orderdesk.web.answers import Reply
 from orderdesk.web.dialect import ApiDialect
 
@@ -55,15 +55,6 @@ class RefundOffer:
     lines: list[Line] = field(default_factory=list)
     by_amount: bool = False
     chunks: dict[str, list[str]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Act:
-    """A back-office form's request: the unit of work, the order it acts on, its key."""
-
-    uow: UnitOfWork
-    ref: OrderRef
-    key: IdempotencyKey
 
 
 class Backoffice(Protocol):

@@ -60,7 +60,7 @@ class NotificationsBody(BaseModel):
     events: list[str] | None = Field(
         None,
         description="The notification types wanted (the store's availableEvents, e.g. "
-        + ", ".join(provider.notification_types[0] for provider in PROVIDERS.values())
+        + ", ".join(provider.notifier.types[0] for provider in PROVIDERS.values())
         + "); null or absent: all of the store's provider",
     )
 
@@ -73,7 +73,7 @@ class AdvanceBody(BaseModel):
 
 def _settings_view(found: StoreSettings) -> dict[str, Any]:
     view = found.view(datetime.now(UTC) + found.clock)
-    view["availableEvents"] = list(PROVIDERS[found.provider].notification_types)
+    view["availableEvents"] = list(PROVIDERS[found.provider].notifier.types)
     return view
 
 
@@ -104,7 +104,7 @@ async def set_notifications(request: Request, store_id: StoreId) -> Response:
         current = await outbox.store_settings(conn, store_id)
         if current is None:
             return _no_store(store_id)
-        known = PROVIDERS[current.provider].notification_types
+        known = PROVIDERS[current.provider].notifier.types
         unknown = sorted(set(body.events or ()) - set(known))
         if unknown:
             return to_response(

@@ -8,11 +8,11 @@ dialect up by that name, and a name no provider has is an error (:class:`Unknown
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
-from orderdesk.domain.notifications import Notification
-from orderdesk.domain.order import Event, Order
+from orderdesk.domain.notifications import Notifier
+from orderdesk.domain.order import Order
 
 
 class UnknownProvider(KeyError):
@@ -34,20 +34,9 @@ class Dialect(Protocol):
     def status_word(self, order: Order, at: datetime) -> str:
         """The order's status at ``at`` as one word, kept in the indexed ``orders.status``."""
 
-    def notification(self, order: Order, event: Event) -> Notification | None:
-        """The notification of one of ``order``'s events, or None when none is sent."""
-
     @property
-    def notification_types(self) -> Sequence[str]:
-        """Every notification type a store can want, in a stable order."""
-
-    def delivered(self, status: int) -> bool:
-        """Whether a shop's answer with ``status`` counts as delivered."""
-
-    @property
-    def retry_schedule(self) -> Sequence[timedelta]:
-        """After the n-th failed attempt the next one waits ``retry_schedule[n]``; after
-        the last, the delivery has failed."""
+    def notifier(self) -> Notifier:
+        """Its notifications: their types, bodies, delivery and retries."""
 
     def new_order_id(self) -> str:
         """An id for an order made in the sandbox."""

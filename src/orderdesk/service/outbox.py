@@ -8,7 +8,7 @@ due, so another worker sends it again (at least once; never lost). An order's de
 one after the other (the claim takes only the first pending one of each order).
 
 What counts as delivered and when a failed attempt is tried again is the store's provider's
-(``Dialect.delivered``, ``Dialect.retry_schedule``); after the schedule's last wait the
+(``Dialect.notifier``: ``delivered``, ``retry_schedule``); after the schedule's last wait the
 delivery has failed (it can still be resent by hand). Times are on the store's test clock.
 """
 
@@ -78,7 +78,7 @@ class Sender:
             error = "timeout"
         except (httpx.HTTPError, OSError, ValueError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
-        if status is not None and not self.dialects[delivery.provider].delivered(status):
+        if status is not None and not self.dialects[delivery.provider].notifier.delivered(status):
             error = f"answered {status}"
         return Attempt(at, status, (time.perf_counter() - start) * 1000, error)
 
@@ -97,7 +97,7 @@ async def deliver_due(pool: asyncpg.Pool, sender: Sender, limit: int = 16) -> in
             if attempt.error is None:
                 state, next_at = "delivered", None
             else:
-                schedule = sender.dialects[delivery.provider].retry_schedule
+                schedule = sender.dialects[delivery.provider].notifier.retry_schedule
                 state, next_at = next_step(schedule, delivery.tries, attempt.at)
             await outbox.record(conn, delivery.id, attempt, state, next_at)
             metrics.notification_attempt(state)

@@ -214,7 +214,7 @@ class UnitOfWork:
     def written(self, order: Order) -> Written:
         """What a write of ``order`` stores besides the order, as its provider says."""
         dialect = self.dialect(order)
-        return Written(dialect.status_word(order, order.updated_at), dialect.notification)
+        return Written(dialect.status_word(order, order.updated_at), dialect.notifier.render)
 
     async def change(
         self,
@@ -346,3 +346,26 @@ class UnitOfWork:
         if not await self.rows.save(conn, loaded, self.written(loaded.order)):
             raise RuntimeError(f"order {loaded.order.id} moved under its lock")
         wakeup.queued(loaded.queued)
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    """One request's change of one order: the unit of work it runs in, who acts on which
+    order, and the request's idempotency key. A use case is ``await act.change(…)``."""
+
+    uow: UnitOfWork
+    ref: OrderRef
+    key: IdempotencyKey | None
+
+    async def change(
+        self,
+        change: Change[R],
+        presenter: Presenter[R],
+        *,
+        prepare: Prepare | None = None,
+        body: Callable[[], object] | None = None,
+    ) -> Reply:
+        """:meth:`UnitOfWork.change` of this order under this key."""
+        return await self.uow.change(
+            self.ref, self.key, change, presenter, prepare=prepare, body=body
+        )

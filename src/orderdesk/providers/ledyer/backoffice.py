@@ -8,10 +8,10 @@ from datetime import datetime
 
 from orderdesk.domain.lines import CaptureLine, Line
 from orderdesk.domain.order import Chunk, Order
-from orderdesk.providers.base import Act, CaptureForm, RefundForm, RefundOffer
+from orderdesk.providers.base import CaptureForm, RefundForm, RefundOffer
 from orderdesk.providers.ledyer import actions, rules
 from orderdesk.service.replies import Presenter
-from orderdesk.service.unit_of_work import Parsed
+from orderdesk.service.unit_of_work import Act, Parsed
 from orderdesk.web.answers import Reply
 
 
@@ -33,9 +33,7 @@ class LedyerBackoffice:
         lines = [_capture_line(line) for line in picked]
         total = sum(line.total_amount for line in picked)
         command = Parsed.of((lines, total))
-        return await actions.capture(
-            act.uow, act.ref, command, act.key, presenter, partial=not everything
-        )
+        return await actions.capture(act, command, presenter, partial=not everything)
 
     def refund_offer(self, order: Order) -> RefundOffer:
         chunks = {}
@@ -58,15 +56,13 @@ class LedyerBackoffice:
         self, act: Act, order: Order, form: RefundForm, presenter: Presenter[Chunk]
     ) -> Reply:
         if form.everything:
-            return await actions.refund(act.uow, act.ref, form.chunk, "", act.key, presenter)
+            return await actions.refund(act, form.chunk, "", presenter)
         lines = [_capture_line(line) for line in _chunk_lines(order, form.chunk, form.chosen)]
         total = sum(line.total_amount for line in lines)
-        return await actions.partial_refund(
-            act.uow, act.ref, form.chunk, lines, total, "", act.key, presenter
-        )
+        return await actions.partial_refund(act, form.chunk, lines, total, "", presenter)
 
     async def cancel(self, act: Act, presenter: Presenter[int]) -> Reply:
-        return await actions.cancel(act.uow, act.ref, act.key, presenter)
+        return await actions.cancel(act, presenter)
 
     async def extend(self, act: Act, presenter: Presenter[datetime]) -> Reply:
-        return await actions.extend(act.uow, act.ref, act.key, presenter)
+        return await actions.extend(act, presenter)

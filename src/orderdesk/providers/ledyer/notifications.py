@@ -9,7 +9,7 @@ answer counts as delivered.
 
 from __future__ import annotations
 
-from orderdesk.domain.notifications import DEFAULT_RETRY_SCHEDULE, Naming, Notification
+from orderdesk.domain.notifications import Naming, Notification, Notifier
 from orderdesk.domain.order import Event, EventType, Order
 
 NAMING = Naming(
@@ -25,8 +25,6 @@ NAMING = Naming(
         EventType.EXPIRE: "expired",
     },
 )
-#: Ledyer documents orderdesk's default schedule.
-RETRY_SCHEDULE = DEFAULT_RETRY_SCHEDULE
 
 
 def render(order: Order, event: Event) -> Notification | None:
@@ -44,3 +42,7 @@ def render(order: Order, event: Event) -> Notification | None:
 
 def delivered(status: int) -> bool:
     return status == 200
+
+
+#: Ledyer documents orderdesk's default retry schedule.
+NOTIFIER = Notifier(NAMING, render, delivered)

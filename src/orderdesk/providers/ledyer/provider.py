@@ -47,11 +47,8 @@ class Ledyer:
     statuses = tuple(rules.LedyerStatus)
     status_words = STATUS_WORDS
     explained = EXPLAINED
-    notification_types = notifications.NAMING.types
-    retry_schedule = notifications.RETRY_SCHEDULE
     payment_methods = tuple(rules.PaymentMethod)
-    notification = staticmethod(notifications.render)
-    delivered = staticmethod(notifications.delivered)
+    notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)
     backoffice = LedyerBackoffice()

@@ -23,6 +23,7 @@ from orderdesk.providers.ledyer.errors import RESPONSES
 from orderdesk.providers.ledyer.responses import LedyerOrder, LedyerOrderList, LedyerPaymentStatus
 from orderdesk.providers.ledyer.rules import EditOrder
 from orderdesk.service.unit_of_work import (
+    Act,
     IdempotencyKey,
     OrderRef,
     Parsed,
@@ -234,7 +235,7 @@ async def _capture(request: Request, order_id: str, *, partial: bool) -> Respons
     command = Parsed(capture_command)  # not at all for a replay
     key = key_after_body(lambda: _key(request, body), command)
     reply = await actions.capture(
-        request.app.state.uow, ref, command, key, _presenter(request), partial=partial
+        Act(request.app.state.uow, ref, key), command, _presenter(request), partial=partial
     )
     return to_response(reply)
 
@@ -276,7 +277,7 @@ async def edit_route(request: Request, order_id: OrderId) -> Response:
         total_vat=parsed.totalOrderVatAmount,
     )
     reply = await actions.edit_order(
-        request.app.state.uow, ref, command, _key(request, body), _presenter(request)
+        Act(request.app.state.uow, ref, _key(request, body)), command, _presenter(request)
     )
     return to_response(reply)
 
@@ -289,7 +290,7 @@ async def edit_route(request: Request, order_id: OrderId) -> Response:
 async def cancel_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     key = _key(request, b"", method="DELETE")
-    reply = await actions.cancel(request.app.state.uow, ref, key, _presenter(request))
+    reply = await actions.cancel(Act(request.app.state.uow, ref, key), _presenter(request))
     return to_response(reply)
 
 
@@ -304,7 +305,7 @@ async def edit_customer_route(request: Request, order_id: OrderId) -> Response:
     body = await request.body()
     changes = parse(wire.EditCustomerBody, body).changes()
     reply = await actions.edit_customer(
-        request.app.state.uow, ref, changes, _key(request, body), _presenter(request)
+        Act(request.app.state.uow, ref, _key(request, body)), changes, _presenter(request)
     )
     return to_response(reply)
 
@@ -318,7 +319,7 @@ async def extend_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
     reply = await actions.extend(
-        request.app.state.uow, ref, _key(request, body), _presenter(request)
+        Act(request.app.state.uow, ref, _key(request, body)), _presenter(request)
     )
     return to_response(reply)
 
@@ -334,7 +335,7 @@ async def refund_route(request: Request, order_id: OrderId, ledger_id: LedgerId)
     body = await request.body()
     note = "" if wire.is_empty(body) else parse(wire.RefundBody, body).note
     reply = await actions.refund(
-        request.app.state.uow, ref, ledger_id, note, _key(request, body), _presenter(request)
+        Act(request.app.state.uow, ref, _key(request, body)), ledger_id, note, _presenter(request)
     )
     return to_response(reply)
 
@@ -352,13 +353,11 @@ async def partial_refund_route(
     body = await request.body()
     parsed = parse(wire.PartialRefundBody, body)
     reply = await actions.partial_refund(
-        request.app.state.uow,
-        ref,
+        Act(request.app.state.uow, ref, _key(request, body)),
         ledger_id,
         [line.command() for line in parsed.orderLines],
         parsed.totalRefundAmount,
         parsed.note,
-        _key(request, body),
         _presenter(request),
     )
     return to_response(reply)
@@ -375,7 +374,7 @@ async def cancel_sub_order_route(
     ref = _order_ref(request, order_id)
     key = _key(request, b"", method="DELETE")
     reply = await actions.cancel_sub_order(
-        request.app.state.uow, ref, ledger_id, key, _presenter(request)
+        Act(request.app.state.uow, ref, key), ledger_id, _presenter(request)
     )
     return to_response(reply)
 
@@ -391,7 +390,7 @@ async def reference_route(request: Request, order_id: OrderId) -> Response:
     body = await request.body()
     parsed = parse(wire.ReferenceBody, body)
     reply = await actions.set_reference(
-        request.app.state.uow, ref, parsed.reference, _key(request, body), _presenter(request)
+        Act(request.app.state.uow, ref, _key(request, body)), parsed.reference, _presenter(request)
     )
     return to_response(reply)
 
@@ -408,7 +407,7 @@ async def acknowledge_route(request: Request, order_id: OrderId) -> Response:
     if not wire.is_empty(body):
         raise invalid("acknowledge takes no body (nothing, [] or {})")
     reply = await actions.acknowledge(
-        request.app.state.uow, ref, _key(request, body), _presenter(request, 201)
+        Act(request.app.state.uow, ref, _key(request, body)), _presenter(request, 201)
     )
     return to_response(reply)
 
@@ -424,11 +423,9 @@ async def payment_method_route(request: Request, order_id: OrderId) -> Response:
     body = await request.body()
     method = parse(wire.PaymentMethodBody, body).paymentMethod
     reply = await actions.edit_payment_method(
-        request.app.state.uow,
-        ref,
+        Act(request.app.state.uow, ref, _key(request, body)),
         method.provider,
         method.type,
-        _key(request, body),
         _presenter(request),
     )
     return to_response(reply)

@@ -12,7 +12,7 @@ from orderdesk.providers.walley import rules
 from orderdesk.providers.walley.consistency import WalleyStore, check_manageable, settle_if_due
 from orderdesk.service.replies import Presenter
 from orderdesk.service.unit_of_work import (
-    IdempotencyKey,
+    Act,
     OrderRef,
     Parsed,
     UnitOfWork,
@@ -22,11 +22,7 @@ from orderdesk.web.answers import Reply
 
 
 async def capture(
-    uow: UnitOfWork,
-    ref: OrderRef,
-    request: Parsed[rules.CaptureRequest],
-    key: IdempotencyKey | None,
-    presenter: Presenter[Chunk],
+    act: Act, request: Parsed[rules.CaptureRequest], presenter: Presenter[Chunk]
 ) -> Reply:
     """``POST /manage/orders/{id}/capture``: amounts become minor units in the order's
     currency (a decimal too many is refused), then the capture rules decide."""
@@ -35,64 +31,40 @@ async def capture(
         return rules.capture(order, request(), now)
 
     prepare = WalleyStore().prepare
-    return await uow.change(ref, key, change, presenter, prepare=prepare, body=request)
+    return await act.change(change, presenter, prepare=prepare, body=request)
 
 
-async def refund(
-    uow: UnitOfWork,
-    ref: OrderRef,
-    request: rules.RefundRequest,
-    key: IdempotencyKey | None,
-    presenter: Presenter[Chunk],
-) -> Reply:
+async def refund(act: Act, request: rules.RefundRequest, presenter: Presenter[Chunk]) -> Reply:
     """A full refund, by items (with fees) or by amount; the credit chunk is the result."""
-    return await uow.change(
-        ref,
-        key,
+    return await act.change(
         lambda order, now: rules.refund(order, request, now),
         presenter,
         prepare=WalleyStore().prepare,
     )
 
 
-async def cancel(
-    uow: UnitOfWork,
-    ref: OrderRef,
-    action_reference: str | None,
-    key: IdempotencyKey | None,
-    presenter: Presenter[int],
-) -> Reply:
+async def cancel(act: Act, action_reference: str | None, presenter: Presenter[int]) -> Reply:
     """Release everything not captured; the amount released is the result."""
-    return await uow.change(
-        ref,
-        key,
+    return await act.change(
         lambda order, now: rules.cancel(order, now, action_reference),
         presenter,
         prepare=WalleyStore().prepare,
     )
 
 
-async def extend(
-    uow: UnitOfWork, ref: OrderRef, key: IdempotencyKey | None, presenter: Presenter[datetime]
-) -> Reply:
+async def extend(act: Act, presenter: Presenter[datetime]) -> Reply:
     """``POST /manage/orders/{id}/extend``: 14 more days for what is not captured."""
-    return await uow.change(ref, key, rules.extend, presenter, prepare=WalleyStore().prepare)
+    return await act.change(rules.extend, presenter, prepare=WalleyStore().prepare)
 
 
 async def reauthorize(
-    uow: UnitOfWork,
-    ref: OrderRef,
-    request: rules.ReauthorizeRequest,
-    key: IdempotencyKey | None,
-    presenter: Presenter[Reauthorization | None],
+    act: Act, request: rules.ReauthorizeRequest, presenter: Presenter[Reauthorization | None]
 ) -> Reply:
     """Replace what is not captured; a raise goes through the store's credit check and its
     :class:`Reauthorization` is the result (None: applied at once, no check needed)."""
     store = WalleyStore()
 
-    return await uow.change(
-        ref,
-        key,
+    return await act.change(
         lambda order, now: rules.reauthorize(order, request, store.credit_check, now),
         presenter,
         prepare=store.prepare,

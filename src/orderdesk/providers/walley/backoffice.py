@@ -10,10 +10,10 @@ from decimal import Decimal
 from orderdesk.domain.lines import Line
 from orderdesk.domain.money import MoneyFormatError, exponent, major_string, parse_decimal_text
 from orderdesk.domain.order import CaptureMeta, Chunk, Order
-from orderdesk.providers.base import Act, CaptureForm, RefundForm, RefundOffer
+from orderdesk.providers.base import CaptureForm, RefundForm, RefundOffer
 from orderdesk.providers.walley import actions, rules
 from orderdesk.service.replies import Presenter
-from orderdesk.service.unit_of_work import Parsed
+from orderdesk.service.unit_of_work import Act, Parsed
 from orderdesk.web.answers import Reply
 
 
@@ -56,7 +56,7 @@ class WalleyBackoffice:
         items = None if everything else _items(order, picked)
         amount = order.remaining if everything else total
         request = rules.CaptureRequest(_major(amount, order.currency), items, False, CaptureMeta())
-        return await actions.capture(act.uow, act.ref, Parsed.of(request), act.key, presenter)
+        return await actions.capture(act, Parsed.of(request), presenter)
 
     def refund_offer(self, order: Order) -> RefundOffer:
         lines = rules.refundable_lines(order) if order.refundable else []
@@ -91,10 +91,10 @@ class WalleyBackoffice:
             request = rules.RefundRequest(
                 _major(total, order.currency), _items(order, picked), CaptureMeta()
             )
-        return await actions.refund(act.uow, act.ref, request, act.key, presenter)
+        return await actions.refund(act, request, presenter)
 
     async def cancel(self, act: Act, presenter: Presenter[int]) -> Reply:
-        return await actions.cancel(act.uow, act.ref, None, act.key, presenter)
+        return await actions.cancel(act, None, presenter)
 
     async def extend(self, act: Act, presenter: Presenter[datetime]) -> Reply:
-        return await actions.extend(act.uow, act.ref, act.key, presenter)
+        return await actions.extend(act, presenter)

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from orderdesk.domain.money import exponent, major_string
-from orderdesk.domain.notifications import DEFAULT_RETRY_SCHEDULE, Naming, Notification
+from orderdesk.domain.notifications import Naming, Notification, Notifier
 from orderdesk.domain.order import Event, EventType, LedgerKind, Order
 
 NAMING = Naming(
@@ -29,8 +29,6 @@ NAMING = Naming(
         EventType.EXPIRE: "expired",
     },
 )
-#: orderdesk's default schedule (Walley documents its own; not yet followed here).
-RETRY_SCHEDULE = DEFAULT_RETRY_SCHEDULE
 
 
 def render(order: Order, event: Event) -> Notification | None:
@@ -67,3 +65,7 @@ def _reauthorized_change(order: Order, event: Event) -> int:
 
 def delivered(status: int) -> bool:
     return 200 <= status < 300
+
+
+#: orderdesk's default retry schedule (Walley documents its own; not yet followed here).
+NOTIFIER = Notifier(NAMING, render, delivered)

@@ -55,11 +55,8 @@ class Walley:
     statuses = tuple(rules.WalleyStatus)
     status_words = STATUS_WORDS
     explained = EXPLAINED
-    notification_types = notifications.NAMING.types
-    retry_schedule = notifications.RETRY_SCHEDULE
     payment_methods = None
-    notification = staticmethod(notifications.render)
-    delivered = staticmethod(notifications.delivered)
+    notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)
     backoffice = WalleyBackoffice()

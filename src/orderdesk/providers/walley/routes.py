@@ -27,6 +27,7 @@ from orderdesk.providers.walley.responses import (
     WalleySearchAnswer,
 )
 from orderdesk.service.unit_of_work import (
+    Act,
     IdempotencyKey,
     OrderRef,
     Parsed,
@@ -203,7 +204,7 @@ async def capture_route(request: Request, order_id: OrderId) -> Response:
     body = await request.body()
     command = Parsed(lambda: wire.capture_body(body))  # not at all for a replay
     key = key_after_body(lambda: _key(request, body), command)
-    reply = await actions.capture(request.app.state.uow, ref, command, key, views.ACCEPTED)
+    reply = await actions.capture(Act(request.app.state.uow, ref, key), command, views.ACCEPTED)
     return to_response(reply)
 
 
@@ -219,7 +220,7 @@ async def cancel_route(request: Request, order_id: OrderId) -> Response:
     body = await request.body()
     action_reference = wire.cancel_body(body)
     reply = await actions.cancel(
-        request.app.state.uow, ref, action_reference, _key(request, body), views.ACCEPTED
+        Act(request.app.state.uow, ref, _key(request, body)), action_reference, views.ACCEPTED
     )
     return to_response(reply)
 
@@ -233,7 +234,9 @@ async def cancel_route(request: Request, order_id: OrderId) -> Response:
 async def extend_route(request: Request, order_id: OrderId) -> Response:
     ref = _order_ref(request, order_id)
     body = await request.body()
-    reply = await actions.extend(request.app.state.uow, ref, _key(request, body), views.ACCEPTED)
+    reply = await actions.extend(
+        Act(request.app.state.uow, ref, _key(request, body)), views.ACCEPTED
+    )
     return to_response(reply)
 
 
@@ -249,7 +252,7 @@ async def refund_route(request: Request, order_id: OrderId) -> Response:
     body = await request.body()
     command = wire.refund_body(body)
     reply = await actions.refund(
-        request.app.state.uow, ref, command, _key(request, body), views.ACCEPTED
+        Act(request.app.state.uow, ref, _key(request, body)), command, views.ACCEPTED
     )
     return to_response(reply)
 
@@ -278,7 +281,7 @@ async def reauthorize_route(request: Request, order_id: OrderId) -> Response:
     body = await request.body()
     command = wire.reauthorize_body(body)
     reply = await actions.reauthorize(
-        request.app.state.uow, ref, command, _key(request, body), views.REAUTHORIZED
+        Act(request.app.state.uow, ref, _key(request, body)), command, views.REAUTHORIZED
     )
     return to_response(reply)
 
