@@ -1,12 +1,15 @@
-"""A/B: captures per second of two source trees, in alternating rounds on one machine.
+"""A/B: captures and replays per second of two source trees, in alternating rounds on one
+machine.
 
 ``python -m bench.ab BASE_SRC NEW_SRC [--rounds 4] [--captures 1000] [--clients 8]`` starts
 ``orderdesk serve --workers 2`` from each ``src`` folder (through PYTHONPATH, same virtual
 environment), each on a fresh database, and measures Walley and Ledyer captures (one new
-order each) taking turns, so a disturbance on a shared machine hits both alike. Besides
-captures/s and their p99 latency it prints the CPU each capture cost the server's processes
-and PostgreSQL (``bench/cpu.py``), which another job on the machine disturbs far less. Used to show
-that the request journal (issue 14) costs captures nothing measurable:
+order each), then the same requests again (each a replay of its stored answer), taking
+turns, so a disturbance on a shared machine hits both alike. Besides requests/s and their p99
+latency it prints the CPU each request cost the server's processes and PostgreSQL
+(``bench/cpu.py``), which another job on the machine disturbs far less, and last each
+figure's ratio B ÷ A. Used to show that the request journal (issue 14) costs captures nothing
+measurable, and that the providers' redesign (issue 20) costs no speed:
 ``git archive main | tar -x -C /tmp/base && python -m bench.ab /tmp/base/src src``.
 """
 
@@ -19,22 +22,23 @@ import statistics
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
-from bench.captures import TEMPLATES, captures
-from bench.load import Pids, http_cell
+from bench.captures import TEMPLATES, captures, replays
+from bench.load import Job, Pids, http_cell
 from bench.report import percentile
 from bench.run import ADMIN_TOKEN, DEFAULT_ADMIN_URL
 from bench.sandbox import Shop, open_shop
 from bench.servers import HOST, Server, create_database, drop_database, start_orderdesk
 
-Key = tuple[int, str]  # (the tree's index, the dialect)
+Key = tuple[int, str, str]  # (the tree's index, the dialect, "captures" or "replays")
 
 
 @dataclass
 class Samples:
-    """Each round's captures/s, p99 (ms) and CPU per capture (µs: server, PostgreSQL)."""
+    """Each round's requests/s, p99 (ms) and CPU per request (µs: server, PostgreSQL)."""
 
     rates: dict[Key, list[float]] = field(default_factory=dict)
     tails: dict[Key, list[float]] = field(default_factory=dict)
@@ -68,16 +72,12 @@ def pids_of(monitor: asyncpg.Connection, server: Server) -> Pids:
     return pids
 
 
-async def measure_captures(
-    samples: Samples, key: Key, shop: Shop, server: Server, pids: Pids, count: int, clients: int
+async def measure(
+    samples: Samples, key: Key, jobs: list[Job], server: Server, pids: Pids, clients: int
 ) -> str:
-    """``count`` captures of new orders in ``key``'s dialect, ``clients`` at a time, noted in
-    ``samples``; a line that tells what they measured."""
-    dialect = key[1]
-    lines = TEMPLATES[dialect]
-    orders = await shop.create_orders(dialect, lines, count)
-    work = captures(dialect, shop.tokens[dialect], orders, lines)
-    cell = await http_cell(HOST, server.port, work.jobs, clients, pids)
+    """``jobs`` sent ``clients`` at a time, noted in ``samples`` under ``key``; a line that
+    tells what they measured."""
+    cell = await http_cell(HOST, server.port, jobs, clients, pids)
     assert not cell.failures, cell.failures[:3]
     rate = cell.requests / cell.wall
     samples.rates.setdefault(key, []).append(rate)
@@ -90,27 +90,47 @@ async def measure_captures(
     )
     samples.costs.setdefault(key, []).append(cost)
     return (
-        f"{rate:.0f} captures/s,"
+        f"{rate:.0f} {key[2]}/s,"
         f" p99 {p99:.1f} ms,"
-        f" server {cost[0]:.0f} µs, PostgreSQL {cost[1]:.0f} µs per capture,"
+        f" server {cost[0]:.0f} µs, PostgreSQL {cost[1]:.0f} µs each,"
         f" other load {cell.cpu.other / cell.cpu.wall:.2f} cores"
     )
 
 
+async def measure_round(
+    samples: Samples, index: int, dialect: str, shop: Shop, server: Server, pids: Pids, args: Any
+) -> list[str]:
+    """``count`` captures of new orders in ``dialect``, then their replays."""
+    lines = TEMPLATES[dialect]
+    orders = await shop.create_orders(dialect, lines, args.captures)
+    work = captures(dialect, shop.tokens[dialect], orders, lines)
+    return [
+        await measure(samples, (index, dialect, "captures"), work.jobs, server, pids, args.clients),
+        await measure(
+            samples, (index, dialect, "replays"), replays(work), server, pids, args.clients
+        ),
+    ]
+
+
 def print_medians(samples: Samples, trees: list[str], count: int, clients: int) -> None:
-    for (index, dialect), values in sorted(samples.rates.items()):
-        server_us = statistics.median(c[0] for c in samples.costs[(index, dialect)])
-        postgres_us = statistics.median(c[1] for c in samples.costs[(index, dialect)])
+    for key, values in sorted(samples.rates.items()):
+        index, dialect, kind = key
+        server_us = statistics.median(c[0] for c in samples.costs[key])
+        postgres_us = statistics.median(c[1] for c in samples.costs[key])
         print(
-            f"{trees[index]} {dialect}: median {statistics.median(values):.0f} captures/s"
+            f"{trees[index]} {dialect}: median {statistics.median(values):.0f} {kind}/s"
             f" over {len(values)} rounds of {count} ({clients} clients),"
-            f" p99 {statistics.median(samples.tails[(index, dialect)]):.1f} ms;"
-            f" median CPU per capture: server {server_us:.0f} µs,"
-            f" PostgreSQL {postgres_us:.0f} µs"
+            f" p99 {statistics.median(samples.tails[key]):.1f} ms;"
+            f" median CPU each: server {server_us:.0f} µs, PostgreSQL {postgres_us:.0f} µs"
         )
+    for dialect in ("walley", "ledyer"):
+        for kind in ("captures", "replays"):
+            before = statistics.median(samples.rates[(0, dialect, kind)])
+            after = statistics.median(samples.rates[(1, dialect, kind)])
+            print(f"{dialect} {kind}/s, B ÷ A: {after / before:.3f}")
 
 
-async def run(trees: list[str], rounds: int, count: int, clients: int) -> None:
+async def run(trees: list[str], args: Any) -> None:
     logs = Path(tempfile.mkdtemp(prefix="orderdesk-ab-"))
     urls: list[str] = []
     servers: list[Server] = []
@@ -119,15 +139,16 @@ async def run(trees: list[str], rounds: int, count: int, clients: int) -> None:
         await start_trees(trees, logs, urls, servers, shops)
         monitors = [await asyncpg.connect(url) for url in urls]
         samples = Samples()
-        for round_ in range(rounds):
+        for round_ in range(args.rounds):
             for index, (server, shop) in enumerate(zip(servers, shops, strict=True)):
                 for dialect in ("walley", "ledyer"):
                     pids = pids_of(monitors[index], server)
-                    measured = await measure_captures(
-                        samples, (index, dialect), shop, server, pids, count, clients
+                    measured = await measure_round(
+                        samples, index, dialect, shop, server, pids, args
                     )
-                    print(f"round {round_ + 1} {trees[index]} {dialect}: {measured}")
-        print_medians(samples, trees, count, clients)
+                    for line in measured:
+                        print(f"round {round_ + 1} {trees[index]} {dialect}: {line}")
+        print_medians(samples, trees, args.captures, args.clients)
         for monitor in monitors:
             await monitor.close()
     finally:
@@ -144,7 +165,7 @@ def main() -> None:
     parser.add_argument("--captures", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
-    asyncio.run(run(args.trees, args.rounds, args.captures, args.clients))
+    asyncio.run(run(args.trees, args))
 
 
 if __name__ == "__main__":
