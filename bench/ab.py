@@ -1,15 +1,16 @@
 """A/B: captures and replays per second of two source trees, in alternating rounds on one
 machine.
 
-``python -m bench.ab BASE_SRC NEW_SRC [--rounds 4] [--captures 1000] [--clients 8]`` starts
-``orderdesk serve --workers 2`` from each ``src`` folder (through PYTHONPATH, same virtual
-environment), each on a fresh database, and measures Walley and Ledyer captures (one new
-order each), then the same requests again (each a replay of its stored answer), taking
-turns, so a disturbance on a shared machine hits both alike. Besides requests/s and their p99
-latency it prints the CPU each request cost the server's processes and PostgreSQL
-(``bench/cpu.py``), which another job on the machine disturbs far less, and last each
-figure's ratio B ÷ A. Used to show that the request journal (issue 14) costs captures nothing
-measurable, and that the providers' redesign (issue 20) costs no speed:
+``python -m bench.ab BASE_SRC NEW_SRC [--rounds 4] [--captures 1000] [--clients 8]
+[--dialects walley ledyer]`` starts ``orderdesk serve --workers 2`` from each ``src`` folder
+(through PYTHONPATH, same virtual environment), each on a fresh database, and measures Walley
+and Ledyer captures (one new order each), then the same requests again (each a replay of its
+stored answer), taking turns — A first in odd rounds, B first in even ones — so a
+disturbance on a shared machine hits both alike. Besides requests/s and their p99 latency it
+prints the CPU each request cost the server's processes and PostgreSQL (``bench/cpu.py``),
+which another job on the machine disturbs far less, and last each figure's ratio B ÷ A. Used
+to show that the request journal (issue 14) costs captures nothing measurable, and that the
+providers' redesign (issue 20) costs no speed:
 ``git archive main | tar -x -C /tmp/base && python -m bench.ab /tmp/base/src src``.
 """
 
@@ -123,7 +124,7 @@ def print_medians(samples: Samples, trees: list[str], count: int, clients: int) 
             f" p99 {statistics.median(samples.tails[key]):.1f} ms;"
             f" median CPU each: server {server_us:.0f} µs, PostgreSQL {postgres_us:.0f} µs"
         )
-    for dialect in ("walley", "ledyer"):
+    for dialect in sorted({key[1] for key in samples.rates}):
         for kind in ("captures", "replays"):
             before = statistics.median(samples.rates[(0, dialect, kind)])
             after = statistics.median(samples.rates[(1, dialect, kind)])
@@ -140,8 +141,11 @@ async def run(trees: list[str], args: Any) -> None:
         monitors = [await asyncpg.connect(url) for url in urls]
         samples = Samples()
         for round_ in range(args.rounds):
-            for index, (server, shop) in enumerate(zip(servers, shops, strict=True)):
-                for dialect in ("walley", "ledyer"):
+            # A then B in odd rounds, B then A in even ones: whatever comes with going
+            # second (a checkpoint, the other database's autovacuum) falls on both alike.
+            order = [0, 1] if round_ % 2 == 0 else [1, 0]
+            for index, server, shop in ((i, servers[i], shops[i]) for i in order):
+                for dialect in args.dialects:
                     pids = pids_of(monitors[index], server)
                     measured = await measure_round(
                         samples, index, dialect, shop, server, pids, args
@@ -164,6 +168,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--captures", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--dialects", nargs="+", default=["walley", "ledyer"], choices=["walley", "ledyer"]
+    )
     args = parser.parse_args()
     asyncio.run(run(args.trees, args))
 

@@ -11,6 +11,7 @@ it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -137,6 +138,32 @@ class CaptureMeta:
     description: str | None = None
     action_reference: str | None = None
     note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    """What a change adds to an order's amounts (each may be negative but ``captured`` and
+    ``refunded``): ``(captured, refunded, cancelled, authorized)`` in that order."""
+
+    captured: int
+    refunded: int
+    cancelled: int
+    authorized: int
+
+    def __iter__(self) -> Iterator[int]:
+        return iter((self.captured, self.refunded, self.cancelled, self.authorized))
+
+
+def added_by(entries: Sequence[LedgerEntry], events: Sequence[Event]) -> Added:
+    """What a change's ledger rows and events add to the order's amounts: the captures and
+    the refunds; the cancels (the releases a ``cancel`` event records); and the authorisation,
+    raised by ``reauthorize`` rows and lowered by the releases that were no cancel."""
+    total = dict.fromkeys(LedgerKind, 0)
+    for entry in entries:
+        total[entry.kind] += entry.amount
+    cancelled = sum(event.amount for event in events if event.type == EventType.CANCEL)
+    authorized = total[LedgerKind.REAUTHORIZE] - total[LedgerKind.RELEASE] + cancelled
+    return Added(total[LedgerKind.CAPTURE], total[LedgerKind.REFUND], cancelled, authorized)
 
 
 def document_reference(seq: int, document_number: int) -> str:

@@ -1,9 +1,10 @@
 """Reading and writing orders: the ``orders`` row, its ``order_lines``, ``order_events``,
 ``ledger`` and ``deliveries`` rows — all in one statement each way.
 
-The ledger is the truth: a write derives the order's captured, refunded and cancelled amounts
-(and its authorisation) from the ledger rows and events it appends, in the same statement
-(``_AMOUNTS``); ``service/check.py`` recomputes every order from those rows.
+The ledger is the truth: a write adds to the order's captured, refunded and cancelled amounts
+(and its authorisation) what the very ledger rows and events it appends add up to
+(``domain/order.py::added_by``, over the rows the same statement inserts), never the change's
+own totals; ``store/check.py`` recomputes every order from its rows.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import asyncpg
 import orjson
 
 from orderdesk.domain.notifications import Render, pending
-from orderdesk.domain.order import EventType, LedgerKind, Order
+from orderdesk.domain.order import Order, added_by
 from orderdesk.store import idempotency
 from orderdesk.store.codec import (
     LINE_COLUMNS,
@@ -53,8 +54,9 @@ _WRITE = (
 )
 #: An insert's parameters after those.
 _NEW = ("authorized", "order_reference", "provider", "created_at")
-#: A save's parameters after the write's.
-_CHANGE = ("deleted", "version")
+#: A save's parameters after the write's: what the change's own ledger rows and events add
+#: to the order's amounts (``domain/order.py::added_by``), the lines to delete, the version.
+_CHANGE = ("captured", "refunded", "cancelled", "authorized", "deleted", "version")
 #: The reply a save stores under the request's idempotency key, after the save's.
 _REPLY = ("client_id", "key", "fingerprint", "status_code", "headers", "body")
 
@@ -100,26 +102,6 @@ def _write_deliveries(p: dict[str, str]) -> str:
         f" created_at) SELECT {p['id']}, {p['store_id']}, x.event_id, x.type, x.url, x.body,"
         f" x.at, x.at FROM jsonb_to_recordset({p['deliveries']}::jsonb)"
         " AS x(n integer, event_id text, type text, url text, body text, at timestamptz)"
-    )
-
-
-def _amounts(p: dict[str, str]) -> str:
-    """What the new ledger rows and events add to the order's amounts: the captures, the
-    refunds, the cancels (releases with a cancel event) and the change of the authorisation
-    (raised by reauthorize rows, lowered by the releases that were no cancel)."""
-
-    def total(kind: LedgerKind) -> str:
-        return f"coalesce(sum(x.amount) FILTER (WHERE x.kind = '{kind}'), 0)::bigint"
-
-    return (
-        "SELECT e.captured, e.refunded, e.raised - e.released + c.cancelled AS authorized,"
-        f" c.cancelled FROM (SELECT {total(LedgerKind.CAPTURE)} AS captured,"
-        f" {total(LedgerKind.REFUND)} AS refunded, {total(LedgerKind.REAUTHORIZE)} AS raised,"
-        f" {total(LedgerKind.RELEASE)} AS released"
-        f" FROM jsonb_to_recordset({p['entries']}::jsonb) AS x(kind text, amount bigint)) AS e,"
-        " (SELECT coalesce(sum(x.amount), 0)::bigint AS cancelled"
-        f" FROM jsonb_to_recordset({p['events']}::jsonb) AS x(type text, amount bigint)"
-        f" WHERE x.type = '{EventType.CANCEL}') AS c"
     )
 
 
@@ -178,14 +160,13 @@ def _save_sql(with_reply: bool) -> str:
         else ""
     )
     return (
-        f"WITH {claim}m AS ({_amounts(p)}),"
-        " o AS (UPDATE orders SET captured = orders.captured + m.captured,"
-        " refunded = orders.refunded + m.refunded, cancelled = orders.cancelled + m.cancelled,"
-        f" authorized = orders.authorized + m.authorized, expires_at = {p['expires_at']},"
+        f"WITH {claim}o AS (UPDATE orders SET captured = captured + {p['captured']},"
+        f" refunded = refunded + {p['refunded']}, cancelled = cancelled + {p['cancelled']},"
+        f" authorized = authorized + {p['authorized']}, expires_at = {p['expires_at']},"
         f" updated_at = {p['updated_at']}, status = {p['status']},"
         f" merchant_reference = {p['merchant_reference']}, state = {p['state']},"
         f" (payment_method, acknowledged) = ({_state_columns(p)})"
-        f" FROM m WHERE id = {p['id']} AND xmin::text = {p['version']}{holds_key} RETURNING 1),"
+        f" WHERE id = {p['id']} AND xmin::text = {p['version']}{holds_key} RETURNING 1),"
         f" l AS ({_write_lines(p)}{applied} ON CONFLICT (order_id, id) DO UPDATE SET {upsert}),"
         f" d AS (DELETE FROM order_lines WHERE order_id = {p['id']}"
         f" AND id = ANY({p['deleted']}::text[]) AND EXISTS (SELECT FROM o)),"
@@ -356,6 +337,7 @@ def save_args(loaded: Loaded, written: Written) -> tuple[Any, ...]:
     deliveries = delivery_docs(order, loaded.events, loaded.notify, written.render)
     return (
         *_write_args(order, changes.upserted, loaded.events, written, deliveries),
+        *added_by(order.new_entries, order.events[loaded.events :]),
         changes.deleted,
         loaded.version,
     )
