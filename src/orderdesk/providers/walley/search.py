@@ -12,12 +12,14 @@ from orderdesk.auth.tokens import Principal
 from orderdesk.domain.order import Order
 from orderdesk.store import orders
 
-#: The Walley status an order has now, from columns: the stored status of an open order
-#: whose expiry has passed (and that has something left) reads Expired.
-_STATUS = (
-    "CASE WHEN status IN ('NotActivated', 'PartActivated') AND expires_at <= ${now}"
-    " AND authorized > captured + cancelled THEN 'Expired' ELSE status END"
-)
+
+def _status(now: str) -> str:
+    """The status an order has at ``now`` (SQL), from columns: the stored status of an open
+    order whose expiry has passed (and that has something left) reads Expired."""
+    return (
+        f"CASE WHEN status IN ('NotActivated', 'PartActivated') AND expires_at <= {now}"
+        " AND authorized > captured + cancelled THEN 'Expired' ELSE status END"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +45,7 @@ async def order_ids(conn: asyncpg.Connection, query: OrderQuery) -> list[str]:
         where.append(f"(merchant_reference = ${n} OR order_reference = ${n} OR id = ${n})")
     if query.statuses is not None:
         args.extend((query.now, query.statuses))
-        status = _STATUS.replace("{now}", str(len(args) - 1))
-        where.append(f"{status} = ANY(${len(args)}::text[])")
+        where.append(f"{_status(f'${len(args) - 1}')} = ANY(${len(args)}::text[])")
     if query.placed_from is not None:
         args.append(query.placed_from)
         where.append(f"created_at >= ${len(args)}")
