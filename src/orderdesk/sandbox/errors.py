@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NotRequired  # pydantic needs these before 3.12
 
-from pydantic import BaseModel
+from typing_extensions import TypedDict
 
 from orderdesk.domain.errors import DomainError
 from orderdesk.web.answers import Reply, json_answer
 from orderdesk.web.envelopes import STATUS_OF_KIND, error_responses
 
 
-class SandboxErrorBody(BaseModel):
+class SandboxErrorBody(TypedDict):
     code: str
     message: str
-    field: str | None = None
+    field: NotRequired[str]
 
 
-class SandboxError(BaseModel):
+# ``envelope`` writes it, the routes document it: one definition.
+class SandboxError(TypedDict):
+    """Every sandbox error answer."""
+
     error: SandboxErrorBody
 
 
@@ -25,10 +28,11 @@ RESPONSES = error_responses(SandboxError, {401: "The admin token is missing or w
 
 
 def envelope(status: int, code: str, message: str, field: str | None = None) -> Reply:
-    error: dict[str, Any] = {"code": code, "message": message}
+    error: SandboxErrorBody = {"code": code, "message": message}
     if field is not None:
         error["field"] = field
-    return json_answer({"error": error}, status)
+    body: SandboxError = {"error": error}
+    return json_answer(body, status)
 
 
 def error_answer(err: DomainError) -> Reply:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from orderdesk.domain.errors import Kind
 
 #: The HTTP status of each kind of refusal, unless an API documents its own.
@@ -21,9 +19,7 @@ STATUS_OF_KIND = {
 ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 415, 422)
 
 
-def error_responses(
-    model: type[BaseModel], descriptions: dict[int, str]
-) -> dict[int | str, dict[str, Any]]:
+def error_responses(model: type, descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for every error status, each answered in ``model``'s envelope."""
     return {
         status: {"model": model, "description": descriptions.get(status, "Error")}

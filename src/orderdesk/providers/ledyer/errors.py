@@ -7,22 +7,27 @@ values sent (totals, VAT, line ids, amounts).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import (
+    Annotated,
+    NotRequired,  # pydantic needs these before 3.12
+)
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+from typing_extensions import TypedDict
 
 from orderdesk.domain.errors import DomainError
 from orderdesk.web.answers import Reply, json_answer
 from orderdesk.web.envelopes import STATUS_OF_KIND, error_responses
 
 
-class LedyerError(BaseModel):
+class LedyerError(TypedDict):
     message: str
-    code: str = Field(description="The error code, e.g. CAPTURE_LINE_NOT_FOUND")
-    field: str | None = Field(None, description="The request field at fault, when one is")
+    code: Annotated[str, Field(description="The error code, e.g. CAPTURE_LINE_NOT_FOUND")]
+    field: NotRequired[Annotated[str, Field(description="The request field at fault")]]
 
 
-class LedyerErrors(BaseModel):
+# ``envelope`` writes it, the routes document it: one definition.
+class LedyerErrors(TypedDict):
     """Every Ledyer error answer."""
 
     errors: list[LedyerError]
@@ -44,11 +49,12 @@ RESPONSES = error_responses(
 
 
 def envelope(status: int, code: str, message: str, field: str | None = None) -> Reply:
-    error: dict[str, Any] = {"message": message, "code": code}
+    error: LedyerError = {"message": message, "code": code}
     if field is not None:
         error["field"] = field
+    body: LedyerErrors = {"errors": [error]}
     headers = {"www-authenticate": "Bearer"} if status == 401 else None
-    return json_answer({"errors": [error]}, status, headers)
+    return json_answer(body, status, headers)
 
 
 def error_answer(err: DomainError) -> Reply:
