@@ -7,4 +7,8 @@ import pytest
 
 pytest.register_assert_rewrite("tests.support")
 
-pytest_plugins = ["tests.support.app_fixtures", "tests.support.server_fixtures"]
+pytest_plugins = [
+    "tests.support.app_fixtures",
+    "tests.support.server_fixtures",
+    "tests.support.browser",
+]

@@ -20,6 +20,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -32,7 +33,6 @@ from orderdesk.providers.ledyer import wire as ledyer_wire
 from orderdesk.providers.registry import PROVIDERS
 from orderdesk.providers.walley import rules as walley
 from orderdesk.providers.walley import wire as walley_wire
-from orderdesk.service.unit_of_work import utcnow
 from orderdesk.store import orders
 from orderdesk.store.db import init_connection
 from orderdesk.store.idempotency import SAVE_SQL
@@ -48,9 +48,9 @@ class Prepared:
     key: tuple[Any, ...]
 
 
-def _apply(dialect: str, order: Order, body: bytes) -> None:
-    """What the capture use case does to the order (see ``service/capture.py``)."""
-    now = utcnow()
+def _apply(dialect: str, order: Order, body: bytes, now: datetime) -> None:
+    """What the capture use case does to the order (see ``service/capture.py``) at ``now``
+    (on the store's clock)."""
     if dialect == "walley":
         walley.capture(order, walley_wire.capture_request(walley_wire.parse_body(body)), now)
     else:
@@ -70,7 +70,7 @@ async def prepare(
         assert loaded is not None, order_id
         order = loaded.order
         body = job.raw.split(b"\r\n\r\n", 1)[1]
-        _apply(work.dialect, order, body)
+        _apply(work.dialect, order, body, datetime.now(UTC) + loaded.clock)
         if work.dialect == "walley":
             status, headers = 202, {"location": f"/manage/orders/{order_id}"}
         else:

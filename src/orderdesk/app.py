@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
+from orderdesk import __version__
 from orderdesk.auth.tokens import TokenError, TokenService
 from orderdesk.backoffice.app import create_backoffice
 from orderdesk.config import Settings
@@ -36,7 +37,7 @@ from orderdesk.service.unit_of_work import UnitOfWork
 from orderdesk.store import keys
 from orderdesk.store.db import create_pool
 from orderdesk.store.migrate import migrate
-from orderdesk.web import openapi
+from orderdesk.web import docs, openapi
 from orderdesk.web.answers import to_response
 from orderdesk.web.dialect import ApiDialect, Apis
 from orderdesk.web.fast_lane import FastLane, fast_routes
@@ -83,9 +84,9 @@ def _handlers(apis: Apis) -> dict[Any, Any]:
         response = to_response(api.envelope(exc.status_code, code, str(exc.detail)))
         if exc.headers:
             response.headers.update(exc.headers)
-        if exc.status_code == 405:
-            allowed = openapi.allowed_methods(request.app, request.url.path)
-            response.headers["allow"] = ", ".join(allowed)
+        if exc.status_code == 405:  # a page outside the document keeps Starlette's Allow
+            allowed = ", ".join(openapi.allowed_methods(request.app, request.url.path))
+            response.headers["allow"] = allowed or response.headers.get("allow", "")
         return response
 
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -169,17 +170,20 @@ def create_app(settings: Settings | None = None, providers: Registry = PROVIDERS
     titles = " and ".join(provider.title for provider in providers.values())
     app = FastAPI(
         title="orderdesk",
-        version="0.1.0",
+        version=__version__,
         description=(
             f"Order management for invoice and BNPL payments, speaking the APIs of {titles}."
         ),
         lifespan=lifespan,
         exception_handlers=handlers,
+        docs_url=None,  # docs.install serves them from the package's own assets
+        redoc_url=None,
     )
     installed = _install(app, [*providers.values(), SANDBOX])
     app.include_router(invoice_routes.router)
     app.include_router(health.router)
     app.mount("/admin", create_backoffice(app))
+    docs.install(app)
     app.openapi = partial(openapi.document, app, apis)  # type: ignore[method-assign]
     on_orders = [route for route in installed if route.dialect in providers]
     app.add_middleware(FastLane, routes=fast_routes(on_orders), handlers=handlers)

@@ -23,6 +23,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from orderdesk import __version__
 from orderdesk.config import Settings, SettingsError, env_name
 from orderdesk.ops import logs
 
@@ -229,7 +230,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _prepare(url, settings)
         if not args.no_demo:
             print(asyncio.run(_walkthrough(settings, url, base, fresh=False)), flush=True)
-        log.info("serving on %s with %d worker(s); docs at %s/docs", base, settings.workers, base)
+        log.info(
+            "serving on %s with %d worker(s): start page %s/, API docs %s/docs, "
+            "back-office %s/admin/",
+            base,
+            settings.workers,
+            base,
+            base,
+            base,
+        )
         import uvicorn
 
         uvicorn.run(
@@ -325,8 +334,11 @@ def cmd_seed(args: argparse.Namespace) -> int:
     logging.getLogger("orderdesk.sandbox").setLevel(logging.WARNING)  # not a line per order
     try:
         scenario = seed.load(Path(args.file))
-        with database(settings) as url:
-            _prepare(url, settings)
+    except seed.ScenarioError as exc:
+        raise StartupError(str(exc)) from None  # it names the file
+    with database(settings) as url:
+        _prepare(url, settings)
+        try:
             report = asyncio.run(
                 seed.run(
                     url,
@@ -336,8 +348,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
                     pgbouncer=settings.pgbouncer,
                 )
             )
-    except seed.ScenarioError as exc:
-        raise StartupError(str(exc)) from None
+        except seed.ScenarioError as exc:
+            raise StartupError(f"{args.file}: {exc}") from None
     print(report.as_json() if args.json else report.as_text(), flush=True)
     return 0
 
@@ -387,6 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"orderdesk {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, summary: str, run: Callable[[argparse.Namespace], int]) -> Any:
@@ -444,7 +457,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed = command(
         "seed",
         "Create the merchants, stores, credentials and orders of a scenario file (YAML or "
-        "JSON; see examples/scenario.yaml). Seeding a file again makes nothing twice.",
+        "JSON; see examples/scenario.yaml). Seeding a file again makes nothing twice; a file "
+        "that is refused writes nothing.",
         cmd_seed,
     )
     seed.add_argument("file", metavar="FILE", help="the scenario file (.yaml, .yml or .json)")

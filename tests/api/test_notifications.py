@@ -10,25 +10,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tests.support.receiver import Receiver
-from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, TSHIRTS, Merchant, advance, notify
-
-
-async def deliveries(merchant: Merchant, store: str, order_id: str) -> list[dict[str, Any]]:
-    r = await merchant.client.get(
-        f"/sandbox/stores/{merchant.stores[store]}/deliveries",
-        params={"orderId": order_id},
-        headers=ADMIN,
-    )
-    assert r.status_code == 200, r.text
-    found: list[dict[str, Any]] = r.json()["deliveries"]
-    return found
+from tests.support.sandbox import (
+    ADMIN,
+    SAMSUNG,
+    SHOES,
+    TSHIRTS,
+    Merchant,
+    advance,
+    deliveries,
+    notify,
+)
 
 
 async def settled(merchant: Merchant, store: str, order_id: str, count: int) -> list[Any]:
     """The order's deliveries once ``count`` of them are no longer pending."""
     deadline = time.monotonic() + 15
     while True:
-        found = await deliveries(merchant, store, order_id)
+        found = await deliveries(merchant, store, orderId=order_id)
         if sum(d["state"] != "pending" for d in found) >= count:
             return found
         assert time.monotonic() < deadline, found
@@ -186,7 +184,7 @@ async def test_failed_deliveries_follow_ledyer_s_schedule_on_the_test_clock(
 async def _after_attempts(merchant: Merchant, order_id: str, count: int) -> list[Any]:
     deadline = time.monotonic() + 15
     while True:
-        found = await deliveries(merchant, "ledyer", order_id)
+        found = await deliveries(merchant, "ledyer", orderId=order_id)
         if len(found[0]["attempts"]) >= count:
             return found
         assert time.monotonic() < deadline, found
@@ -227,7 +225,7 @@ async def test_notification_settings_are_checked(merchant: Merchant) -> None:
     r = await merchant.client.put(path, json={"url": None}, headers=ADMIN)
     assert r.json()["url"] is None
     order_id = (await merchant.order("ledyer", [SAMSUNG]))["orderId"]
-    assert await deliveries(merchant, "ledyer", order_id) == []
+    assert await deliveries(merchant, "ledyer", orderId=order_id) == []
     r = await merchant.client.get("/sandbox/deliveries/999999999", headers=ADMIN)
     assert r.status_code == 404
 

@@ -1,4 +1,5 @@
-"""``orderdesk seed FILE``: the documented example, idempotent, and one-line errors."""
+"""``orderdesk seed FILE``: the documented example, idempotent, all or nothing, and one-line
+errors."""
 
 from __future__ import annotations
 
@@ -13,12 +14,16 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import yaml
 
 from orderdesk.app import create_app
 from orderdesk.config import Settings
+from orderdesk.providers.registry import PROVIDERS
 from tests.support.database import admin_url, create_database, drop_database
+from tests.support.server import serve_once
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "scenario.yaml"
+README = Path(__file__).parents[2] / "README.md"
 
 
 @pytest.fixture
@@ -148,6 +153,38 @@ def test_text_output_lists_what_was_made(empty_database: str, tmp_path: Path) ->
             "[{reference: a, unitPrice: 1}]}]}]",
             "merchants.0: Value error, order 'r': store 'x' is not listed",
         ),
+        (
+            "merchants: [{name: A, stores: [{id: s, provider: ledyer}], orders: [{store: s, "
+            "reference: r, paymentMethod: cash, lines: [{reference: a, unitPrice: 1}]}]}]",
+            "merchants.0: Value error, order 'r': paymentMethod 'cash' is not one of "
+            + ", ".join(PROVIDERS["ledyer"].payment_methods or ()),
+        ),
+        (
+            "merchants: [{name: A, stores: [{id: s, provider: ledyer}], orders: [{store: s, "
+            "reference: r, lines: [{reference: a, unitPrice: 0}]}]}]",
+            "merchants.0.orders.0: Value error, an order must be worth more than 0 and at most "
+            "1000000000000000",
+        ),
+        (
+            "merchants: [{name: A, stores: [{id: s, provider: ledyer, currency: XXY}]}]",
+            "merchants.0.stores.0.currency: Value error, 'XXY' is not an ISO 4217 currency",
+        ),
+        (
+            "merchants: [{name: A, stores: [{id: s, provider: ledyer}]},"
+            " {name: B, stores: [{id: s, provider: walley}]}]",
+            "the file: Value error, store 's' is listed twice",
+        ),
+        (
+            "merchants: [{name: A, credentials: [{clientId: od_a}]},"
+            " {name: B, credentials: [{clientId: od_a}]}]",
+            "the file: Value error, clientId 'od_a' is listed twice",
+        ),
+        (
+            "merchants: [{name: A, stores: [{id: s, provider: ledyer}], orders: ["
+            "{store: s, reference: 'r-{n}', count: 3, lines: [{reference: a, unitPrice: 1}]},"
+            "{store: s, reference: r-2, lines: [{reference: a, unitPrice: 1}]}]}]",
+            "the file: Value error, order 'r-2' of store 's' is listed twice",
+        ),
     ],
 )
 async def test_a_bad_file_is_one_line_and_writes_nothing(
@@ -166,3 +203,98 @@ async def test_a_bad_file_is_one_line_and_writes_nothing(
         assert await conn.fetchval("SELECT to_regclass('schema_migrations')") is None
     finally:
         await conn.close()
+
+
+TABLES = ("merchants", "stores", "credentials", "orders", "order_events", "ledger", "seeded")
+
+
+async def rows(url: str) -> dict[str, int]:
+    """How many rows each table ``orderdesk seed`` writes to holds."""
+    conn = await asyncpg.connect(url)
+    try:
+        return {table: await conn.fetchval(f"SELECT count(*) FROM {table}") for table in TABLES}
+    finally:
+        await conn.close()
+
+
+async def test_the_example_onto_the_demo_data_writes_nothing_and_says_what_to_do(
+    empty_database: str, tmp_path: Path
+) -> None:
+    serve_once(empty_database)  # what `make run` makes: the demo merchant, stores 1001, 970245072
+    before = await rows(empty_database)
+    conn = await asyncpg.connect(empty_database)
+    try:
+        demo = await conn.fetchrow(
+            "SELECT m.id, m.name FROM merchants m JOIN stores s ON s.merchant_id = m.id"
+            " WHERE s.id = '1001'"
+        )
+    finally:
+        await conn.close()
+    assert before["stores"] == 2 and demo is not None
+
+    done = seed(empty_database, str(EXAMPLE))
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert await rows(empty_database) == before
+    assert done.stderr.splitlines()[-1] == (
+        f"orderdesk: {EXAMPLE}: stores 1001 and 970245072 already exist and belong to merchant "
+        f"{demo['id']} ({demo['name']!r}), not to 'Nordic Shoes AB'; nothing was written. Give "
+        "them other ids in the file, or seed onto an empty database (another DATABASE_URL, or "
+        "another ORDERDESK_DATA_DIR for the embedded one)"
+    )
+
+    other_ids = tmp_path / "scenario.yaml"
+    other_ids.write_text(
+        EXAMPLE.read_text().replace('"1001"', '"2001"').replace('"970245072"', '"970245073"')
+    )
+    report = seeded(empty_database, str(other_ids))
+    assert [(s["storeId"], s["new"]) for s in report["stores"]] == [
+        ("2001", True),
+        ("970245073", True),
+    ]
+    assert len(report["orders"]) == 52
+
+
+async def test_a_credential_of_another_merchant_is_refused_and_writes_nothing(
+    empty_database: str, tmp_path: Path
+) -> None:
+    first = tmp_path / "first.yaml"
+    first.write_text("merchants: [{name: First, credentials: [{clientId: od_shared}]}]")
+    made = seeded(empty_database, str(first))
+    before = await rows(empty_database)
+    second = tmp_path / "second.yaml"
+    second.write_text(
+        "merchants: [{name: Second, stores: [{id: s-2, provider: ledyer}],"
+        " credentials: [{clientId: od_shared}]}]"
+    )
+    done = seed(empty_database, str(second))
+    assert done.returncode == 1
+    assert await rows(empty_database) == before
+    assert done.stderr.splitlines()[-1] == (
+        f"orderdesk: {second}: credential od_shared already exists and belongs to merchant "
+        f"{made['merchants'][0]['merchantId']} ('First'), not to 'Second'; nothing was written. "
+        "Give it another id in the file, or seed onto an empty database (another DATABASE_URL, "
+        "or another ORDERDESK_DATA_DIR for the embedded one)"
+    )
+
+
+async def test_a_refusal_after_the_first_write_writes_nothing(
+    empty_database: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "foreign.yaml"
+    path.write_text(
+        "merchants: [{name: Shop, stores: [{id: s-1, provider: ledyer}],"
+        " credentials: [{name: ci, stores: [s-1, elsewhere]}]}]"
+    )
+    done = seed(empty_database, str(path))
+    assert done.returncode == 1
+    assert await rows(empty_database) == dict.fromkeys(TABLES, 0)
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith(f"orderdesk: {path}: STORE_NOT_OF_MERCHANT: Stores elsewhere do not")
+    assert last.endswith("; nothing was written")
+
+
+def test_the_readme_shows_the_example_file() -> None:
+    section = README.read_text(encoding="utf-8").split("### Scenarios", 1)[1]
+    shown = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert yaml.safe_load(shown) == yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))

@@ -1,59 +1,25 @@
-"""`orderdesk serve` as a user runs it: embedded PostgreSQL, demo data, kept across restarts."""
+"""`orderdesk serve` as a user runs it: embedded PostgreSQL, demo data, kept across restarts;
+the line that says where it serves; `orderdesk --version`."""
 
 from __future__ import annotations
 
-import os
+import importlib.metadata
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from orderdesk.app import create_app
+from orderdesk.config import Settings
+from tests.support.database import NewDatabase
+from tests.support.server import free_port, serve_once, start_serve, stop_serve
 
 
 def start(data_dir: Path, port: int, *args: str) -> tuple[subprocess.Popen[str], str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(
-        ORDERDESK_DATA_DIR=str(data_dir), ORDERDESK_PORT=str(port), ORDERDESK_ADMIN_TOKEN="t"
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "orderdesk", "serve", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    deadline = time.monotonic() + 90
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "Application startup complete" in line:
-            return proc, "".join(lines)
-    proc.kill()
-    raise AssertionError("server did not start:\n" + "".join(lines))
-
-
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    """``orderdesk serve`` on its embedded PostgreSQL in ``data_dir``, once it serves."""
+    return start_serve({"ORDERDESK_DATA_DIR": str(data_dir), "ORDERDESK_PORT": str(port)}, *args)
 
 
 def test_serve_with_the_embedded_database_keeps_data_across_restarts(tmp_path: Path) -> None:
@@ -78,7 +44,7 @@ def test_serve_with_the_embedded_database_keeps_data_across_restarts(tmp_path: P
         assert r.json()["status"] == ["uncaptured", "unacknowledged"]  # the demo order is fresh
         assert httpx.get(f"{base}/docs").status_code == 200
     finally:
-        stop(proc)
+        stop_serve(proc)
     assert (tmp_path / "pgdata" / "PG_VERSION").exists()
 
     proc, _ = start(tmp_path, port, "--no-demo")
@@ -88,4 +54,27 @@ def test_serve_with_the_embedded_database_keeps_data_across_restarts(tmp_path: P
         )
         assert r.status_code == 200  # the order, the credential's token and the keys survived
     finally:
-        stop(proc)
+        stop_serve(proc)
+
+
+async def test_the_start_line_names_the_start_page_the_docs_and_the_back_office(
+    new_database: NewDatabase,
+) -> None:
+    port, output = serve_once(await new_database(), "--no-demo")
+    base = f"http://127.0.0.1:{port}"
+    assert (
+        f"serving on {base} with 1 worker(s): start page {base}/, API docs {base}/docs, "
+        f"back-office {base}/admin/\n"
+    ) in output
+
+
+def test_version_prints_the_package_version() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "orderdesk", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    version = importlib.metadata.version("orderdesk")
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"orderdesk {version}\n", "")
+    assert create_app(Settings(database_url="postgresql://unused")).version == version

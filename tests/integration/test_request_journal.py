@@ -27,7 +27,7 @@ async def pool() -> AsyncIterator[asyncpg.Pool]:
 
 
 def _row(order: str, key: str | None, at: datetime, status: int = 202) -> journal.Row:
-    return (order, "POST", f"/manage/orders/{order}/capture", status, key, "walley", at)
+    return (order, "POST", f"/manage/orders/{order}/capture", status, key, "walley", at, None)
 
 
 async def test_batches_replays_and_bounds(pool: asyncpg.Pool) -> None:

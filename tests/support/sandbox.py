@@ -140,6 +140,19 @@ async def notify(merchant: Merchant, store: str, url: str, events: list[str] | N
     return r.json()
 
 
+async def deliveries(merchant: Merchant, store: str, **params: Any) -> list[dict[str, Any]]:
+    """The store's deliveries (``GET /sandbox/stores/{storeId}/deliveries``) that match
+    ``params`` (``orderId``, ``state``, …), oldest first unless ``sort`` says otherwise."""
+    r = await merchant.client.get(
+        f"/sandbox/stores/{merchant.stores.get(store, store)}/deliveries",
+        params=params,
+        headers=ADMIN,
+    )
+    assert r.status_code == 200, r.text
+    found: list[dict[str, Any]] = r.json()["deliveries"]
+    return found
+
+
 async def advance(merchant: Merchant, store: str, seconds: int) -> dict[str, Any]:
     """Moves the store's test clock ``seconds`` forward."""
     r = await merchant.client.post(

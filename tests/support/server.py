@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from subprocess import Popen
 
 import httpx
 
@@ -97,3 +98,55 @@ class Server:
         """Log lines that mean a request failed on the server side."""
         lines = self.log.read_text(errors="replace").splitlines()
         return [line for line in lines if "Traceback" in line or "unhandled error" in line]
+
+
+def start_serve(env: dict[str, str], *args: str, timeout: float = 90) -> tuple[Popen[str], str]:
+    """Start ``orderdesk serve`` with ``env`` over this environment (its orderdesk settings and
+    ``DATABASE_URL`` left out) and the admin token ``t``; once it serves, the process and its
+    output so far (stdout and stderr)."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ORDERDESK_", "PROMETHEUS_")) and k != "DATABASE_URL"
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orderdesk", "serve", *args],
+        env={**clean, "ORDERDESK_ADMIN_TOKEN": "t", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    output = ""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and "Application startup complete" not in output:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        output += line
+    if "Application startup complete" not in output:
+        proc.kill()
+        raise AssertionError("server did not start:\n" + output + proc.communicate()[0])
+    return proc, output
+
+
+def stop_serve(proc: Popen[str]) -> str:
+    """Stop a server as Ctrl+C does; the rest of its output."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        rest, _ = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        rest, _ = proc.communicate()
+    return rest
+
+
+def serve_once(database_url: str, *args: str, timeout: float = 60) -> tuple[int, str]:
+    """Run ``orderdesk serve`` on ``database_url`` until it serves, then stop it with SIGINT
+    (Ctrl+C); its port and its output (stdout and stderr)."""
+    port = free_port()
+    env = {"DATABASE_URL": database_url, "ORDERDESK_PORT": str(port)}
+    proc, output = start_serve(env, *args, timeout=timeout)
+    output += stop_serve(proc)
+    assert proc.returncode == 0, output
+    return port, output

@@ -32,7 +32,7 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
     by_amount = pages.text(form, "by") == "amount"
     what = "all" if pages.text(form, "all") else ",".join(chosen)
     if action == "refund":
-        what = f"{pages.text(form, 'chunk')} {pages.text(form, 'amount') if by_amount else what}"
+        what = f"{pages.text(form, 'chunk')} {pages.decimal(form, 'amount') if by_amount else what}"
     fingerprint = f"{action} {what}".encode()
     key = IdempotencyKey.from_request(form_key, "POST", request.url.path, fingerprint)
     assert key is not None
@@ -62,7 +62,7 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
         refund = RefundForm(
             chosen,
             by_amount=by_amount,
-            amount=pages.text(form, "amount"),
+            amount=pages.decimal(form, "amount"),
             chunk=pages.text(form, "chunk", 100),
             everything=bool(pages.text(form, "all")),
         )
@@ -75,8 +75,8 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
     else:
         reply = await forms.extend(act, presenter.EXTEND)
     outcome = Outcome.from_reply(reply)
-    if not outcome.ok:
-        return await order_page(request, order_id, outcome.message, 422)
+    if outcome.refused is not None:
+        return await order_page(request, order_id, outcome.refused, 422)
     return pages.see_other(f"{PREFIX}/orders/{order_id}", outcome.message, request)
 
 

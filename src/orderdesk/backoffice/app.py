@@ -14,13 +14,24 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from orderdesk.backoffice import actions, dashboard, order, orders, pages, sandbox, signin, words
+from orderdesk.backoffice import (
+    actions,
+    clocks,
+    dashboard,
+    deliveries,
+    order,
+    orders,
+    pages,
+    sandbox,
+    signin,
+    words,
+)
 from orderdesk.backoffice.pages import PREFIX, SignInRequired
 from orderdesk.backoffice.session import SESSION_COOKIE
 from orderdesk.domain.errors import DomainError, Kind
 
 #: The page modules; each declares its routes in its own table.
-PAGES = (dashboard, signin, orders, order, actions, sandbox)
+PAGES = (dashboard, signin, orders, order, actions, deliveries, clocks, sandbox)
 
 
 def create_backoffice(parent: FastAPI) -> FastAPI:

@@ -51,7 +51,7 @@ def bar_chart(series: Series, first: date, days: int, label: str) -> Markup:
                 f'<rect x="{x:.1f}" y="{TOP + plot_h - height:.1f}" width="{bar_w:.1f}"'
                 f' height="{height:.1f}" fill="{colour}"/>'
             )
-        if index % 7 == 0 or index == days - 1:
+        if (days - 1 - index) % 7 == 0:  # the last day and each week before it: never close
             parts.append(
                 f'<text x="{LEFT + index * slot + slot / 2:.1f}" y="{HEIGHT - 6}"'
                 f' font-size="11" text-anchor="middle" fill="#444">{day:%m-%d}</text>'

@@ -4,8 +4,6 @@ timeline of its events and of the requests that were refused or replayed."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -13,29 +11,20 @@ from starlette.exceptions import HTTPException
 
 from orderdesk.auth.tokens import Principal
 from orderdesk.backoffice import pages, words
-from orderdesk.domain.order import Order, document_reference
+from orderdesk.backoffice.timeline import timeline
+from orderdesk.domain.clock import utcnow
+from orderdesk.domain.errors import DomainError
+from orderdesk.domain.order import document_reference
 from orderdesk.invoices.links import signed_url
 from orderdesk.ops.journal import MAX_AGE_DAYS, MAX_ROWS, Journal
 from orderdesk.providers.base import Provider
 from orderdesk.providers.registry import PROVIDERS
-from orderdesk.service.unit_of_work import OrderRef, utcnow
+from orderdesk.service.unit_of_work import OrderRef
 from orderdesk.store import journal, outbox, reports
 
 MAX_DELIVERIES = 100  # an order's notifications shown on its page (oldest first)
 
 ROUTES = pages.routes()
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineItem:
-    """One row of an order's timeline: an event, or a request refused or replayed."""
-
-    at: datetime
-    who: str | None
-    what: str
-    amount: int | None
-    detail: str
-    kind: str  # event | refused | replay
 
 
 class Operator(Principal):
@@ -59,8 +48,10 @@ def order_ref(order_id: str, provider: Provider) -> OrderRef:
 
 
 async def order_page(
-    request: Request, order_id: str, refusal: str | None = None, status: int = 200
+    request: Request, order_id: str, refusal: str | DomainError | None = None, status: int = 200
 ) -> Response:
+    """The order's page; ``refusal``: why the form just sent was refused (a use case's refusal
+    is said with the order as it is now)."""
     session = await pages.session(request)
     provider = await order_provider(request, order_id)
     parent = pages.parent(request)
@@ -84,32 +75,6 @@ async def order_page(
     }
     offer = provider.backoffice.refund_offer(order)
     statuses = provider.statuses_of(order, now)
-    who = _who_did(order, requests)
-    timeline = [
-        TimelineItem(
-            event.created_at,
-            who.get(event.id),
-            words.EVENT_WORDS.get(event.type, event.type),
-            event.amount,
-            f"ledger {event.ledger_id}",
-            "event",
-        )
-        for event in order.events
-    ] + [
-        TimelineItem(
-            entry.at,
-            _who(entry.source),
-            f"Replayed: {entry.method} {entry.path}"
-            if entry.replayed
-            else f"Refused ({entry.status}): {entry.method} {entry.path}",
-            None,
-            f"idempotency key {entry.idempotency_key}" if entry.idempotency_key else "",
-            "replay" if entry.replayed else "refused",
-        )
-        for entry in requests
-        if entry.replayed or entry.status >= 400
-    ]
-    timeline.sort(key=lambda item: item.at)
     return pages.render(
         request,
         "order.html",
@@ -119,8 +84,9 @@ async def order_page(
         order=order,
         title=provider.title,
         statuses=statuses,
+        offers=provider.backoffice.offers(order, now),
         invoices=invoices,
-        timeline=timeline,
+        timeline=timeline(order.events, requests),
         requests=requests,
         movements=movements,
         refundable=offer.lines,
@@ -128,46 +94,12 @@ async def order_page(
         refund_chunks=offer.chunks,
         deliveries=deliveries,
         max_deliveries=MAX_DELIVERIES,
-        refusal=refusal,
+        refusal=words.explain(refusal, order) if isinstance(refusal, DomainError) else refusal,
+        refusal_code=refusal.code if isinstance(refusal, DomainError) else None,
         form_key=str(uuid.uuid4()),
         journal_rows=MAX_ROWS,
         journal_days=MAX_AGE_DAYS,
     )
-
-
-def _who_did(order: Order, requests: list[journal.Entry]) -> dict[str, str]:
-    """Who made each event: the sandbox made the order; a change is the first successful,
-    first-time request answered after the change began (changes of one order are serialised
-    by its row lock, and the journal notes a request when its answer is sent)."""
-    done = [
-        r
-        for r in requests
-        if r.method == "POST"
-        and r.status < 400
-        and not r.replayed
-        and not r.path.endswith("/resend")  # sends a notification again; changes nothing
-    ]
-    found: dict[str, str] = {}
-    last: tuple[datetime, str] | None = None
-    for event in order.events:
-        if event.type == "create":
-            found[event.id] = "sandbox"
-            continue
-        if last is not None and last[0] == event.created_at:  # one change, several events
-            found[event.id] = last[1]
-            continue
-        while done and done[0].at < event.created_at:
-            done.pop(0)
-        if done:
-            found[event.id] = _who(done.pop(0).source)
-            last = (event.created_at, found[event.id])
-    return found
-
-
-def _who(source: str) -> str:
-    if source in PROVIDERS:
-        return f"{PROVIDERS[source].title} API"
-    return "back-office" if source == "backoffice" else source
 
 
 @ROUTES.get("/orders/{orderId}")

@@ -3,6 +3,7 @@ CSRF token checked, a page rendered or a redirect with a flash, and the parent a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -123,6 +124,16 @@ def text(form: FormData, name: str, limit: int = 200) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
+def decimal(form: FormData, name: str) -> str:
+    """An amount field's number with a decimal point, as the parsers take it: a decimal comma
+    (``12,50``, as a Swedish operator types it) and spaces between digit groups (``1 095,50``)
+    are read too; anything else is left for the parser to refuse."""
+    typed = "".join(text(form, name, 60).split())
+    if typed.count(",") == 1 and "." not in typed:
+        return typed.replace(",", ".")
+    return typed
+
+
 def pool(request: Request) -> asyncpg.Pool:
     found: asyncpg.Pool = parent(request).pool
     return found
@@ -131,3 +142,22 @@ def pool(request: Request) -> asyncpg.Pool:
 def uow(request: Request) -> UnitOfWork:
     found: UnitOfWork = parent(request).uow
     return found
+
+
+def moment(at: datetime) -> str:
+    """A time as the back-office shows it: to the second, in UTC."""
+    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def span(length: timedelta) -> str:
+    """A length of time in days, hours and minutes ("2 days 3 hours"); under a minute, seconds."""
+    minutes = int(length.total_seconds() // 60)
+    if minutes == 0:
+        return count(int(length.total_seconds()), "second")
+    days, rest = divmod(minutes, 24 * 60)
+    parts = [(days, "day"), (rest // 60, "hour"), (rest % 60, "minute")]
+    return " ".join(count(n, unit) for n, unit in parts if n)
+
+
+def count(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"

@@ -1,7 +1,8 @@
 """The back-office's presenter: what a use case answers when the back-office asked.
 
 The same use cases as the API run the change (``service/``); this presenter turns the
-result, or the refusal, into a small JSON reply that the pages show in plain words. Like
+result into a small JSON reply with a sentence, and a refusal into its code and message, which
+the order page says in plain words (``words.explain``, with the order as it is then). Like
 every presenter's, the reply is stored under the form's idempotency key, so a form sent
 twice (a double click, a reload) is answered the same and applied once.
 """
@@ -15,7 +16,6 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 
-from orderdesk.backoffice import words
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.money import exponent, grouped_string
 from orderdesk.domain.order import Chunk, Order
@@ -33,18 +33,23 @@ def money(minor: int, currency: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    ok: bool
+    """What a form's use case answered: the sentence, or the refusal."""
+
     message: str
+    refused: DomainError | None = None
 
     @classmethod
     def from_reply(cls, reply: Reply) -> Outcome:
         body: dict[str, Any] = orjson.loads(reply.body)
-        return cls(bool(body["ok"]), str(body["message"]))
+        message = str(body["message"])
+        if body["ok"]:
+            return cls(message)
+        return cls(message, DomainError(str(body["code"]), message))
 
 
 class Said(Generic[R]):
     """Presents a change as one sentence: ``describe(order, result)``; a refusal as the
-    domain's code in plain words."""
+    domain's code and message."""
 
     def __init__(self, describe: Callable[[Order, R], str]) -> None:
         self.describe = describe
@@ -54,7 +59,7 @@ class Said(Generic[R]):
         return Reply(200, _JSON, orjson.dumps(body))
 
     def refuse(self, error: DomainError) -> Reply:
-        body = {"ok": False, "code": error.code, "message": words.explain(error)}
+        body = {"ok": False, "code": error.code, "message": error.message}
         return Reply(422, _JSON, orjson.dumps(body))
 
 

@@ -112,9 +112,9 @@ async def _sandbox_order(uow: UnitOfWork, form: FormData) -> Order:
         try:
             quantity = int(pages.text(form, f"quantity{index}") or "1")
             price = money_to_minor(
-                parse_decimal_text(pages.text(form, f"price{index}") or "0"), exp
+                parse_decimal_text(pages.decimal(form, f"price{index}") or "0"), exp
             )
-            vat = money_to_minor(parse_decimal_text(pages.text(form, f"vat{index}") or "0"), 2)
+            vat = money_to_minor(parse_decimal_text(pages.decimal(form, f"vat{index}") or "0"), 2)
         except (ValueError, MoneyFormatError):
             raise DomainError(
                 "LINE_INVALID",

@@ -18,13 +18,19 @@ ROUTES = pages.routes()
 async def signin_page(request: Request) -> Response:
     sessions = await pages.sessions(request)
     nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(16)
-    return _signin(request, sessions, nonce, None, 200)
+    target = request.query_params.get("next", "")
+    return _signin(request, sessions, nonce, target, None, 200)
 
 
 def _signin(
-    request: Request, sessions: Sessions, nonce: str, problem: str | None, status: int
+    request: Request,
+    sessions: Sessions,
+    nonce: str,
+    target: str,
+    problem: str | None,
+    status: int,
 ) -> Response:
-    target = request.query_params.get("next", "")
+    """The sign-in form; ``target`` is the page asked for (kept when a sign-in fails)."""
     response = pages.render(
         request,
         "signin.html",
@@ -56,13 +62,13 @@ async def signin(request: Request) -> Response:
     form = await request.form()
     nonce = request.cookies.get(LOGIN_COOKIE)
     sent = form.get("csrf")
-    if not nonce or not sessions.csrf_ok(nonce, sent if isinstance(sent, str) else None):
-        return _signin(
-            request, sessions, secrets.token_urlsafe(16), "The sign-in form expired; again.", 403
-        )
-    if not sessions.token_matches(pages.text(form, "token", 500)):
-        return _signin(request, sessions, nonce, "That is not the admin token.", 401)
     target = pages.text(form, "next", 500)
+    if not nonce or not sessions.csrf_ok(nonce, sent if isinstance(sent, str) else None):
+        expired = "The sign-in form expired; again."
+        return _signin(request, sessions, secrets.token_urlsafe(16), target, expired, 403)
+    if not sessions.token_matches(pages.text(form, "token", 500)):
+        wrong = "That is not the admin token."
+        return _signin(request, sessions, nonce, target, wrong, 401)
     response = pages.see_other(target if _safe_next(target) else PREFIX + "/")
     response.set_cookie(
         SESSION_COOKIE,

@@ -425,12 +425,15 @@ class Order:
         )
 
     def record_expiry(self, now: datetime) -> bool:
-        """Record that the expiry passed (an ``expire`` event worth what was left open);
-        False when the order has not expired or its expiry is recorded already. Nothing is
-        released: an extend authorises the rest again."""
+        """Record that the expiry passed at ``now`` or before: an ``expire`` event worth what
+        was left open, at the moment it passed (``expires_at``, or the order's last event if
+        that came later, so that its events stay in time order) — however late it is
+        recorded. False when the order has not expired or its expiry is recorded already.
+        Nothing is released: an extend authorises the rest again."""
         if not self.is_expired(now) or self.closed or self.is_expiry_recorded():
             return False
-        self._event(EventType.EXPIRE, self.remaining, self.uncaptured_ledger(), now)
+        at = max(self.expires_at, self.updated_at)
+        self._event(EventType.EXPIRE, self.remaining, self.uncaptured_ledger(), at)
         return True
 
     # -- internals --------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The request journal: every request that names an order — method, path, status,
-idempotency key, time — kept for the back-office's order page.
+idempotency key, time (the server's, and the store's: on the order's store's clock, so that the
+order page can put requests and events in one order) — kept for the back-office's order page.
 
 Cheap on the request path: the matched route says whether the request named an order (a
 provider's route with ``{orderId}``, or a back-office form on one), and a tuple is appended
@@ -15,12 +16,13 @@ import asyncio
 import logging
 from collections.abc import Collection
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orderdesk.domain.clock import clock
 from orderdesk.store import journal
 from orderdesk.web.fast_lane import ORDER_PARAM
 from orderdesk.web.routes import dialect_of
@@ -94,7 +96,12 @@ class Journal:
 class JournalMiddleware:
     """Notes each request that names an order: on a provider's route, or a back-office form
     (POST). ``providers``: the installed providers' names, ``key_headers`` their idempotency
-    key headers (lower case)."""
+    key headers (lower case).
+
+    Each request starts with no store's clock (``domain/clock.py``; requests that share a task,
+    as a test client's do, must not inherit one) and its row takes the store's time from the
+    clock the request's order was loaded with; a request refused before its order was loaded
+    gets its store's time when the batch is written (``store/journal.py::append``)."""
 
     def __init__(
         self,
@@ -120,12 +127,14 @@ class JournalMiddleware:
                 status = message["status"]
             await send(message)
 
+        unset = clock.set(None)
         try:
             await self.app(scope, receive, noted)
         finally:
-            self._note(scope, status)
+            self._note(scope, status, clock.get())
+            clock.reset(unset)
 
-    def _note(self, scope: Scope, status: int) -> None:
+    def _note(self, scope: Scope, status: int, offset: timedelta | None) -> None:
         source = dialect_of(scope.get("route"))
         method: str = scope["method"]
         if source is None or (
@@ -136,6 +145,7 @@ class JournalMiddleware:
         if not isinstance(order_id, str) or not 0 < len(order_id) <= MAX_ORDER_ID:
             return
         path: str = scope["path"]
+        at = datetime.now(UTC)
         self.journal.record(
             (
                 order_id,
@@ -144,7 +154,8 @@ class JournalMiddleware:
                 status,
                 self._key(scope),
                 source,
-                datetime.now(UTC),
+                at,
+                None if offset is None else at + offset,
             )
         )
 

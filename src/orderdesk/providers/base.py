@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from importlib import import_module
 from typing import Protocol
 
@@ -57,8 +58,21 @@ class RefundOffer:
     chunks: dict[str, list[str]] = field(default_factory=dict)
 
 
+class Offer(StrEnum):
+    """What the order page may offer on what is not captured (refunds: :class:`RefundOffer`)."""
+
+    CAPTURE_LINES = "captureLines"  # capture chosen lines
+    CAPTURE_ALL = "captureAll"  # capture everything left
+    CANCEL = "cancel"
+    EXTEND = "extend"
+
+
 class Backoffice(Protocol):
     """The back-office's forms, run through the provider's own use cases."""
+
+    def offers(self, order: Order, now: datetime) -> frozenset[Offer]:
+        """What the provider's API would allow on the order at ``now`` (the store's now), so
+        the page offers only what can succeed."""
 
     async def capture(
         self, act: Act, order: Order, form: CaptureForm, presenter: Presenter[Chunk]
@@ -130,7 +144,7 @@ class Provider(Dialect, ApiDialect, Protocol):
 
     @property
     def status_words(self) -> Mapping[str, str]:
-        """Each status in plain words."""
+        """Each status in plain words that say more than its name (the pages show both)."""
 
     @property
     def explained(self) -> Mapping[str, str]:
@@ -138,6 +152,11 @@ class Provider(Dialect, ApiDialect, Protocol):
 
     def statuses_of(self, order: Order, now: datetime) -> list[str]:
         """The order's statuses as its API shows them at ``now``."""
+
+    def status_sql(self, status: str, now: str) -> str:
+        """The orders ``statuses_of`` shows in ``status`` (one of ``statuses``), as an SQL
+        condition on the columns of a row ``o`` of ``orders`` at ``now`` (an SQL expression:
+        the store's now); the back-office's list filters on it and shows each row's."""
 
     def order_path(self, order_id: str) -> str:
         """Where the order is in the provider's API."""

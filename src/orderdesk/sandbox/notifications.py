@@ -1,11 +1,9 @@
-"""Sandbox API for notifications, test clocks and settlement reports (admin token).
+"""Sandbox API for notifications and settlement reports (admin token).
 
 - ``PUT/GET /sandbox/stores/{storeId}/notifications``: the store's notification URL and the
   notification types it wants;
 - ``GET /sandbox/stores/{storeId}/deliveries``, ``GET /sandbox/deliveries/{deliveryId}``,
   ``POST /sandbox/deliveries/{deliveryId}/resend``: what was sent, every attempt, what is next;
-- ``GET /sandbox/stores/{storeId}/clock``, ``POST /sandbox/stores/{storeId}/clock/advance``:
-  the store's test clock (only forward);
 - ``GET /sandbox/stores/{storeId}/settlements.csv``: the settlement report of a period.
 """
 
@@ -14,32 +12,40 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from orderdesk.domain.errors import DomainError, Kind, invalid
 from orderdesk.domain.money import exponent, major_string
 from orderdesk.domain.settlement import settlement_id
 from orderdesk.providers.registry import PROVIDERS
 from orderdesk.sandbox.errors import RESPONSES, envelope
 from orderdesk.sandbox.routes import NAME, _check_admin
 from orderdesk.service import outbox as outbox_service
-from orderdesk.service.expiry import advance_clock
 from orderdesk.store import outbox, settlements
-from orderdesk.store.outbox import StoreSettings
+from orderdesk.store.outbox import (
+    DeliveryFilter,
+    DeliveryPage,
+    DeliveryView,
+    State,
+    StoreSettings,
+    UnknownDelivery,
+)
 from orderdesk.web.answers import json_answer, to_response
 from orderdesk.web.bodies import parse
 from orderdesk.web.openapi import json_body
-from orderdesk.web.requests import require_json
+from orderdesk.web.requests import known_query_only, moment_query, require_json, time_param
 from orderdesk.web.routes import RouteTable
 
 ROUTES = RouteTable(
     NAME,
-    tags=["Sandbox: notifications, clock, settlements"],
+    tags=["Sandbox: notifications, settlements"],
     dependencies=[Depends(require_json)],
     responses=RESPONSES,
 )
@@ -47,7 +53,8 @@ ROUTES = RouteTable(
 StoreId = Annotated[str, Path(alias="storeId")]
 DeliveryId = Annotated[int, Path(alias="deliveryId", ge=1, le=2**63 - 1)]
 MAX_URL = 2000
-MAX_ADVANCE = 10 * 366 * 86400
+AN_RFC3339_TIME = "2026-01-05T10:00:00Z"  # the example a refused time is told
+UNKNOWN_EVENT = "UNKNOWN_EVENT"  # a notification type the store's provider does not send
 
 
 class NotificationsBody(BaseModel):
@@ -65,20 +72,10 @@ class NotificationsBody(BaseModel):
     )
 
 
-class AdvanceBody(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
-    seconds: int = Field(ge=1, le=MAX_ADVANCE, description="How far to move the clock forward")
-
-
 def _settings_view(found: StoreSettings) -> dict[str, Any]:
     view = found.view(datetime.now(UTC) + found.clock)
     view["availableEvents"] = list(PROVIDERS[found.provider].notifier.types)
     return view
-
-
-def _clock_view(found: StoreSettings) -> dict[str, Any]:
-    return {"storeId": found.store_id, **found.view(datetime.now(UTC) + found.clock)["clock"]}
 
 
 def _no_store(store_id: str) -> Response:
@@ -110,7 +107,7 @@ async def set_notifications(request: Request, store_id: StoreId) -> Response:
             return to_response(
                 envelope(
                     422,
-                    "UNKNOWN_EVENT",
+                    UNKNOWN_EVENT,
                     f"{unknown[0]!r} is not one of: {', '.join(known)}",
                     field="events",
                 )
@@ -136,34 +133,105 @@ async def get_notifications(request: Request, store_id: StoreId) -> Response:
     return await _store_view(request, store_id, _settings_view)
 
 
+def _event_type(found: StoreSettings, event_type: str | None) -> str | None:
+    """``event_type`` when it is one of the store's provider's notification types."""
+    known = PROVIDERS[found.provider].notifier.types
+    if event_type is not None and event_type not in known:
+        raise DomainError(
+            UNKNOWN_EVENT,
+            f"eventType {event_type!r} is not one of: {', '.join(known)}",
+            Kind.RULE,
+            "eventType",
+        )
+    return event_type
+
+
 @ROUTES.get(
     "/sandbox/stores/{storeId}/deliveries",
-    summary="The store's notifications: body, every attempt (time, status, latency, error), "
-    "state and next attempt",
+    summary="The store's notifications, filtered: body, every attempt (time, status, latency, "
+    "error), state, and the next attempt or what the delivery waits for",
+    dependencies=[Depends(known_query_only)],
+    responses={200: {"description": "A page of deliveries", "model": DeliveryPage}},
 )
 async def list_deliveries(
     request: Request,
     store_id: StoreId,
-    order_id: Annotated[str | None, Query(alias="orderId")] = None,
-    last_id: Annotated[int, Query(alias="lastId", ge=0, le=2**63 - 1)] = 0,
+    order_id: Annotated[str | None, Query(alias="orderId", description="One order's")] = None,
+    state: Annotated[State | None, Query(description="Only deliveries in this state")] = None,
+    event_type: Annotated[
+        str | None,
+        Query(alias="eventType", description="Only this notification type (availableEvents)"),
+    ] = None,
+    created_from: Annotated[
+        str | None, moment_query("from", "Created at or after (RFC 3339, the store's clock)")
+    ] = None,
+    created_to: Annotated[
+        str | None, moment_query("to", "Created before (RFC 3339, the store's clock)")
+    ] = None,
+    sort: Annotated[
+        Literal["oldest", "newest"],
+        Query(
+            description="In the order of creation on the store's clock (createdAt, then "
+            "deliveryId): oldest first (default) or newest first"
+        ),
+    ] = "oldest",
+    last_id: Annotated[
+        int,
+        Query(
+            alias="lastId",
+            ge=0,
+            le=2**63 - 1,
+            description="The lastId of the page before (in the same sort); 0: the first page",
+        ),
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     _check_admin(request)
+    where = DeliveryFilter(
+        store_id=store_id,
+        order_id=order_id,
+        state=state,
+        created_from=time_param(created_from, "from", AN_RFC3339_TIME),
+        created_to=time_param(created_to, "to", AN_RFC3339_TIME),
+        newest_first=sort == "newest",
+        after=last_id,
+    )
+    if where.created_from and where.created_to and where.created_from > where.created_to:
+        raise invalid("from must not be after to", "from")
     async with request.app.state.pool.acquire() as conn:
-        if await outbox.store_settings(conn, store_id) is None:
+        found = await outbox.store_settings(conn, store_id)
+        if found is None:
             return _no_store(store_id)
-        found = await outbox.list_deliveries(conn, store_id, order_id, last_id, limit)
-    last = found[-1]["deliveryId"] if found else None
-    return to_response(json_answer({"lastId": last, "deliveries": found}))
+        where = replace(where, event_type=_event_type(found, event_type))
+        try:
+            deliveries = await outbox.find_deliveries(conn, where, limit)
+        except UnknownDelivery:
+            raise invalid(
+                f"lastId {last_id} is not one of the store's deliveries", "lastId"
+            ) from None
+    page: DeliveryPage = {
+        "lastId": deliveries[-1]["deliveryId"] if deliveries else None,
+        "deliveries": deliveries,
+    }
+    return to_response(json_answer(page))
 
 
-def _delivery_answer(delivery_id: int, found: dict[str, Any] | None) -> Response:
+def _delivery_answer(delivery_id: int, found: DeliveryView | None) -> Response:
     if found is None:
         return to_response(envelope(404, "DELIVERY_NOT_FOUND", f"No delivery {delivery_id}"))
     return to_response(json_answer(found))
 
 
-@ROUTES.get("/sandbox/deliveries/{deliveryId}", summary="One notification and its attempts")
+ONE_DELIVERY: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The delivery", "model": DeliveryView}
+}
+
+
+@ROUTES.get(
+    "/sandbox/deliveries/{deliveryId}",
+    summary="One notification and its attempts",
+    responses=ONE_DELIVERY,
+)
 async def get_delivery(request: Request, delivery_id: DeliveryId) -> Response:
     _check_admin(request)
     async with request.app.state.pool.acquire() as conn:
@@ -174,29 +242,12 @@ async def get_delivery(request: Request, delivery_id: DeliveryId) -> Response:
 @ROUTES.post(
     "/sandbox/deliveries/{deliveryId}/resend",
     summary="Send a notification again now (delivered, pending or failed)",
+    responses=ONE_DELIVERY,
 )
 async def resend(request: Request, delivery_id: DeliveryId) -> Response:
     _check_admin(request)
     found = await outbox_service.resend(request.app.state.pool, delivery_id)
     return _delivery_answer(delivery_id, found)
-
-
-@ROUTES.get("/sandbox/stores/{storeId}/clock", summary="The store's test clock")
-async def get_clock(request: Request, store_id: StoreId) -> Response:
-    return await _store_view(request, store_id, _clock_view)
-
-
-@ROUTES.post(
-    "/sandbox/stores/{storeId}/clock/advance",
-    summary="Move the store's clock forward: orders expire, retries and settlement days "
-    "come due as if that time had passed",
-    openapi_extra=json_body(AdvanceBody),
-)
-async def advance(request: Request, store_id: StoreId) -> Response:
-    _check_admin(request)
-    body = parse(AdvanceBody, await request.body())
-    moved = await advance_clock(request.app.state.uow, store_id, timedelta(seconds=body.seconds))
-    return _no_store(store_id) if moved is None else to_response(json_answer(_clock_view(moved)))
 
 
 CSV_COLUMNS = (

@@ -2,7 +2,10 @@
 
 Seeding is idempotent: merchants are found again by ``name``, stores by ``id``, credentials
 by ``clientId`` (or ``name``), orders by store and ``reference``; what exists is reported,
-not made again. Each order and its record are written in one transaction. The format is
+not made again. It is all or nothing: what the file alone can get wrong is refused when it is
+read, a store or credential the database holds for another merchant before the first write;
+the merchants, stores and credentials are then one transaction, and each order and its record
+one more (a seed stopped among its orders makes the rest when run again). The format is
 documented in the README and in ``examples/scenario.yaml``.
 """
 
@@ -11,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 import asyncpg
 import orjson
@@ -32,16 +35,18 @@ from pydantic import (
 from orderdesk.auth.credentials import create_credential
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.lines import CaptureLine, priced_line
+from orderdesk.domain.money import MAX_MINOR, is_currency
 from orderdesk.providers.registry import PROVIDERS
 from orderdesk.sandbox.wire import installed
 from orderdesk.service import sandbox
 from orderdesk.service.unit_of_work import UnitOfWork
 from orderdesk.store import merchants
 from orderdesk.store.db import create_pool
-from orderdesk.store.merchants import Store
+from orderdesk.store.merchants import Credential, Store
 
 MAX_ORDERS = 1_000_000
 LISTED = 20  # order ids printed in text output; --json lists them all
+H = TypeVar("H", bound=Hashable)
 
 
 class ScenarioError(Exception):
@@ -93,7 +98,16 @@ class OrderSpec(_Model):
     def _numbered(self) -> OrderSpec:
         if self.count is not None and "{n}" not in self.reference:
             raise ValueError("an order with 'count' needs '{n}' in its reference")
+        total = sum(line.quantity * line.unitPrice for line in self.lines)
+        if not 0 < total <= MAX_MINOR:
+            raise ValueError(f"an order must be worth more than 0 and at most {MAX_MINOR}")
         return self
+
+    def references(self) -> list[str]:
+        """Its merchant references: ``reference``, or with ``count`` one for each ``{n}``."""
+        if self.count is None:
+            return [self.reference]
+        return [self.reference.replace("{n}", str(n)) for n in range(1, self.count + 1)]
 
 
 class StoreSpec(_Model):
@@ -108,6 +122,13 @@ class StoreSpec(_Model):
     country: str = Field("SE", pattern=r"^[A-Z]{2}$")
     currency: str = Field("SEK", pattern=r"^[A-Z]{3}$")
     segment: Literal["B2C", "B2B"] = "B2C"
+
+    @field_validator("currency")
+    @classmethod
+    def _iso(cls, currency: str) -> str:
+        if not is_currency(currency):
+            raise ValueError(f"{currency!r} is not an ISO 4217 currency")
+        return currency
 
 
 class CredentialSpec(_Model):
@@ -129,15 +150,47 @@ class MerchantSpec(_Model):
 
     @model_validator(mode="after")
     def _own_stores(self) -> MerchantSpec:
-        own = {store.id for store in self.stores}
+        providers = {store.id: PROVIDERS[store.provider] for store in self.stores}
         for order in self.orders:
-            if order.store not in own:
+            if order.store not in providers:
                 raise ValueError(f"order {order.reference!r}: store {order.store!r} is not listed")
+            methods = providers[order.store].payment_methods
+            method = order.paymentMethod or "invoice"
+            if methods is not None and method not in methods:
+                raise ValueError(
+                    f"order {order.reference!r}: paymentMethod {method!r} is not one of "
+                    f"{', '.join(methods)}"
+                )
         return self
 
 
 class Scenario(_Model):
     merchants: list[MerchantSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _each_once(self) -> Scenario:
+        """Store ids, client ids and each store's order references are listed once."""
+        stores = [store.id for merchant in self.merchants for store in merchant.stores]
+        clients = [c.clientId for m in self.merchants for c in m.credentials if c.clientId]
+        orders = [order for merchant in self.merchants for order in merchant.orders]
+        if sum(order.count or 1 for order in orders) > MAX_ORDERS:
+            raise ValueError(f"at most {MAX_ORDERS} orders per file")
+        for what, ids in (("store", stores), ("clientId", clients)):
+            if (twice := _twice(ids)) is not None:
+                raise ValueError(f"{what} {twice!r} is listed twice")
+        if (order := _twice((o.store, ref) for o in orders for ref in o.references())) is not None:
+            raise ValueError(f"order {order[1]!r} of store {order[0]!r} is listed twice")
+        return self
+
+
+def _twice(listed: Iterable[H]) -> H | None:
+    """The first item ``listed`` holds a second time, if any."""
+    seen: set[H] = set()
+    for item in listed:
+        if item in seen:
+            return item
+        seen.add(item)
+    return None
 
 
 def load(path: Path) -> Scenario:
@@ -211,6 +264,10 @@ class _OneConnection:
         yield self.conn
 
 
+def _pool(conn: asyncpg.Connection) -> asyncpg.Pool:
+    return cast(asyncpg.Pool, _OneConnection(conn))
+
+
 async def _seeded(conn: asyncpg.Connection, kind: str, scope: str, name: str) -> str | None:
     value: str | None = await conn.fetchval(
         "SELECT id FROM seeded WHERE kind=$1 AND scope=$2 AND name=$3", kind, scope, name
@@ -224,63 +281,145 @@ async def _record(conn: asyncpg.Connection, kind: str, scope: str, name: str, id
     )
 
 
-async def _merchant(pool: asyncpg.Pool, spec: MerchantSpec, report: Report) -> str:
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('seed:' || $1))", spec.name)
-        found = await _seeded(conn, "merchant", "", spec.name)
-        if found is None:
-            found = await sandbox.create_merchant(
-                cast(asyncpg.Pool, _OneConnection(conn)), spec.name
-            )
-            await _record(conn, "merchant", "", spec.name, found)
-            report.merchants.append({"merchantId": found, "name": spec.name, "new": True})
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    """A store or credential id of the file that the database holds for another merchant."""
+
+    what: str
+    id: str
+    owner: str  # merchant ac_… ('its name')
+    wanted_by: str  # the file's merchant
+
+
+@dataclass
+class _Held:
+    """What the database holds of the file before the first write."""
+
+    stores: set[str] = field(default_factory=set)  # of the merchant the file gives them
+    taken: list[_Taken] = field(default_factory=list)
+
+
+async def _owner(conn: asyncpg.Connection, merchant_id: str) -> str:
+    name = await conn.fetchval("SELECT name FROM merchants WHERE id=$1", merchant_id)
+    return f"merchant {merchant_id} ({name!r})"
+
+
+async def _held(conn: asyncpg.Connection, specs: list[MerchantSpec]) -> _Held:
+    """Which stores of the file exist, and which ids are another merchant's (made by the
+    sandbox API, the demo data or another file)."""
+    held = _Held()
+    for spec in specs:
+        merchant_id = await _seeded(conn, "merchant", "", spec.name)
+        for store in spec.stores:
+            found = await merchants.get_store(conn, store.id)
+            if found is not None and found.merchant_id == merchant_id:
+                held.stores.add(store.id)
+            elif found is not None:
+                owner = await _owner(conn, found.merchant_id)
+                held.taken.append(_Taken("store", store.id, owner, spec.name))
+        for credential in spec.credentials:
+            other = await _not_seeded(conn, merchant_id, credential)
+            if other is not None:
+                owner = await _owner(conn, other.merchant_id)
+                held.taken.append(_Taken("credential", other.client_id, owner, spec.name))
+    return held
+
+
+async def _not_seeded(
+    conn: asyncpg.Connection, merchant_id: str | None, spec: CredentialSpec
+) -> Credential | None:
+    """The credential of ``spec``'s clientId, when one exists that seeding this merchant did
+    not make."""
+    if spec.clientId is None:
+        return None
+    if merchant_id is not None and await _seeded(conn, "credential", merchant_id, spec.key):
+        return None
+    return await merchants.get_credential(conn, spec.clientId)
+
+
+def _refusal(taken: list[_Taken]) -> str:
+    """One line: each id that is taken and whose, then what to do."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for t in taken:
+        groups.setdefault((t.what, t.owner, t.wanted_by), []).append(t.id)
+    parts = []
+    for (what, owner, wanted_by), ids in groups.items():
+        if len(ids) == 1:
+            parts.append(f"{what} {ids[0]} already exists and belongs")
         else:
-            report.merchants.append({"merchantId": found, "name": spec.name, "new": False})
-    return found
+            listed = ", ".join(ids[:-1]) + " and " + ids[-1]
+            parts.append(f"{what}s {listed} already exist and belong")
+        parts[-1] += f" to {owner}, not to {wanted_by!r}"
+    them = "it another id" if len(taken) == 1 else "them other ids"
+    return (
+        f"{'; '.join(parts)}; nothing was written. Give {them} in the file, or seed onto an "
+        "empty database (another DATABASE_URL, or another ORDERDESK_DATA_DIR for the embedded "
+        "one)"
+    )
 
 
-async def _store(pool: asyncpg.Pool, merchant_id: str, spec: StoreSpec, report: Report) -> None:
-    async with pool.acquire() as conn:
-        existing = await merchants.get_store(conn, spec.id)
-    if existing is not None and existing.merchant_id != merchant_id:
-        raise ScenarioError(
-            f"store {spec.id} exists and belongs to merchant {existing.merchant_id}"
-        )
-    if existing is None:
+async def _accounts(pool: asyncpg.Pool, specs: list[MerchantSpec], report: Report) -> None:
+    """The merchants, their stores and credentials: every conflict is looked for before the
+    first write, and all of them are written in one transaction."""
+    async with pool.acquire() as conn, conn.transaction():
+        for name in sorted({spec.name for spec in specs}):  # two seeds of one file: one waits
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('seed:' || $1))", name)
+        held = await _held(conn, specs)
+        if held.taken:
+            raise ScenarioError(_refusal(held.taken))
+        try:
+            for spec in specs:
+                merchant_id = await _merchant(conn, spec, report)
+                for store in spec.stores:
+                    await _store(conn, merchant_id, store, store.id in held.stores, report)
+                for credential in spec.credentials:
+                    await _credential(conn, merchant_id, credential, report)
+        except DomainError as exc:
+            raise ScenarioError(f"{exc.code}: {exc.message}; nothing was written") from None
+
+
+async def _merchant(conn: asyncpg.Connection, spec: MerchantSpec, report: Report) -> str:
+    found = await _seeded(conn, "merchant", "", spec.name)
+    merchant_id = found or await sandbox.create_merchant(_pool(conn), spec.name)
+    if found is None:
+        await _record(conn, "merchant", "", spec.name, merchant_id)
+    report.merchants.append({"merchantId": merchant_id, "name": spec.name, "new": found is None})
+    return merchant_id
+
+
+async def _store(
+    conn: asyncpg.Connection, merchant_id: str, spec: StoreSpec, exists: bool, report: Report
+) -> None:
+    if not exists:
         store = Store(
             spec.id, merchant_id, spec.provider, spec.country, spec.currency, spec.segment
         )
-        await sandbox.create_store(pool, PROVIDERS, store)
-    report.stores.append({"storeId": spec.id, "provider": spec.provider, "new": existing is None})
+        await sandbox.create_store(_pool(conn), PROVIDERS, store)
+    report.stores.append({"storeId": spec.id, "provider": spec.provider, "new": not exists})
 
 
 async def _credential(
-    pool: asyncpg.Pool, merchant_id: str, spec: CredentialSpec, report: Report
+    conn: asyncpg.Connection, merchant_id: str, spec: CredentialSpec, report: Report
 ) -> None:
-    async with pool.acquire() as conn, conn.transaction():
-        found = await _seeded(conn, "credential", merchant_id, spec.key)
-        if found is None and spec.clientId is not None:
-            existing = await merchants.get_credential(conn, spec.clientId)
-            if existing is not None:
-                raise ScenarioError(f"credential {spec.clientId} exists and was not seeded here")
-        if found is not None:
-            existing = await merchants.get_credential(conn, found)
-            assert existing is not None
-            report.credentials.append(
-                {
-                    "name": spec.key,
-                    "clientId": found,
-                    "clientSecret": spec.clientSecret,
-                    "storeIds": list(existing.store_ids),
-                    "allStores": existing.all_stores,
-                    "new": False,
-                }
-            )
-            return
-        made = await create_credential(
-            conn, merchant_id, spec.stores, client_id=spec.clientId, secret=spec.clientSecret
+    found = await _seeded(conn, "credential", merchant_id, spec.key)
+    if found is not None:
+        existing = await merchants.get_credential(conn, found)
+        assert existing is not None
+        report.credentials.append(
+            {
+                "name": spec.key,
+                "clientId": found,
+                "clientSecret": spec.clientSecret,
+                "storeIds": list(existing.store_ids),
+                "allStores": existing.all_stores,
+                "new": False,
+            }
         )
-        await _record(conn, "credential", merchant_id, spec.key, made.client_id)
+        return
+    made = await create_credential(
+        conn, merchant_id, spec.stores, client_id=spec.clientId, secret=spec.clientSecret
+    )
+    await _record(conn, "credential", merchant_id, spec.key, made.client_id)
     report.credentials.append(
         {
             "name": spec.key,
@@ -291,12 +430,6 @@ async def _credential(
             "new": True,
         }
     )
-
-
-def _expand(spec: OrderSpec) -> list[tuple[str, OrderSpec]]:
-    if spec.count is None:
-        return [(spec.reference, spec)]
-    return [(spec.reference.replace("{n}", str(n)), spec) for n in range(1, spec.count + 1)]
 
 
 class Progress:
@@ -327,9 +460,7 @@ async def _orders(
     concurrency: int,
     progress: Callable[[int], Progress],
 ) -> None:
-    wanted = [item for spec in specs for item in _expand(spec)]
-    if len(wanted) > MAX_ORDERS:
-        raise ScenarioError(f"{len(wanted)} orders: at most {MAX_ORDERS} per file")
+    wanted = [(reference, spec) for spec in specs for reference in spec.references()]
     existing: dict[tuple[str, str], str] = {}
     async with pool.acquire() as conn:
         for store in {spec.store for spec in specs}:
@@ -357,7 +488,7 @@ async def _orders(
             expires_at=None,
         )
         async with pool.acquire() as conn, conn.transaction():
-            uow = UnitOfWork(cast(asyncpg.Pool, _OneConnection(conn)), PROVIDERS)
+            uow = UnitOfWork(_pool(conn), PROVIDERS)
             order, _ = await sandbox.create_order(uow, request)
             await _record(conn, "order", spec.store, reference, order.id)
         results[(spec.store, reference)] = (order.id, True)
@@ -385,17 +516,14 @@ async def run(
     progress: bool = True,
     pgbouncer: bool = False,
 ) -> Report:
-    """Seed ``scenario`` into the database at ``url``; raises ScenarioError on a conflict."""
+    """Seed ``scenario`` into the database at ``url``; raises ScenarioError on a conflict (a
+    conflict with what the database holds writes nothing)."""
     report = Report()
     pool = await create_pool(url, min_size=1, max_size=concurrency + 1, pgbouncer=pgbouncer)
+    orders = [order for merchant in scenario.merchants for order in merchant.orders]
     try:
-        for spec in scenario.merchants:
-            merchant_id = await _merchant(pool, spec, report)
-            for store in spec.stores:
-                await _store(pool, merchant_id, store, report)
-            for credential in spec.credentials:
-                await _credential(pool, merchant_id, credential, report)
-            await _orders(pool, spec.orders, report, concurrency, lambda n: Progress(n, progress))
+        await _accounts(pool, scenario.merchants, report)
+        await _orders(pool, orders, report, concurrency, lambda n: Progress(n, progress))
     except DomainError as exc:
         raise ScenarioError(f"{exc.code}: {exc.message}") from None
     finally:

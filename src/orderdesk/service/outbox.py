@@ -9,7 +9,9 @@ one after the other (the claim takes only the first pending one of each order).
 
 What counts as delivered and when a failed attempt is tried again is the store's provider's
 (``Dialect.notifier``: ``delivered``, ``retry_schedule``); after the schedule's last wait the
-delivery has failed (it can still be resent by hand). Times are on the store's test clock.
+delivery has failed (it can still be resent by hand). Times are on the store's test clock;
+while it advances, the advance sends the store's deliveries, each at its due time
+(``attempt_due``, ``service/clock.py``).
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import asyncpg
 import httpx
@@ -29,17 +31,27 @@ from orderdesk.ops import metrics
 from orderdesk.service import wakeup
 from orderdesk.service.dialect import Dialects
 from orderdesk.store import outbox
-from orderdesk.store.outbox import Attempt, Claimed
+from orderdesk.store.outbox import Attempt, Claimed, DeliveryView, State
 
 log = logging.getLogger("orderdesk.notifications")
 
 MAX_ANSWER_BYTES = 4096
 USER_AGENT = "orderdesk-notifications/0.1"
+HEADERS = {"user-agent": USER_AGENT, "content-type": "application/json"}
+
+# Builds requests as ``Sender``'s client does (its headers over httpx's defaults, then Host
+# and Content-Length) and sends none: no transport, no proxies from the environment.
+_BUILDER = httpx.Client(headers=HEADERS, transport=httpx.BaseTransport(), trust_env=False)
+
+
+def request_headers(url: str, body: str) -> list[tuple[str, str]]:
+    """The headers of a delivery's POST, in the order they are sent."""
+    return _BUILDER.build_request("POST", url, content=body).headers.multi_items()
 
 
 def next_step(
     schedule: Sequence[timedelta], tries_before: int, at: datetime
-) -> tuple[str, datetime | None]:
+) -> tuple[State, datetime | None]:
     """State and next attempt after a failed attempt that followed ``tries_before`` others."""
     if tries_before < len(schedule):
         return "pending", at + schedule[tries_before]
@@ -54,11 +66,11 @@ class Sender:
         self.client = httpx.AsyncClient(
             timeout=timeout,
             follow_redirects=False,
-            headers={"user-agent": USER_AGENT, "content-type": "application/json"},
+            headers=HEADERS,
         )
 
-    async def send(self, delivery: Claimed) -> Attempt:
-        at = datetime.now(UTC) + delivery.clock
+    async def send(self, delivery: Claimed, at: datetime) -> Attempt:
+        """Post ``delivery``; the attempt is recorded as made at ``at`` (the store's time)."""
         start = time.perf_counter()
         status: int | None = None
         error: str | None = None
@@ -86,33 +98,68 @@ class Sender:
         await self.client.aclose()
 
 
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One attempt, recorded: what it was and what follows (``next_at``: the next attempt)."""
+
+    delivery: Claimed
+    attempt: Attempt
+    state: State
+    next_at: datetime | None
+
+
+async def _record(
+    conn: asyncpg.Connection, dialects: Dialects, delivery: Claimed, attempt: Attempt
+) -> Sent:
+    """Record an attempt; a failed one is tried again on the provider's schedule, counted
+    from when it was made."""
+    state: State
+    next_at: datetime | None
+    if attempt.error is None:
+        state, next_at = "delivered", None
+    else:
+        schedule = dialects[delivery.provider].notifier.retry_schedule
+        state, next_at = next_step(schedule, delivery.tries, attempt.at)
+    await outbox.record(conn, delivery.id, attempt, state, next_at)
+    metrics.notification_attempt(state)
+    log.info(
+        "notification %s (%s, order %s) to %s: %s",
+        delivery.id,
+        delivery.event_type,
+        delivery.order_id,
+        delivery.url,
+        state if attempt.error is None else f"{attempt.error}; {state}",
+    )
+    return Sent(delivery, attempt, state, next_at)
+
+
 async def deliver_due(pool: asyncpg.Pool, sender: Sender, limit: int = 16) -> int:
     """Send up to ``limit`` due deliveries (one transaction); returns how many were tried."""
     async with pool.acquire() as conn, conn.transaction():
         claimed = await outbox.claim(conn, limit)
         if not claimed:
             return 0
-        attempts = await asyncio.gather(*(sender.send(delivery) for delivery in claimed))
+        attempts = await asyncio.gather(
+            *(sender.send(delivery, datetime.now(UTC) + delivery.clock) for delivery in claimed)
+        )
         for delivery, attempt in zip(claimed, attempts, strict=True):
-            if attempt.error is None:
-                state, next_at = "delivered", None
-            else:
-                schedule = sender.dialects[delivery.provider].notifier.retry_schedule
-                state, next_at = next_step(schedule, delivery.tries, attempt.at)
-            await outbox.record(conn, delivery.id, attempt, state, next_at)
-            metrics.notification_attempt(state)
-            log.info(
-                "notification %s (%s, order %s) to %s: %s",
-                delivery.id,
-                delivery.event_type,
-                delivery.order_id,
-                delivery.url,
-                state if attempt.error is None else f"{attempt.error}; {state}",
-            )
+            await _record(conn, sender.dialects, delivery, attempt)
     return len(claimed)
 
 
-async def resend(pool: asyncpg.Pool, delivery_id: int) -> dict[str, Any] | None:
+async def attempt_due(
+    pool: asyncpg.Pool, sender: Sender, delivery_id: int, due: datetime
+) -> Sent | None:
+    """Send a delivery of a store whose clock advances as at its due time ``due``, and record
+    it so (its next attempt counted from ``due``); None when it was tried meanwhile."""
+    async with pool.acquire() as conn, conn.transaction():
+        delivery = await outbox.claim_due(conn, delivery_id, due)
+        if delivery is None:
+            return None
+        return await _record(conn, sender.dialects, delivery, await sender.send(delivery, due))
+
+
+async def resend(pool: asyncpg.Pool, delivery_id: int) -> DeliveryView | None:
     """Make a delivery due now, whatever its state, and wake this process's worker; the
     delivery as it is then, or None when there is no such delivery."""
     async with pool.acquire() as conn:

@@ -12,13 +12,14 @@ import asyncpg
 
 from orderdesk.domain import errors as e
 from orderdesk.domain import ids
+from orderdesk.domain.clock import clock, utcnow
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.lines import CaptureLine
 from orderdesk.domain.money import is_currency
 from orderdesk.domain.order import Order, Segment, new_order
-from orderdesk.service import unit_of_work, wakeup
+from orderdesk.service import wakeup
 from orderdesk.service.dialect import Dialects
-from orderdesk.service.unit_of_work import UnitOfWork, utcnow
+from orderdesk.service.unit_of_work import UnitOfWork
 from orderdesk.store import merchants, orders, outbox
 from orderdesk.store import settings as store_settings
 from orderdesk.store.merchants import Store
@@ -79,7 +80,7 @@ async def create_order(uow: UnitOfWork, request: NewOrder) -> tuple[Order, int]:
         settings = await outbox.store_settings(conn, request.store_id)
         if store is None or settings is None:
             raise _not_found("STORE_NOT_FOUND", f"Store {request.store_id}")
-        unit_of_work.clock.set(settings.clock)
+        clock.set(settings.clock)
         now = utcnow()
         dialect = uow.dialects[store.provider]
         methods = dialect.payment_methods
@@ -123,7 +124,7 @@ async def close_order(uow: UnitOfWork, order_id: str) -> Order:
         found = await uow.rows.get(conn, order_id, for_update=True)
         if found is None:
             raise _not_found(e.ORDER_NOT_FOUND, f"Order {order_id}")
-        unit_of_work.clock.set(found.clock)
+        clock.set(found.clock)
         found.order.close(utcnow())
         await uow.write(conn, found)
     wakeup.poke()

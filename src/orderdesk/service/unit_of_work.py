@@ -12,15 +12,15 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Generic, TypeVar
 
 import asyncpg
 
 from orderdesk.auth.tokens import Principal
 from orderdesk.domain import errors as e
+from orderdesk.domain.clock import clock, utcnow
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.order import Order
 from orderdesk.ops import metrics
@@ -129,26 +129,17 @@ class IdempotencyKey:
         return StoredResponse(self.fingerprint, reply.status, reply.headers, reply.body)
 
 
-#: The test clock of the store whose order this task is working on (sandbox: a store's
-#: clock can be moved forward). Set when the order is loaded, from the same statement.
-clock: ContextVar[timedelta] = ContextVar("clock", default=timedelta(0))
-
-
-def utcnow() -> datetime:
-    """Now, on the clock of the store whose order is being worked on (see ``clock``)."""
-    return datetime.now(UTC) + clock.get()
-
-
 def checked(ref: OrderRef, found: Loaded | None) -> Loaded:
     """``found``, if it exists in this provider's API and the credential may act on its
-    store; sets the store's clock for this task."""
+    store; sets the store's clock for this task (``domain/clock.py``), read in the statement
+    that loaded the order."""
     if found is None or found.order.provider != ref.provider:
         raise DomainError(e.ORDER_NOT_FOUND, f"Order {ref.order_id} was not found", Kind.NOT_FOUND)
+    clock.set(found.clock)
     if not ref.principal.may_use(found.order.store_id):
         raise DomainError(
             e.FORBIDDEN, "This credential may not act on the order's store", Kind.FORBIDDEN
         )
-    clock.set(found.clock)
     return found
 
 

@@ -7,26 +7,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import orjson
+from typing_extensions import TypedDict  # pydantic refuses typing's before Python 3.12
 
+from orderdesk.store.clocks import FIRST_PENDING
 from orderdesk.store.orders import Target
 
-# Due deliveries, oldest first, at most one per order: the first still pending, so that an
-# order's notifications go out in event order. SKIP LOCKED: another worker has those.
-CLAIM_SQL = (
+_CLAIMED = (
     "SELECT d.id, d.order_id, d.url, d.body, d.event_type,"
     " jsonb_array_length(d.attempts) AS tries, st.clock_offset, st.provider"
     " FROM deliveries d JOIN stores st ON st.id = d.store_id"
-    " WHERE d.state = 'pending' AND d.next_at <= clock_timestamp() + st.clock_offset"
-    " AND NOT EXISTS (SELECT 1 FROM deliveries p"
-    "  WHERE p.order_id = d.order_id AND p.state = 'pending' AND p.id < d.id)"
+)
+# Due deliveries, oldest first, at most one per order: the first still pending, so that an
+# order's notifications go out in event order. SKIP LOCKED: another worker has those. A
+# store whose clock is advancing is left to the advance (``service/clock.py``).
+CLAIM_SQL = (
+    f"{_CLAIMED} WHERE {FIRST_PENDING} AND d.next_at <= clock_timestamp() + st.clock_offset"
+    " AND st.clock_advancing_since IS NULL"
     " ORDER BY d.next_at, d.id LIMIT $1 FOR UPDATE OF d SKIP LOCKED"
 )
+# One delivery an advance found due at $2: None once another has tried it meanwhile.
+CLAIM_DUE_SQL = (
+    f"{_CLAIMED} WHERE d.id = $1 AND d.state = 'pending' AND d.next_at = $2 FOR UPDATE OF d"
+)
+# An attempt, and once it settles the delivery (delivered or failed) the order's later
+# deliveries that waited behind it fall due no earlier than the attempt ($5): an advancing
+# clock sends them after it, not at the times they were queued.
 RECORD_SQL = (
-    "UPDATE deliveries SET attempts = attempts || $2::jsonb, state = $3, next_at = $4 WHERE id = $1"
+    "WITH done AS (UPDATE deliveries SET attempts = attempts || $2::jsonb, state = $3,"
+    " next_at = $4 WHERE id = $1 RETURNING order_id)"
+    " UPDATE deliveries p SET next_at = $5 FROM done WHERE $3 <> 'pending'"
+    " AND p.order_id = done.order_id AND p.id > $1 AND p.state = 'pending' AND p.next_at < $5"
 )
 
 
@@ -42,6 +56,16 @@ class Claimed:
     provider: str  # the store's: it decides what counts as delivered and when to retry
 
 
+class AttemptView(TypedDict):
+    """One attempt: when it was made (the store's clock), the HTTP status answered (null: no
+    answer), how long it took, and why it did not count as delivered (null: it did)."""
+
+    at: str
+    status: int | None
+    latencyMs: float
+    error: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class Attempt:
     at: datetime
@@ -49,7 +73,7 @@ class Attempt:
     latency_ms: float
     error: str | None
 
-    def doc(self) -> dict[str, Any]:
+    def doc(self) -> AttemptView:
         return {
             "at": self.at.isoformat(),
             "status": self.status,
@@ -58,22 +82,29 @@ class Attempt:
         }
 
 
+def _claimed(r: asyncpg.Record) -> Claimed:
+    return Claimed(
+        r["id"],
+        r["order_id"],
+        r["url"],
+        r["body"],
+        r["event_type"],
+        r["tries"],
+        r["clock_offset"],
+        r["provider"],
+    )
+
+
 async def claim(conn: asyncpg.Connection, limit: int) -> list[Claimed]:
     """Lock up to ``limit`` due deliveries until the transaction ends."""
-    rows = await conn.fetch(CLAIM_SQL, limit)
-    return [
-        Claimed(
-            r["id"],
-            r["order_id"],
-            r["url"],
-            r["body"],
-            r["event_type"],
-            r["tries"],
-            r["clock_offset"],
-            r["provider"],
-        )
-        for r in rows
-    ]
+    return [_claimed(r) for r in await conn.fetch(CLAIM_SQL, limit)]
+
+
+async def claim_due(conn: asyncpg.Connection, delivery_id: int, due: datetime) -> Claimed | None:
+    """Lock the delivery due at ``due`` until the transaction ends (waiting for a worker that
+    is sending it); None when it is no longer pending at that time."""
+    row = await conn.fetchrow(CLAIM_DUE_SQL, delivery_id, due)
+    return None if row is None else _claimed(row)
 
 
 async def record(
@@ -83,7 +114,7 @@ async def record(
     state: str,
     next_at: datetime | None,
 ) -> None:
-    await conn.execute(RECORD_SQL, delivery_id, [attempt.doc()], state, next_at)
+    await conn.execute(RECORD_SQL, delivery_id, [attempt.doc()], state, next_at, attempt.at)
 
 
 async def backlog(conn: asyncpg.Connection) -> int:
@@ -94,14 +125,64 @@ async def backlog(conn: asyncpg.Connection) -> int:
 
 # -- inspection ---------------------------------------------------------------------------
 
+State = Literal["pending", "delivered", "failed"]
+HELD = "an earlier notification of the same order is not delivered yet"
+
+
+class WaitingFor(TypedDict):
+    """Why a pending delivery is not sent yet: the delivery it waits behind."""
+
+    deliveryId: str
+    reason: str
+
+
+class DeliveryView(TypedDict):
+    """A notification to send and what became of it.
+
+    ``body`` is the exact text posted on every attempt, ``attempts`` every attempt made, in
+    order; times are on the store's clock. ``state``: ``pending`` (to be tried), ``delivered``
+    or ``failed`` (the retries ran out; it can be sent again). ``nextAttemptAt``: when a pending
+    delivery that is next in line (the first pending one of its order) is tried next; null
+    otherwise. ``waitingFor``: for a pending delivery that is not next in line, the earlier
+    pending one of its order it waits behind (an order's notifications go out in event order),
+    and why; null otherwise."""
+
+    deliveryId: str
+    orderId: str
+    storeId: str
+    eventId: str
+    eventType: str
+    url: str
+    body: str
+    state: State
+    attempts: list[AttemptView]
+    nextAttemptAt: str | None
+    waitingFor: WaitingFor | None
+    createdAt: str
+
+
+class DeliveryPage(TypedDict):
+    """A page of deliveries; ``lastId`` (the last one's ``deliveryId``, null on an empty page)
+    is the ``lastId`` of the next page."""
+
+    lastId: str | None
+    deliveries: list[DeliveryView]
+
+
+# ``held_by``: the first pending delivery of the same order before this pending one — the one
+# CLAIM_SQL's NOT EXISTS finds, so this one is not claimed (``deliveries_order``).
 _VIEW = (
     "SELECT d.id, d.order_id, d.store_id, d.event_id, d.event_type, d.url, d.body, d.state,"
-    " d.attempts::text AS attempts, d.next_at, d.created_at"
+    " d.attempts::text AS attempts, d.next_at, d.created_at,"
+    " CASE WHEN d.state = 'pending' THEN (SELECT min(p.id) FROM deliveries p"
+    "  WHERE p.order_id = d.order_id AND p.state = 'pending' AND p.id < d.id) END AS held_by"
     " FROM deliveries d"
 )
 
 
-def _view(row: asyncpg.Record) -> dict[str, Any]:
+def _view(row: asyncpg.Record) -> DeliveryView:
+    held_by: int | None = row["held_by"]
+    next_in_line = row["state"] == "pending" and held_by is None
     return {
         "deliveryId": str(row["id"]),
         "orderId": row["order_id"],
@@ -112,28 +193,103 @@ def _view(row: asyncpg.Record) -> dict[str, Any]:
         "body": row["body"],
         "state": row["state"],
         "attempts": orjson.loads(row["attempts"]),
-        "nextAttemptAt": None if row["state"] != "pending" else row["next_at"].isoformat(),
+        "nextAttemptAt": row["next_at"].isoformat() if next_in_line else None,
+        "waitingFor": None if held_by is None else {"deliveryId": str(held_by), "reason": HELD},
         "createdAt": row["created_at"].isoformat(),
     }
 
 
-async def list_deliveries(
-    conn: asyncpg.Connection, store_id: str, order_id: str | None, after: int, limit: int
-) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        _VIEW + " WHERE d.store_id = $1 AND ($2::text IS NULL OR d.order_id = $2) AND d.id > $3"
-        " ORDER BY d.id LIMIT $4",
-        store_id,
-        order_id,
-        after,
-        limit,
+@dataclass(frozen=True, slots=True)
+class DeliveryFilter:
+    """Which deliveries, in which order; every filter given must hold.
+
+    A store's deliveries go in the order they were created on its clock (``createdAt``, then
+    id): the order of its events. Every store's together (no ``store_id``) go in the order they
+    were queued (id), as the stores' clocks differ."""
+
+    store_id: str | None = None  # None: every store's
+    order_id: str | None = None
+    state: State | None = None
+    event_type: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None  # exclusive
+    newest_first: bool = False
+    after: int = 0  # the last delivery of the page before; 0: the first page
+
+
+class UnknownDelivery(LookupError):
+    """The page before's last delivery is not one of the store's."""
+
+
+def find_sql(
+    where: DeliveryFilter, limit: int, after_at: datetime | None = None
+) -> tuple[str, list[Any]]:
+    """The statement of one page and its arguments (``after_at``: when ``where.after`` was
+    created, for a store's pages). A store's deliveries are read in order through
+    ``deliveries_store_created``, ``deliveries_store_state`` or ``deliveries_store_event``
+    (migration 0091), every store's through the primary key."""
+    args: list[Any] = []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    conditions = [
+        f"{column} {arg(value)}"
+        for column, value in (
+            ("d.store_id =", where.store_id),
+            ("d.order_id =", where.order_id),
+            ("d.state =", where.state),
+            ("d.event_type =", where.event_type),
+            ("d.created_at >=", where.created_from),
+            ("d.created_at <", where.created_to),
+        )
+        if value is not None
+    ]
+    key = ("d.created_at", "d.id") if where.store_id is not None else ("d.id",)
+    if where.after:
+        cursor = (after_at, where.after) if where.store_id is not None else (where.after,)
+        conditions.append(
+            f"({', '.join(key)}) {'<' if where.newest_first else '>'}"
+            f" ({', '.join(arg(value) for value in cursor)})"
+        )
+    direction = " DESC" if where.newest_first else ""
+    return (
+        _VIEW
+        + (" WHERE " + " AND ".join(conditions) if conditions else "")
+        + " ORDER BY "
+        + ", ".join(column + direction for column in key)
+        + f" LIMIT {arg(limit)}",
+        args,
     )
-    return [_view(row) for row in rows]
+
+
+async def created_at(conn: asyncpg.Connection, where: DeliveryFilter) -> datetime | None:
+    """When ``where.after`` was created, for a store's next page (None for the first page or
+    every store's); UnknownDelivery when it is not one of the store's deliveries."""
+    if not where.after or where.store_id is None:
+        return None
+    found: datetime | None = await conn.fetchval(
+        "SELECT created_at FROM deliveries WHERE id = $1 AND store_id = $2",
+        where.after,
+        where.store_id,
+    )
+    if found is None:
+        raise UnknownDelivery(where.after)
+    return found
+
+
+async def find_deliveries(
+    conn: asyncpg.Connection, where: DeliveryFilter, limit: int
+) -> list[DeliveryView]:
+    """A page of the deliveries ``where`` picks; UnknownDelivery (``created_at``)."""
+    sql, args = find_sql(where, limit, await created_at(conn, where))
+    return [_view(row) for row in await conn.fetch(sql, *args)]
 
 
 async def order_deliveries(
     conn: asyncpg.Connection, order_id: str, limit: int = 100
-) -> list[dict[str, Any]]:
+) -> list[DeliveryView]:
     """The order's notifications, oldest first (``deliveries_order``)."""
     rows = await conn.fetch(
         _VIEW + " WHERE d.order_id = $1 ORDER BY d.id LIMIT $2", order_id, limit
@@ -141,12 +297,12 @@ async def order_deliveries(
     return [_view(row) for row in rows]
 
 
-async def get_delivery(conn: asyncpg.Connection, delivery_id: int) -> dict[str, Any] | None:
+async def get_delivery(conn: asyncpg.Connection, delivery_id: int) -> DeliveryView | None:
     row = await conn.fetchrow(_VIEW + " WHERE d.id = $1", delivery_id)
     return None if row is None else _view(row)
 
 
-async def resend(conn: asyncpg.Connection, delivery_id: int) -> dict[str, Any] | None:
+async def resend(conn: asyncpg.Connection, delivery_id: int) -> DeliveryView | None:
     """Make a delivery due now (whatever its state); None when there is no such delivery."""
     done = await conn.fetchval(
         "UPDATE deliveries d SET state = 'pending', next_at = now() + st.clock_offset"
@@ -202,16 +358,5 @@ async def set_notifications(
         store_id,
         url,
         events,
-    )
-    return None if row is None else _settings(row)
-
-
-async def advance_clock(
-    conn: asyncpg.Connection, store_id: str, by: timedelta
-) -> StoreSettings | None:
-    row = await conn.fetchrow(
-        f"UPDATE stores SET clock_offset = clock_offset + $2 WHERE id = $1 RETURNING {_SETTINGS}",
-        store_id,
-        by,
     )
     return None if row is None else _settings(row)

@@ -1,5 +1,6 @@
 """Sums for the back-office dashboard: money per day per store from ``ledger``, orders per
-status from ``orders`` — each read through an index."""
+status from ``orders`` — each read through an index. A store's days are the days of its clock
+(UTC), as its ledger's times are."""
 
 from __future__ import annotations
 
@@ -18,16 +19,19 @@ class DayAmount:
     amount: int
 
 
-async def per_day(conn: asyncpg.Connection, since: datetime) -> list[DayAmount]:
-    """Captured and refunded minor units per store and UTC day since ``since``; one range
-    scan of ``ledger_store_created`` per store."""
+async def per_day(conn: asyncpg.Connection, days: int) -> list[DayAmount]:
+    """Captured and refunded minor units per store and day over each store's last ``days``
+    days, today included (on its clock); one range scan of ``ledger_store_created`` per
+    store."""
     rows = await conn.fetch(
         "SELECT s.id, s.currency, d.day, d.kind, d.amount FROM stores s"
         " CROSS JOIN LATERAL (SELECT (l.created_at AT TIME ZONE 'UTC')::date AS day, l.kind,"
         "  sum(l.amount)::bigint AS amount FROM ledger l"
-        "  WHERE l.store_id = s.id AND l.created_at >= $1 AND l.kind IN ('capture', 'refund')"
+        "  WHERE l.store_id = s.id AND l.kind IN ('capture', 'refund') AND l.created_at >="
+        "   (date_trunc('day', (now() + s.clock_offset) AT TIME ZONE 'UTC')"
+        "    - make_interval(days => $1 - 1)) AT TIME ZONE 'UTC'"
         "  GROUP BY 1, 2) AS d ORDER BY s.id, d.day, d.kind",
-        since,
+        days,
     )
     return [DayAmount(*row) for row in rows]
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from orderdesk.domain.lines import CaptureLine, Line
 from orderdesk.domain.order import Chunk, Order
-from orderdesk.providers.base import CaptureForm, RefundForm, RefundOffer
+from orderdesk.providers.base import CaptureForm, Offer, RefundForm, RefundOffer
 from orderdesk.providers.ledyer import actions, rules
 from orderdesk.service.replies import Presenter
 from orderdesk.service.unit_of_work import Act, Parsed
@@ -25,7 +25,20 @@ def _chunk_lines(order: Order, ledger_id: str, chosen: list[str]) -> list[Line]:
     return [lines[i] for i in chosen if i in lines]
 
 
+#: The order page's offers, from the uncaptured part's ``availableActions``.
+OFFERS = {
+    rules.Action.PARTIAL_CAPTURE: Offer.CAPTURE_LINES,
+    rules.Action.CAPTURE: Offer.CAPTURE_ALL,
+    rules.Action.CANCEL: Offer.CANCEL,
+    rules.Action.EXTEND_ORDER_EXPIRY: Offer.EXTEND,
+}
+
+
 class LedyerBackoffice:
+    def offers(self, order: Order, now: datetime) -> frozenset[Offer]:
+        available = rules.available_actions(order, now)
+        return frozenset(offer for action, offer in OFFERS.items() if action in available)
+
     async def capture(
         self, act: Act, order: Order, form: CaptureForm, presenter: Presenter[Chunk]
     ) -> Reply:

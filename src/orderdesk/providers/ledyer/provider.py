@@ -16,6 +16,7 @@ from orderdesk.providers.ledyer import (
     notifications,
     routes,
     rules,
+    search,
     settlements,
     tokens,
 )
@@ -27,10 +28,11 @@ STATUS_WORDS: dict[str, str] = {
     rules.LedyerStatus.UNCAPTURED: "authorised, nothing captured yet",
     rules.LedyerStatus.PARTIALLY_CAPTURED: "partly captured",
     rules.LedyerStatus.FULLY_CAPTURED: "fully captured",
-    rules.LedyerStatus.CANCELLED: "cancelled",
+    rules.LedyerStatus.CANCELLED: "what was not captured is released",
     rules.LedyerStatus.PARTIALLY_REFUNDED: "partly refunded",
     rules.LedyerStatus.FULLY_REFUNDED: "fully refunded",
     rules.LedyerStatus.EXPIRED: "the authorisation expired",
+    rules.LedyerStatus.UNACKNOWLEDGED: "the merchant has not acknowledged it yet",
 }
 #: Ledyer's own refusals in plain words (the back-office's).
 EXPLAINED = {
@@ -59,6 +61,9 @@ class Ledyer:
 
     def statuses_of(self, order: Order, now: datetime) -> list[str]:
         return [status.value for status in rules.statuses(order, now)]
+
+    def status_sql(self, status: str, now: str) -> str:
+        return search.STATUS_SQL[status].format(now=now)
 
     def new_order_id(self) -> str:
         return ids.prefixed(ids.ORDER)

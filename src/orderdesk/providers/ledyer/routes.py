@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
@@ -28,12 +27,17 @@ from orderdesk.service.unit_of_work import (
     OrderRef,
     Parsed,
     key_after_body,
-    utcnow,
 )
 from orderdesk.web.answers import json_answer, to_response
 from orderdesk.web.bodies import parse
 from orderdesk.web.openapi import json_body
-from orderdesk.web.requests import base_url, idempotency_header, require_json
+from orderdesk.web.requests import (
+    base_url,
+    idempotency_header,
+    moment_query,
+    require_json,
+    time_param,
+)
 from orderdesk.web.routes import RouteTable
 
 ROUTES = RouteTable(
@@ -71,6 +75,7 @@ SubOrderId = Annotated[
     Path(alias="ledgerId", pattern=r"^in_[^/]+$", description="The sub-order's ledger id (in_…)"),
 ]
 MAX_PAGE = 1000
+AN_RFC3339_TIME = "2023-02-10T00:00:00Z"  # the example a refused time is told
 
 
 def _order_ref(request: Request, order_id: str) -> OrderRef:
@@ -84,27 +89,6 @@ def _key(request: Request, body: bytes, method: str = "POST") -> IdempotencyKey 
 
 def _presenter(request: Request, status: int = 200) -> views.OrderObject:
     return views.OrderObject(request.app.state.link_key, base_url(request), status)
-
-
-_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
-
-
-def _moment_query(alias: str) -> Any:
-    """A query parameter holding an RFC 3339 time with its offset (``2023-02-10T00:00:00Z``)."""
-    return Query(alias=alias, json_schema_extra={"format": "date-time"})
-
-
-def _moment(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        if not _RFC3339.fullmatch(value):
-            raise ValueError(value)
-        return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-    except ValueError:
-        raise invalid(
-            f"{name} must be an RFC 3339 time such as 2023-02-10T00:00:00Z", name
-        ) from None
 
 
 def _cursor(value: str) -> tuple[datetime, int]:
@@ -129,10 +113,10 @@ def _next_cursor(after: tuple[datetime, int]) -> str:
 )
 async def list_orders_route(
     request: Request,
-    created_from: Annotated[str | None, _moment_query(alias="createdFrom")] = None,
-    created_to: Annotated[str | None, _moment_query(alias="createdTo")] = None,
-    expires_from: Annotated[str | None, _moment_query(alias="expiresFrom")] = None,
-    expires_to: Annotated[str | None, _moment_query(alias="expiresTo")] = None,
+    created_from: Annotated[str | None, moment_query("createdFrom")] = None,
+    created_to: Annotated[str | None, moment_query("createdTo")] = None,
+    expires_from: Annotated[str | None, moment_query("expiresFrom")] = None,
+    expires_to: Annotated[str | None, moment_query("expiresTo")] = None,
     ids: Annotated[list[str] | None, Query(alias="id[]", max_length=100)] = None,
     merchant_references: Annotated[
         list[str] | None, Query(alias="merchantReference[]", max_length=100)
@@ -160,12 +144,12 @@ async def list_orders_route(
     query = search.OrderQuery(
         provider=NAME,
         store_ids=sorted(principal.store_ids),
-        now=utcnow(),
+        server_now=datetime.now(UTC),
         size=size,
-        created_from=_moment(created_from, "createdFrom"),
-        created_to=_moment(created_to, "createdTo"),
-        expires_from=_moment(expires_from, "expiresFrom"),
-        expires_to=_moment(expires_to, "expiresTo"),
+        created_from=time_param(created_from, "createdFrom", AN_RFC3339_TIME),
+        created_to=time_param(created_to, "createdTo", AN_RFC3339_TIME),
+        expires_from=time_param(expires_from, "expiresFrom", AN_RFC3339_TIME),
+        expires_to=time_param(expires_to, "expiresTo", AN_RFC3339_TIME),
         ids=ids or [],
         merchant_references=merchant_references or [],
         order_references=order_references or [],
@@ -178,7 +162,10 @@ async def list_orders_route(
     page = await search.list_orders(request.app.state.pool, query)
     presenter = _presenter(request)
     body: LedyerOrderList = {
-        "orders": [presenter.view(found.order, found.seq, query.now) for found in page.orders],
+        "orders": [
+            presenter.view(found.order, found.seq, query.server_now + found.clock)
+            for found in page.orders
+        ],
         "nextCursor": None if page.next_after is None else _next_cursor(page.next_after),
         "lastId": page.orders[-1].order.id if page.orders else None,
     }

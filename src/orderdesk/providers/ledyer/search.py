@@ -1,8 +1,10 @@
 """Listing orders (``GET /v1/orders``): filters on the indexed ``orders`` columns, keyset
-paging newest first on ``(created_at, seq)``, and the page's orders read in one statement."""
+paging newest first on ``(created_at, seq)``, and the page's orders read in one statement.
+Each order is judged at its store's now (``domain/clock.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,7 +12,8 @@ import asyncpg
 
 from orderdesk.store.orders import SELECT_ORDERS, Loaded, loaded
 
-#: ``status[]`` values as predicates on the columns: the order's ``status[]`` contains it.
+#: ``status[]`` values as predicates on the columns: the order's ``status[]`` contains it
+#: (``{now}``: the order's store's now, an SQL expression).
 STATUS_SQL = {
     "uncaptured": "o.status = 'uncaptured'",
     "partiallyCaptured": "o.status = 'partiallyCaptured'",
@@ -19,7 +22,7 @@ STATUS_SQL = {
     "partiallyRefunded": "o.refunded > 0 AND o.refunded < o.captured",
     "fullyRefunded": "o.refunded > 0 AND o.refunded >= o.captured",
     "unacknowledged": "NOT o.acknowledged",
-    "expired": "o.expires_at <= {now} AND o.authorized > o.captured + o.cancelled",
+    "expired": ("o.expires_at <= {now} AND o.authorized > o.captured + o.cancelled"),
 }
 
 
@@ -29,7 +32,7 @@ class OrderQuery:
 
     provider: str
     store_ids: list[str]
-    now: datetime
+    server_now: datetime  # each order is judged at its store's: this + its store's clock
     size: int
     created_from: datetime | None = None
     created_to: datetime | None = None
@@ -78,9 +81,7 @@ def _sql(query: OrderQuery) -> tuple[str, list[object]]:
         if values:
             where.append(f"o.{column} = ANY({arg(values)})")
     if query.statuses:
-        now = arg(query.now) if "expired" in query.statuses else ""
-        either = " OR ".join(f"({STATUS_SQL[s].format(now=now)})" for s in query.statuses)
-        where.append(f"({either})")
+        where.append(_statuses(query, arg))
     if query.q is not None:
         q = arg(query.q)
         where.append(f"(o.id = {q} OR o.order_reference = {q} OR o.merchant_reference = {q})")
@@ -96,6 +97,16 @@ def _sql(query: OrderQuery) -> tuple[str, list[object]]:
         f" ORDER BY o.created_at DESC, o.seq DESC LIMIT {arg(query.size + 1)}"
     )
     return sql, args
+
+
+def _statuses(query: OrderQuery, arg: Callable[[object], str]) -> str:
+    """Any of the query's statuses, each at the order's store's now: the server's now, to
+    which each store adds its clock."""
+    now = ""
+    if "expired" in query.statuses:
+        now = f"({arg(query.server_now)}::timestamptz + st.clock_offset)"
+    either = " OR ".join(f"({STATUS_SQL[s].format(now=now)})" for s in query.statuses)
+    return f"({either})"
 
 
 async def search(conn: asyncpg.Connection, query: OrderQuery) -> Page:

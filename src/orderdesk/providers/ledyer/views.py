@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from orderdesk.domain.clock import utcnow
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.lines import Line
 from orderdesk.domain.money import exponent, grouped_string, major_string
@@ -23,7 +24,6 @@ from orderdesk.providers.ledyer.responses import (
     LedyerOrder,
     LedyerPaymentStatus,
 )
-from orderdesk.service.unit_of_work import utcnow
 from orderdesk.web.answers import Reply, json_answer
 
 

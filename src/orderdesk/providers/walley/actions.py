@@ -72,10 +72,10 @@ async def reauthorize(
 
 
 async def reauthorization(
-    uow: UnitOfWork, ref: OrderRef, reauthorization_id: str, now: datetime
+    uow: UnitOfWork, ref: OrderRef, reauthorization_id: str
 ) -> Reauthorization:
     """A raise's state; one whose credit check is due is decided first."""
-    loaded = await settle_if_due(uow, ref, now)
+    loaded, now = await settle_if_due(uow, ref)
     async with uow.pool.acquire() as conn:
         if loaded is None:
             loaded = await uow.load(conn, ref)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from orderdesk.domain.lines import Line
 from orderdesk.domain.money import MoneyFormatError, exponent, major_string, parse_decimal_text
 from orderdesk.domain.order import CaptureMeta, Chunk, Order
-from orderdesk.providers.base import CaptureForm, RefundForm, RefundOffer
+from orderdesk.providers.base import CaptureForm, Offer, RefundForm, RefundOffer
 from orderdesk.providers.walley import actions, rules
 from orderdesk.service.replies import Presenter
 from orderdesk.service.unit_of_work import Act, Parsed
@@ -48,6 +48,15 @@ def _captured_lines(order: Order) -> dict[str, Line]:
 
 
 class WalleyBackoffice:
+    def offers(self, order: Order, now: datetime) -> frozenset[Offer]:
+        """Walley lists no actions: its rules say what a capture, cancel and extend need."""
+        offered = set()
+        if rules.capturable(order, now):
+            offered |= {Offer.CAPTURE_LINES, Offer.CAPTURE_ALL}
+        if rules.is_open(order, now):
+            offered |= {Offer.CANCEL, Offer.EXTEND}
+        return frozenset(offered)
+
     async def capture(
         self, act: Act, order: Order, form: CaptureForm, presenter: Presenter[Chunk]
     ) -> Reply:
@@ -69,7 +78,8 @@ class WalleyBackoffice:
             try:
                 parse_decimal_text(form.amount)
             except (ValueError, MoneyFormatError):
-                return f"Give the amount to refund as a number, like 95.00 ({order.currency})."
+                currency = order.currency
+                return f"Give the amount to refund as a number, like 95.00 or 95,00 ({currency})."
             return None
         if not form.chosen:
             return "Choose at least one line to refund, or refund an amount."

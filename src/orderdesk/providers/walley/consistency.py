@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from orderdesk.domain import errors as e
+from orderdesk.domain.clock import utcnow
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.order import Order
 from orderdesk.providers.walley import rules
@@ -73,25 +74,28 @@ async def settle_due(uow: UnitOfWork, ref: OrderRef) -> None:
     await uow.change(ref, None, rules.settle, _Settled(), prepare=WalleyStore().prepare)
 
 
-async def settle_if_due(uow: UnitOfWork, ref: OrderRef, now: datetime) -> Loaded | None:
+async def settle_if_due(uow: UnitOfWork, ref: OrderRef) -> tuple[Loaded | None, datetime]:
     """Before a read: decide the credit checks that are due, so the read sees them.
 
     Returns the order as loaded when none was due — the read uses it rather than loading it
-    once more — and None when some were decided (the read loads the order they changed).
+    once more — or None when some were decided (the read loads the order they changed); and
+    the now of the order's store the read is judged at (known once the order is loaded).
     """
     loaded = await uow.read(ref)
+    now = utcnow()
     if rules.has_due(loaded.order, now):
         await settle_due(uow, ref)
-        return None
-    return loaded
+        return None, now
+    return loaded, now
 
 
 async def read_order(
-    uow: UnitOfWork, ref: OrderRef, correlation_id: str | None, now: datetime
-) -> tuple[Order, int]:
+    uow: UnitOfWork, ref: OrderRef, correlation_id: str | None
+) -> tuple[Order, int, datetime]:
     """``GET /manage/orders/{id}``: the order as a read sees it now, lag and all; with the
-    ``correlationId`` of a write to this order, the order as it is."""
-    loaded = await settle_if_due(uow, ref, now)
+    ``correlationId`` of a write to this order, the order as it is. Returns the order, its
+    sequence number and the store's now it was read at."""
+    loaded, now = await settle_if_due(uow, ref)
     async with uow.pool.acquire() as conn:
         if loaded is None:
             loaded = await uow.load(conn, ref)
@@ -108,7 +112,7 @@ async def read_order(
                     f"No action {correlation_id} was applied to order {order.id}",
                     Kind.NOT_FOUND,
                 )
-            return order, loaded.seq
+            return order, loaded.seq, now
         settings = await store_settings.get(conn, order.store_id)
         check_manageable(order, settings, now)
         if settings.read_lag_seconds > 0:
@@ -117,5 +121,5 @@ async def read_order(
                 raise not_synced(order.id)
             older = await versions.as_of(conn, order.id, seen)
             if older is not None:
-                return older, loaded.seq
-        return order, loaded.seq
+                return older, loaded.seq, now
+        return order, loaded.seq, now

@@ -9,7 +9,16 @@ from orderdesk.domain import errors as e
 from orderdesk.domain import ids
 from orderdesk.domain.order import Order
 from orderdesk.providers.base import Provider
-from orderdesk.providers.walley import NAME, TITLE, errors, notifications, routes, rules, tokens
+from orderdesk.providers.walley import (
+    NAME,
+    TITLE,
+    errors,
+    notifications,
+    routes,
+    rules,
+    search,
+    tokens,
+)
 from orderdesk.providers.walley.backoffice import WalleyBackoffice
 from orderdesk.providers.walley.demo import WalleyDemo
 from orderdesk.web.dialect import Security
@@ -20,8 +29,8 @@ STATUS_WORDS: dict[str, str] = {
     rules.WalleyStatus.ACTIVATED: "fully captured",
     rules.WalleyStatus.RETURNED: "captured and fully refunded",
     rules.WalleyStatus.EXPIRED: "the authorisation expired",
-    rules.WalleyStatus.CLOSED: "closed",
-    rules.WalleyStatus.CANCELLED: "cancelled",
+    rules.WalleyStatus.CLOSED: "settled or written off by Walley",
+    rules.WalleyStatus.CANCELLED: "released before anything was captured",
 }
 #: Walley's own refusals in plain words (the back-office's).
 EXPLAINED = {
@@ -67,6 +76,9 @@ class Walley:
 
     def statuses_of(self, order: Order, now: datetime) -> list[str]:
         return [rules.status(order, now).value]
+
+    def status_sql(self, status: str, now: str) -> str:
+        return search.status_sql(status, now)
 
     def new_order_id(self) -> str:
         return ids.new_uuid()

@@ -32,7 +32,6 @@ from orderdesk.service.unit_of_work import (
     OrderRef,
     Parsed,
     key_after_body,
-    utcnow,
 )
 from orderdesk.web.answers import json_answer, to_response
 from orderdesk.web.openapi import json_body
@@ -150,14 +149,14 @@ async def search_route(
     ends = [day for pair in filters.get("placedAt", []) if (day := _day(pair[1], "to"))]
     start, end = max(starts, default=None), min(ends, default=None)
     store_ids = _all_of(filters.get("storeId"))
-    now = utcnow()
+    server_now = datetime.now(UTC)
     found = await search.search_orders(
         request.app.state.pool,
         principal,
         search.OrderQuery(
             store_ids=sorted(principal.store_ids) if store_ids is None else store_ids,
             provider=NAME,
-            now=now,
+            server_now=server_now,
             phrase=query.strip() if query and query.strip() else None,
             statuses=_all_of(filters.get("status")),
             placed_from=start,
@@ -166,7 +165,9 @@ async def search_route(
             offset=offset,
         ),
     )
-    answer: WalleySearchAnswer = {"data": [views.search_item(o, now) for o, _ in found]}
+    answer: WalleySearchAnswer = {
+        "data": [views.search_item(x.order, server_now + x.clock) for x in found]
+    }
     return to_response(json_answer(answer))
 
 
@@ -186,9 +187,8 @@ async def get_order_route(
         ),
     ] = None,
 ) -> Response:
-    now = utcnow()
     ref = _order_ref(request, order_id)
-    order, seq = await consistency.read_order(request.app.state.uow, ref, correlation_id, now)
+    order, seq, now = await consistency.read_order(request.app.state.uow, ref, correlation_id)
     return to_response(json_answer(views.order_view(order, seq, now)))
 
 
@@ -302,5 +302,5 @@ async def reauthorize_status_route(
     reauthorize_id: Annotated[str, Path(alias="reauthorizeId")],
 ) -> Response:
     ref = _order_ref(request, order_id)
-    found = await actions.reauthorization(request.app.state.uow, ref, reauthorize_id, utcnow())
+    found = await actions.reauthorization(request.app.state.uow, ref, reauthorize_id)
     return to_response(json_answer(views.reauthorization_view(found)))

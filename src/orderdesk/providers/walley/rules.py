@@ -274,13 +274,19 @@ def extend(order: Order, now: datetime) -> datetime:
     return order.extend_expiry(now)
 
 
+def is_open(order: Order, now: datetime) -> bool:
+    """Whether something is left uncaptured in an open status: what may be cancelled or have
+    its expiry extended."""
+    current = status(order, now)
+    return current in OPEN and not _nothing_left(order, current)
+
+
 def _require_open(order: Order, now: datetime, code: str, what: str) -> None:
     """Refuse with ``code`` unless something is left uncaptured in an open status."""
-    current = status(order, now)
-    if current not in OPEN or _nothing_left(order, current):
+    if not is_open(order, now):
         raise DomainError(
             code,
-            f"An order with status {current} and {order.remaining} left cannot {what}",
+            f"An order with status {status(order, now)} and {order.remaining} left cannot {what}",
             Kind.STATE,
         )
 
@@ -318,7 +324,17 @@ def _check_request(request: WalleyCapture) -> None:
         )
 
 
+def capturable(order: Order, now: datetime) -> bool:
+    """Whether the order's status allows a capture now (NotActivated, or PartActivated with
+    something left)."""
+    current = status(order, now)
+    capturing = (WalleyStatus.NOT_ACTIVATED, WalleyStatus.PART_ACTIVATED)
+    return current in capturing and not _nothing_left(order, current)
+
+
 def _check_capturable(order: Order, now: datetime) -> None:
+    if capturable(order, now):
+        return
     current = status(order, now)
     if current == WalleyStatus.ACTIVATED:
         raise DomainError(
@@ -330,12 +346,11 @@ def _check_capturable(order: Order, now: datetime) -> None:
             f"An order with status {current} cannot be captured",
             Kind.STATE,
         )
-    if _nothing_left(order, current):
-        raise DomainError(
-            e.CAPTURE_INVALID_INVOICE_STATUS,
-            "What was not captured of this order has been cancelled",
-            Kind.STATE,
-        )
+    raise DomainError(
+        e.CAPTURE_INVALID_INVOICE_STATUS,
+        "What was not captured of this order has been cancelled",
+        Kind.STATE,
+    )
 
 
 def _capture_by_amount(order: Order, amount: int, meta: CaptureMeta, now: datetime) -> Chunk:

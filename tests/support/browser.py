@@ -1,0 +1,42 @@
+"""Fixtures for the browser tests: Debian's chromium driven by Playwright (its own browser
+download is not reachable), and where screenshots go."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Any]:
+    """Headless chromium; the test is skipped without it (failed with
+    ``ORDERDESK_REQUIRE_BROWSER``, as in CI)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("ORDERDESK_REQUIRE_BROWSER"):
+            pytest.fail(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+        )
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where a test's screenshots go: docs/screenshots/ with ``ORDERDESK_SCREENSHOTS=1`` (the
+    README's), else a folder of the test's own."""
+    folder = SCREENSHOTS if os.environ.get("ORDERDESK_SCREENSHOTS") else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
