@@ -8,6 +8,7 @@ from orderdesk.providers.base import Registry
 INSTALLED = (
     "orderdesk.providers.walley.provider",
     "orderdesk.providers.ledyer.provider",
+    "orderdesk.providers.klarna.provider",
 )
 
 PROVIDERS = Registry.load(INSTALLED)

@@ -67,7 +67,7 @@ class NotificationsBody(BaseModel):
     events: list[str] | None = Field(
         None,
         description="The notification types wanted (the store's availableEvents, e.g. "
-        + ", ".join(provider.notifier.types[0] for provider in PROVIDERS.values())
+        + ", ".join(p.notifier.types[0] for p in PROVIDERS.values() if p.notifier.types)
         + "); null or absent: all of the store's provider",
     )
 

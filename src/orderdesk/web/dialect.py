@@ -19,6 +19,7 @@ class Security:
     scheme: str  # the security scheme's name, e.g. ``AdminToken``
     token: str  # where the bearer token comes from, in words
     key_header: str | None = None  # the idempotency key's header on every write
+    http_scheme: str = "bearer"  # the HTTP authentication scheme (``basic``: no tokens)
 
 
 class ApiDialect(Protocol):

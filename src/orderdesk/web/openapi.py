@@ -58,8 +58,9 @@ def document(app: FastAPI, apis: Apis) -> dict[str, Any]:
             security = api.security
             schemes[security.scheme] = {
                 "type": "http",
-                "scheme": "bearer",
-                "description": f"Authorization: Bearer with {security.token}",
+                "scheme": security.http_scheme,
+                "description": f"Authorization: {security.http_scheme.title()} with "
+                f"{security.token}",
             }
             for method, operation in operations.items():
                 operation["security"] = [{security.scheme: []}]
