@@ -220,7 +220,7 @@ async def rows(url: str) -> dict[str, int]:
 async def test_the_example_onto_the_demo_data_writes_nothing_and_says_what_to_do(
     empty_database: str, tmp_path: Path
 ) -> None:
-    serve_once(empty_database)  # what `make run` makes: the demo merchant, stores 1001, 970245072
+    serve_once(empty_database)  # what `make run` makes: the demo merchant, a store a provider
     before = await rows(empty_database)
     conn = await asyncpg.connect(empty_database)
     try:
@@ -230,7 +230,7 @@ async def test_the_example_onto_the_demo_data_writes_nothing_and_says_what_to_do
         )
     finally:
         await conn.close()
-    assert before["stores"] == 2 and demo is not None
+    assert before["stores"] == len(PROVIDERS) and demo is not None
 
     done = seed(empty_database, str(EXAMPLE))
     assert done.returncode == 1
