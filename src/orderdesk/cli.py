@@ -248,6 +248,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=settings.port,
             workers=settings.workers,
             loop=_event_loop(settings.workers),
+            http=_http_protocol(),
             log_config=logs.config(settings.log_level, settings.log_format),
             log_level=settings.log_level.lower(),
             access_log=False,
@@ -262,6 +263,16 @@ def _event_loop(workers: int) -> str:
     if workers > 1 and importlib.util.find_spec("uvloop") is not None:
         return "orderdesk.ops.accept:balanced_loop"
     return "auto"
+
+
+def _http_protocol() -> Any:
+    """uvicorn's ``http``: httptools writing header names in canonical case, as the
+    providers' servers do (``ops/header_case.py``); without httptools, uvicorn's choice."""
+    if importlib.util.find_spec("httptools") is None:
+        return "auto"
+    from orderdesk.ops.header_case import CanonicalHeaders
+
+    return CanonicalHeaders
 
 
 @contextmanager

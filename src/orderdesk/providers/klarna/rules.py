@@ -30,6 +30,10 @@ DUE_DATE_OPTIONS = (7, 14, 28)
 AUTHORIZATION_EXTENSION = timedelta(days=28)
 MAX_SHIPPING_KEPT = 500
 EXTRAS = "klarna"  # the key of Klarna's own data in ``order.customer``
+#: Klarna's words, which its WooCommerce plugin rewrites for the merchant.
+AMOUNT_ABOVE_REMAINING = (
+    "Captured amount is higher than the remaining authorized amount. Capture not possible."
+)
 
 
 class Status(StrEnum):
@@ -120,13 +124,10 @@ def capture(order: Order, request: CaptureRequest, now: datetime) -> Chunk:
     less is one row of the amount."""
     _positive(request.amount, "captured_amount")
     _checked_lines(request.lines, request.amount, "captured_amount")
-    _open(order, now, k.CAPTURE_NOT_ALLOWED, "Capture")
+    if status(order, now) != Status.CAPTURED:  # captured whole: the amount's refusal below
+        _open(order, now, k.CAPTURE_NOT_ALLOWED, "Capture")
     if request.amount > order.remaining:
-        raise k.refused(
-            k.CAPTURE_NOT_ALLOWED,
-            f"Captured amount is higher than the remaining authorized amount "
-            f"({request.amount} > {order.remaining})",
-        )
+        raise k.refused(k.CAPTURE_NOT_ALLOWED, AMOUNT_ABOVE_REMAINING)
     assert order.uncaptured is not None
     uncaptured = order.uncaptured.lines
     kept: list[Line] | None = None
