@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
@@ -43,8 +42,6 @@ from orderdesk.web.dialect import ApiDialect, Apis
 from orderdesk.web.fast_lane import FastLane, fast_routes
 from orderdesk.web.limits import BodyLimit, BodyTooLarge, NulPathGuard
 from orderdesk.web.routes import DialectRoute
-
-log = logging.getLogger("orderdesk")
 
 HTTP_CODES = {
     404: "NOT_FOUND",
@@ -89,11 +86,6 @@ def _handlers(apis: Apis) -> dict[Any, Any]:
             response.headers["allow"] = allowed or response.headers.get("allow", "")
         return response
 
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        api = apis.for_path(request.url.path)
-        return to_response(api.envelope(500, "INTERNAL_ERROR", "Unexpected error"))
-
     return {
         DomainError: domain_error,
         TokenError: token_error,
@@ -101,7 +93,6 @@ def _handlers(apis: Apis) -> dict[Any, Any]:
         BodyTooLarge: too_large,
         RequestValidationError: validation_error,
         HTTPException: http_error,
-        Exception: unexpected,
     }
 
 
