@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from orderdesk import __version__
+from orderdesk.auth.attempts import FailedAttempts
 from orderdesk.auth.tokens import TokenError, TokenService
 from orderdesk.backoffice.app import create_backoffice
 from orderdesk.config import Settings
@@ -60,8 +61,8 @@ def _handlers(apis: Apis) -> dict[Any, Any]:
     async def token_error(request: Request, exc: TokenError) -> Response:
         return to_response(apis.for_path(request.url.path).envelope(401, "UNAUTHORIZED", str(exc)))
 
-    async def admin_required(request: Request, exc: Exception) -> Response:
-        return admin_required_answer()
+    async def admin_required(request: Request, exc: AdminRequired) -> Response:
+        return admin_required_answer(exc)
 
     async def too_large(request: Request, exc: Exception) -> Response:
         api = apis.for_path(request.url.path)
@@ -132,6 +133,9 @@ def create_app(settings: Settings | None = None, providers: Registry = PROVIDERS
         app.state.link_key = link_key
         app.state.admin_token = settings.admin_token or stored_admin
         app.state.fault_flag = fault_flag
+        app.state.attempts = FailedAttempts(
+            settings.auth_failure_limit, settings.auth_failure_window_seconds
+        )
         app.state.journal = journal
         # Move everything start-up made out of the collector's sight: a full collection then
         # scans only what requests allocate (large orders made it pause for tens of ms).
