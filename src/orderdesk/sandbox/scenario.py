@@ -34,7 +34,7 @@ from pydantic import (
 
 from orderdesk.auth.credentials import create_credential
 from orderdesk.domain.errors import DomainError
-from orderdesk.domain.lines import CaptureLine, priced_line
+from orderdesk.domain.lines import MAX_LINES, CaptureLine, priced_line
 from orderdesk.domain.money import MAX_MINOR, is_currency
 from orderdesk.providers.registry import PROVIDERS
 from orderdesk.sandbox.wire import installed
@@ -90,7 +90,7 @@ class OrderSpec(_Model):
     store: str
     reference: str = Field(min_length=1, max_length=50)
     count: int | None = Field(None, ge=1, le=MAX_ORDERS)
-    lines: list[LineSpec] = Field(min_length=1)
+    lines: list[LineSpec] = Field(min_length=1, max_length=MAX_LINES)
     customer: dict[str, Any] = Field(default_factory=dict)
     paymentMethod: str | None = None
 

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, field_validator
 
+from orderdesk.domain.lines import MAX_LINES
 from orderdesk.providers.registry import PROVIDERS
 from orderdesk.web.bodies import CompanyAddress, Minor, OrderLine
 
@@ -81,7 +82,7 @@ class OrderBody(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     storeId: str
-    orderLines: list[OrderLine] = Field(min_length=1, max_length=5000)
+    orderLines: list[OrderLine] = Field(min_length=1, max_length=MAX_LINES)
     totalOrderAmount: Minor
     totalOrderVatAmount: Minor | None = None
     merchantReference: str = Field("", max_length=50)
