@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import secrets
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    field_validator,
+)
 
 from orderdesk.domain.lines import MAX_LINES
 from orderdesk.providers.registry import PROVIDERS
+from orderdesk.store.merchants import Store
 from orderdesk.web.bodies import CompanyAddress, Minor, OrderLine
 
 
@@ -17,21 +26,37 @@ class MerchantBody(BaseModel):
     name: str = Field(min_length=1, max_length=200)
 
 
+#: A store id: it names the store in paths, file names and the back-office (no markup, no
+#: line breaks). The one definition for the sandbox API, scenarios and the back-office.
+StoreId = Annotated[str, Field(pattern=r"^[0-9A-Za-z_-]{1,40}$")]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217")]
+
+
 class StoreBody(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    storeId: str | None = Field(
-        None, pattern=r"^[0-9A-Za-z_-]{1,40}$", description="Default: a new numeric id"
-    )
+    storeId: StoreId | None = Field(None, description="Default: a new numeric id")
     provider: str = Field(json_schema_extra={"enum": list[JsonValue](PROVIDERS)})
-    country: str = Field(pattern=r"^[A-Z]{2}$")
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    country: Country
+    currency: Currency
     segment: Literal["B2C", "B2B"] = "B2C"
 
     @field_validator("provider")
     @classmethod
     def _installed(cls, provider: str) -> str:
         return installed(provider)
+
+    def store(self, merchant_id: str) -> Store:
+        """The store to make (a new numeric id when none was given)."""
+        return Store(
+            id=self.storeId or str(secrets.randbelow(9 * 10**8) + 10**8),
+            merchant_id=merchant_id,
+            provider=self.provider,
+            country=self.country,
+            currency=self.currency,
+            segment=self.segment,
+        )
 
 
 def installed(provider: str) -> str:
