@@ -37,7 +37,7 @@ from orderdesk.domain.errors import DomainError
 from orderdesk.domain.lines import MAX_LINES, MAX_QUANTITY, CaptureLine, priced_line
 from orderdesk.domain.money import MAX_MINOR, is_currency
 from orderdesk.providers.registry import PROVIDERS
-from orderdesk.sandbox.wire import Country, Currency, StoreId, installed
+from orderdesk.sandbox.wire import Country, Currency, Customer, StoreId, installed
 from orderdesk.service import sandbox
 from orderdesk.service.unit_of_work import UnitOfWork
 from orderdesk.store import merchants
@@ -92,7 +92,7 @@ class OrderSpec(_Model):
     reference: str = Field(min_length=1, max_length=50)
     count: int | None = Field(None, ge=1, le=MAX_ORDERS)
     lines: list[LineSpec] = Field(min_length=1, max_length=MAX_LINES)
-    customer: dict[str, Any] = Field(default_factory=dict)
+    customer: Customer = Field(default_factory=Customer)
     paymentMethod: str | None = Field(None, max_length=40)
 
     @model_validator(mode="after")
@@ -484,7 +484,7 @@ async def _orders(
             total=sum(line.total_amount for line in lines),
             total_vat=sum(line.total_vat for line in lines),
             merchant_reference=reference,
-            customer=spec.customer,
+            customer=spec.customer.model_dump(exclude_none=True),
             payment_method=spec.paymentMethod or "invoice",
             expires_at=None,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Literal
 
+import orjson
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -12,6 +13,7 @@ from pydantic import (
     Field,
     JsonValue,
     field_validator,
+    model_validator,
 )
 
 from orderdesk.domain.lines import MAX_LINES
@@ -85,20 +87,45 @@ class CredentialBody(BaseModel):
     )
 
 
+#: Fields of a customer beyond the named ones (kept and shown as sent), and the JSON text
+#: each may take: orderdesk limits, so that an order's customer stays a few kB.
+MAX_CUSTOMER_EXTRAS = 10
+MAX_CUSTOMER_EXTRA_JSON = 500
+
+
 class Customer(BaseModel):
+    """The customer as a checkout left it: the lengths Ledyer's edit-customer body allows
+    (``web/bodies.py``: names and e-mail 200, phone 30, references 100, addresses), and a few
+    fields more, each small."""
+
     model_config = ConfigDict(extra="allow")
 
-    firstName: str | None = None
-    lastName: str | None = None
-    companyName: str | None = None
-    companyId: str | None = None
-    nationalId: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    reference1: str | None = None
-    reference2: str | None = None
+    firstName: str | None = Field(default=None, max_length=200)
+    lastName: str | None = Field(default=None, max_length=200)
+    companyName: str | None = Field(default=None, max_length=200)
+    companyId: str | None = Field(default=None, max_length=50)
+    nationalId: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=30)
+    reference1: str | None = Field(default=None, max_length=100)
+    reference2: str | None = Field(default=None, max_length=100)
     billingAddress: CompanyAddress | None = None
     shippingAddress: CompanyAddress | None = None
+
+    @model_validator(mode="after")
+    def _few_small_extras(self) -> Customer:
+        extras = self.model_extra or {}
+        if len(extras) > MAX_CUSTOMER_EXTRAS:
+            raise ValueError(
+                f"at most {MAX_CUSTOMER_EXTRAS} fields besides the named ones, not {len(extras)}"
+            )
+        for name, value in extras.items():
+            if len(name) > 50 or len(orjson.dumps(value)) > MAX_CUSTOMER_EXTRA_JSON:
+                raise ValueError(
+                    f"{name[:50]}: a field besides the named ones takes a name of at most 50 "
+                    f"characters and at most {MAX_CUSTOMER_EXTRA_JSON} bytes of JSON"
+                )
+        return self
 
 
 class OrderBody(BaseModel):
