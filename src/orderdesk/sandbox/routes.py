@@ -5,7 +5,6 @@ Guarded by the admin token (``Authorization: Bearer <admin token>``).
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
@@ -21,7 +20,6 @@ from orderdesk.sandbox import wire
 from orderdesk.sandbox.errors import RESPONSES, envelope
 from orderdesk.service import sandbox
 from orderdesk.store import merchants
-from orderdesk.store.merchants import Store
 from orderdesk.store.settings import StoreSettings
 from orderdesk.web.answers import json_answer, to_response
 from orderdesk.web.bodies import parse
@@ -94,15 +92,7 @@ async def create_store(
     request: Request, merchant_id: Annotated[str, Path(alias="merchantId")]
 ) -> Response:
     _check_admin(request)
-    body = parse(wire.StoreBody, await request.body())
-    store = Store(
-        id=body.storeId or str(secrets.randbelow(9 * 10**8) + 10**8),
-        merchant_id=merchant_id,
-        provider=body.provider,
-        country=body.country,
-        currency=body.currency,
-        segment=body.segment,
-    )
+    store = parse(wire.StoreBody, await request.body()).store(merchant_id)
     await sandbox.create_store(request.app.state.pool, PROVIDERS, store)
     return to_response(
         json_answer(

@@ -211,25 +211,27 @@ def capture(
             f"totalCaptureAmount {total} is not the {order.remaining} left to capture",
             field="totalCaptureAmount",
         )
-    unmatched = list(order.uncaptured.lines)
+    # The uncaptured lines not matched yet, by their goods, in order: a line sent without id
+    # takes the first of its goods, one with an id that very line (as ``Line.same_goods``).
+    unmatched: dict[tuple[str, int, int, int], dict[str, Line]] = {}
+    for line in order.uncaptured.lines:
+        unmatched.setdefault(_same_goods(line), {})[line.id] = line
     for index, sent in enumerate(lines):
-        probe = new_line(sent)
-        match = next(
-            (
-                line
-                for line in unmatched
-                if (sent.id is None or sent.id == line.id) and line.same_goods(probe)
-            ),
-            None,
-        )
-        if match is None:
+        same = unmatched.get(_same_goods(new_line(sent)), {})
+        taken = next(iter(same), None) if sent.id is None else sent.id
+        if taken is None or taken not in same:
             raise DomainError(
                 e.CAPTURE_LINES_DO_NOT_MATCH_UNCAPTURED,
                 f"orderLines[{index}] ({sent.reference}) matches no uncaptured line",
                 field=f"orderLines[{index}]",
             )
-        unmatched.remove(match)
+        del same[taken]
     return order.record_capture(list(order.uncaptured.lines), meta, now)
+
+
+def _same_goods(line: Line) -> tuple[str, int, int, int]:
+    """What ``Line.same_goods`` compares."""
+    return (line.reference, line.quantity, line.total_amount, line.vat)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,11 +31,9 @@ from orderdesk.domain.order import (
 from orderdesk.providers.walley.matching import (
     REFUND_CODES,
     ItemSpec,
+    LinePool,
     effective_price,
     item_line,
-    remove_units,
-    take_matching,
-    units_named,
 )
 
 MAX_DESCRIPTION = 50
@@ -226,10 +224,10 @@ def capture_minor(order: Order, request: WalleyCapture, now: datetime) -> Chunk:
         chunk = order.record_capture([item_line(item) for item in items], meta, now)
         order.replace_uncaptured_with_remainder()
         return chunk
-    pool = [copy_line(line) for line in order.uncaptured.lines]
+    pool = LinePool([copy_line(line) for line in order.uncaptured.lines])
     captured: list[Line] = []
     for index, item in enumerate(items):
-        captured.extend(take_matching(pool, item, index))
+        captured.extend(pool.take(item, index))
     worth = sum(line.total_amount for line in captured)
     if worth != amount:
         raise DomainError(
@@ -239,25 +237,25 @@ def capture_minor(order: Order, request: WalleyCapture, now: datetime) -> Chunk:
             "amount",
             field="items",
         )
-    kept = [line for line in pool if line.quantity > 0]
+    kept = [line for line in pool.lines if line.quantity > 0]
     return order.record_capture(captured, meta, now, kept=kept)
 
 
 def _without_captured(order: Order, items: list[ItemSpec]) -> list[ItemSpec] | None:
     """``items`` less the units already captured, when they name every captured unit (the
     whole order sent again); None when they do not."""
-    pool = [copy_line(line) for chunk in order.captured for line in chunk.lines]
+    pool = LinePool([copy_line(line) for chunk in order.captured for line in chunk.lines])
     rest: list[ItemSpec] = []
     for index, item in enumerate(items):
-        done = min(item.quantity, units_named(pool, item))
+        done = min(item.quantity, pool.units_named(item))
         if done:
             try:
-                take_matching(pool, dataclasses.replace(item, quantity=done), index)
+                pool.take(dataclasses.replace(item, quantity=done), index)
             except DomainError:
                 return None
         if item.quantity > done:
             rest.append(dataclasses.replace(item, quantity=item.quantity - done))
-    if any(line.quantity > 0 for line in pool) or not rest:
+    if any(line.quantity > 0 for line in pool.lines) or not rest:
         return None
     return rest
 
@@ -441,12 +439,12 @@ def _check_items_request(
 
 def refundable_lines(order: Order) -> list[Line]:
     """The captured articles not yet credited, as lines (copies; the order is untouched)."""
-    pool = [copy_line(line) for chunk in order.captured for line in chunk.lines]
+    pool = LinePool([copy_line(line) for chunk in order.captured for line in chunk.lines])
     for credit in order.refunded:
         for line in credit.lines:
             if line.total_amount > 0 and line.type != ADJUSTMENT:
-                remove_units(pool, line)
-    return [line for line in pool if line.quantity > 0]
+                pool.remove_units(line)
+    return [line for line in pool.lines if line.quantity > 0]
 
 
 def _fresh(line: Line) -> Line:
@@ -538,14 +536,14 @@ def _refund_amount(order: Order, amount: int, meta: CaptureMeta, now: datetime) 
 
 def _refund_items(order: Order, items: list[ItemSpec], meta: CaptureMeta, now: datetime) -> Chunk:
     """The captured lines the items name, and a line per fee."""
-    pool = refundable_lines(order)
+    pool = LinePool(refundable_lines(order))
     returned: list[Line] = []
     fees: list[Line] = []
     for index, item in enumerate(items):
         if item.unit_price < 0:
             fees.append(_fee_line(item))
         else:
-            returned.extend(take_matching(pool, item, index, REFUND_CODES))
+            returned.extend(pool.take(item, index, REFUND_CODES))
     worth = sum(line.total_amount for line in returned)
     asked = sum(item.unit_price * item.quantity for item in items if item.unit_price >= 0)
     if worth != asked:
