@@ -101,10 +101,16 @@ class StoreSettingsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     creditCheck: Literal["approve", "reject"] = Field(
-        "approve", description="The outcome of the credit check a raised reauthorization needs"
+        "approve",
+        description="The outcome of the credit check a raise needs (Walley reauthorize, "
+        "Ledyer edit)",
     )
     creditCheckSeconds: float = Field(
-        0, ge=0, le=3600, description="How long the credit check takes (0: answered at once)"
+        0,
+        ge=0,
+        le=3600,
+        description="How long the credit check takes (0: answered at once; a Ledyer edit "
+        "waits for it)",
     )
     manageableAfterSeconds: float = Field(
         0,
