@@ -86,10 +86,10 @@ class OrderBody(BaseModel):
     totalOrderVatAmount: Minor | None = None
     merchantReference: str = Field("", max_length=50)
     customer: Customer = Field(default_factory=Customer)
-    paymentMethod: str = Field(
-        "invoice",
+    paymentMethod: str | None = Field(
+        None,
         max_length=40,
-        description=_payment_methods(),
+        description=f"Default: the first of the store's provider's. {_payment_methods()}",
     )
     acknowledged: bool = Field(False, description="As if the shop had acknowledged the order")
     expiresAt: AwareDatetime | None = Field(None, description="Default: 14 days from now")

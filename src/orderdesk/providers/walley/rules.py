@@ -77,6 +77,27 @@ def walley_type(line_type: str) -> str:
     return WALLEY_TYPES.get(line_type.lower(), line_type)
 
 
+class PaymentMethod(StrEnum):
+    """``data.paymentMethod`` as Walley's order model lists it (``manage/orders/models/
+    orderBase``; ``InterestFreeAccount`` from its older list), in Walley's casing."""
+
+    INVOICE = "Invoice"
+    ACCOUNT = "Account"
+    INSTALLMENT = "Installment"
+    ADVANCE_INVOICE = "AdvanceInvoice"
+    SWISH = "Swish"
+    AMEX = "Amex"
+    DANKORT = "Dankort"
+    VIPPS = "Vipps"
+    CARD = "Card"
+    MOBILE_PAY = "MobilePay"
+    BANK_TRANSFER = "BankTransfer"
+    LOYAL_PAY = "LoyalPay"
+    VIPPS_MOBILE_PAY = "VippsMobilePay"
+    APPLE_PAY = "ApplePay"
+    INTEREST_FREE_ACCOUNT = "InterestFreeAccount"
+
+
 class WalleyStatus(StrEnum):
     NOT_ACTIVATED = "NotActivated"
     PART_ACTIVATED = "PartActivated"
