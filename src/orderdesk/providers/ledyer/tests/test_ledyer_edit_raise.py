@@ -11,6 +11,7 @@ vat, totalAmount, totalVatAmount`` and the totals of the recalculated WooCommerc
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -125,3 +126,20 @@ async def test_a_card_order_is_never_raised(merchant: Merchant) -> None:
     r = await api.post(f"/v1/orders/{created['orderId']}", WOO_EDIT_ADDING_AN_ITEM)
     assert error(r) == (422, "EDIT_ABOVE_AUTHORIZATION")
     assert (await api.order(created["orderId"]))["orderAmount"] == sek(37800)
+
+
+async def test_a_retry_during_the_credit_check_raises_the_order_once(
+    merchant: Merchant, database_url: str
+) -> None:
+    await _settings(merchant, creditCheckSeconds=0.3)
+    created = await merchant.order("ledyer", WOO_LINES)
+    api = await Ledyer.of(merchant)
+    path = f"/v1/orders/{created['orderId']}"
+    first, retry = await asyncio.gather(
+        api.post(path, WOO_EDIT_ADDING_AN_ITEM, **KEY),
+        api.post(path, WOO_EDIT_ADDING_AN_ITEM, **KEY),
+    )
+    assert first.status_code == retry.status_code == 200, (first.text, retry.text)
+    assert first.content == retry.content
+    assert (await checked_order(database_url, created["orderId"])).authorized == 47800
+    ledger_holds(database_url)
