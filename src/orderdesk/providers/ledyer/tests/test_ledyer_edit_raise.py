@@ -104,19 +104,19 @@ async def test_a_lowering_edit_needs_no_credit_check(merchant: Merchant) -> None
 
 
 async def test_a_delayed_credit_check_answers_once_decided(merchant: Merchant) -> None:
-    await _settings(merchant, creditCheck="approve", creditCheckSeconds=0.5)
+    await _settings(merchant, creditCheck="approve", creditCheckSeconds=1)
     created = await merchant.order("ledyer", WOO_LINES)
     api = await Ledyer.of(merchant)
     started = time.monotonic()
     r = await api.post(f"/v1/orders/{created['orderId']}", WOO_EDIT_ADDING_AN_ITEM, **KEY)
     waited = time.monotonic() - started
     assert r.status_code == 200, r.text
-    assert waited >= 0.5
+    assert waited >= 1
     assert r.json()["orderAmount"] == sek(47800)
     # a replay of the key answers at once, the same
     started = time.monotonic()
     again = await api.post(f"/v1/orders/{created['orderId']}", WOO_EDIT_ADDING_AN_ITEM, **KEY)
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 1
     assert again.content == r.content
 
 
