@@ -173,7 +173,7 @@ async def _sandbox_order(uow: UnitOfWork, form: FormData) -> Order:
             total_vat=None,
             merchant_reference=pages.text(form, "reference", 50),
             customer={},
-            payment_method="invoice",
+            payment_method=None,
             expires_at=None,
         ),
     )

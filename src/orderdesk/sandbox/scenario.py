@@ -156,8 +156,8 @@ class MerchantSpec(_Model):
             if order.store not in providers:
                 raise ValueError(f"order {order.reference!r}: store {order.store!r} is not listed")
             methods = providers[order.store].payment_methods
-            method = order.paymentMethod or "invoice"
-            if methods is not None and method not in methods:
+            method = order.paymentMethod
+            if methods is not None and method is not None and method not in methods:
                 raise ValueError(
                     f"order {order.reference!r}: paymentMethod {method!r} is not one of "
                     f"{', '.join(methods)}"
@@ -485,7 +485,7 @@ async def _orders(
             total_vat=sum(line.total_vat for line in lines),
             merchant_reference=reference,
             customer=spec.customer.model_dump(exclude_none=True),
-            payment_method=spec.paymentMethod or "invoice",
+            payment_method=spec.paymentMethod,
             expires_at=None,
         )
         async with pool.acquire() as conn, conn.transaction():

@@ -139,10 +139,10 @@ class OrderBody(BaseModel):
     totalOrderVatAmount: Minor | None = None
     merchantReference: str = Field("", max_length=50)
     customer: Customer = Field(default_factory=Customer)
-    paymentMethod: str = Field(
-        "invoice",
+    paymentMethod: str | None = Field(
+        None,
         max_length=40,
-        description=_payment_methods(),
+        description=f"Default: the first of the store's provider's. {_payment_methods()}",
     )
     acknowledged: bool = Field(False, description="As if the shop had acknowledged the order")
     expiresAt: AwareDatetime | None = Field(None, description="Default: 14 days from now")
@@ -154,10 +154,16 @@ class StoreSettingsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     creditCheck: Literal["approve", "reject"] = Field(
-        "approve", description="The outcome of the credit check a raised reauthorization needs"
+        "approve",
+        description="The outcome of the credit check a raise needs (Walley reauthorize, "
+        "Ledyer edit)",
     )
     creditCheckSeconds: float = Field(
-        0, ge=0, le=3600, description="How long the credit check takes (0: answered at once)"
+        0,
+        ge=0,
+        le=3600,
+        description="How long the credit check takes (0: answered at once; a Ledyer edit "
+        "waits for it)",
     )
     manageableAfterSeconds: float = Field(
         0,

@@ -65,7 +65,7 @@ class Walley:
     statuses = tuple(rules.WalleyStatus)
     status_words = STATUS_WORDS
     explained = EXPLAINED
-    payment_methods = None
+    payment_methods = tuple(rules.PaymentMethod)
     notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)

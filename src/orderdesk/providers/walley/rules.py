@@ -21,6 +21,7 @@ from orderdesk.domain.errors import DomainError, Kind, invalid
 from orderdesk.domain.lines import MAX_QUANTITY, Line, amount_row, copy_line
 from orderdesk.domain.money import MoneyFormatError, exponent, to_minor
 from orderdesk.domain.order import (
+    EXPIRY_EXTENSION,
     CaptureMeta,
     Chunk,
     Order,
@@ -74,6 +75,27 @@ def walley_type(line_type: str) -> str:
     return WALLEY_TYPES.get(line_type.lower(), line_type)
 
 
+class PaymentMethod(StrEnum):
+    """``data.paymentMethod`` as Walley's order model lists it (``manage/orders/models/
+    orderBase``; ``InterestFreeAccount`` from its older list), in Walley's casing."""
+
+    INVOICE = "Invoice"
+    ACCOUNT = "Account"
+    INSTALLMENT = "Installment"
+    ADVANCE_INVOICE = "AdvanceInvoice"
+    SWISH = "Swish"
+    AMEX = "Amex"
+    DANKORT = "Dankort"
+    VIPPS = "Vipps"
+    CARD = "Card"
+    MOBILE_PAY = "MobilePay"
+    BANK_TRANSFER = "BankTransfer"
+    LOYAL_PAY = "LoyalPay"
+    VIPPS_MOBILE_PAY = "VippsMobilePay"
+    APPLE_PAY = "ApplePay"
+    INTEREST_FREE_ACCOUNT = "InterestFreeAccount"
+
+
 class WalleyStatus(StrEnum):
     NOT_ACTIVATED = "NotActivated"
     PART_ACTIVATED = "PartActivated"
@@ -84,8 +106,10 @@ class WalleyStatus(StrEnum):
     CANCELLED = "Cancelled"
 
 
-#: Statuses in which what is not captured can still be cancelled or have its expiry extended.
+#: Statuses in which what is not captured can still be cancelled.
 OPEN = (WalleyStatus.NOT_ACTIVATED, WalleyStatus.PART_ACTIVATED, WalleyStatus.EXPIRED)
+#: Statuses in which the expiry can be extended (Walley's extend page).
+EXTENDABLE = (WalleyStatus.NOT_ACTIVATED, WalleyStatus.PART_ACTIVATED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,16 +291,29 @@ def cancel(order: Order, now: datetime, action_reference: str | None = None) -> 
 
 
 def extend(order: Order, now: datetime) -> datetime:
-    """Extend the expiry: NotActivated, PartActivated, or Expired (authorised again)."""
-    _require_open(order, now, e.EXTEND_INVALID_ORDER_STATUS, "have its expiry extended")
-    return order.extend_expiry(now)
+    """Extend the expiry of a NotActivated or PartActivated order ("This can only be done on
+    orders with status NotActivated or PartActivated": not Expired) to 14 days from now; a
+    later expiry stays, so extending twice the same day moves it once."""
+    if not is_extendable(order, now):
+        raise DomainError(
+            e.EXTEND_INVALID_ORDER_STATUS,
+            f"An order with status {status(order, now)} and {order.remaining} left cannot "
+            "have its expiry extended (only NotActivated or PartActivated)",
+            Kind.STATE,
+        )
+    return order.extend_expiry(max(order.expires_at, now + EXPIRY_EXTENSION), now)
 
 
 def is_open(order: Order, now: datetime) -> bool:
-    """Whether something is left uncaptured in an open status: what may be cancelled or have
-    its expiry extended."""
+    """Whether something is left uncaptured in an open status: what may be cancelled."""
     current = status(order, now)
     return current in OPEN and not _nothing_left(order, current)
+
+
+def is_extendable(order: Order, now: datetime) -> bool:
+    """Whether something is left uncaptured, not yet expired: what may be extended."""
+    current = status(order, now)
+    return current in EXTENDABLE and not _nothing_left(order, current)
 
 
 def _require_open(order: Order, now: datetime, code: str, what: str) -> None:
