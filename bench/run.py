@@ -22,7 +22,7 @@ from typing import Any
 import asyncpg
 import uvloop
 
-from bench import baseline, bulk, cpu, peer
+from bench import baseline, bulk, cpu, matching, peer
 from bench.captures import TEMPLATES, Captures, captures, replays
 from bench.load import Cell, Job, http_cell, merge, part
 from bench.report import Result, clients_label, machine, render, summary
@@ -54,6 +54,8 @@ class Plan:
     db_sizes: tuple[int, int]
     db_captures: int  # per dialect and database size
     db_warmup: int
+    matching: tuple[int, ...]  # lines per order of the in-process item-matching figures
+    matching_repeat: int
     mid: int = 8  # the client count of the p99 targets
 
     @property
@@ -71,6 +73,8 @@ FULL = Plan(
     db_sizes=(1_000, 1_000_000),
     db_captures=300,
     db_warmup=100,
+    matching=(100, 1_000, 5_000),
+    matching_repeat=5,
 )
 SMOKE = Plan(
     rounds=1,
@@ -82,6 +86,8 @@ SMOKE = Plan(
     db_sizes=(100, 500),
     db_captures=16,
     db_warmup=8,
+    matching=(100, 1_000),
+    matching_repeat=1,
 )
 
 
@@ -399,6 +405,11 @@ def main(argv: list[str] | None = None) -> int:
             f" {quiet:.0f} s; {run.waited:.0f} s in all beyond half a second each)."
         )
     report = render(run.results, preamble, plan.levels, plan.mid, plan.db_sizes)
+    matched, matching_figures = matching.table(plan.matching, plan.matching_repeat)
+    report += (
+        "\n\n### Walley capture naming every line once: CPU in process (least of"
+        f" {plan.matching_repeat})\n\n" + matched
+    )
     print(report)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.md").write_text(report + "\n")
@@ -406,7 +417,9 @@ def main(argv: list[str] | None = None) -> int:
         {"kind": r.kind, "dialect": r.dialect, "label": r.label, **summary(r.cell)}
         for r in run.results
     ]
-    (out / "results.json").write_text(json.dumps({"results": figures}, indent=1))
+    (out / "results.json").write_text(
+        json.dumps({"results": figures, "matching": matching_figures}, indent=1)
+    )
     run.say(
         f"done in {time.monotonic() - started:.0f} s ({run.waited:.0f} s waiting for other"
         f" processes to finish); results in {out}"

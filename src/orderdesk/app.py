@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
@@ -19,6 +18,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from orderdesk import __version__
+from orderdesk.auth.attempts import FailedAttempts
 from orderdesk.auth.tokens import TokenError, TokenService
 from orderdesk.backoffice.app import create_backoffice
 from orderdesk.config import Settings
@@ -44,8 +44,6 @@ from orderdesk.web.fast_lane import FastLane, fast_routes
 from orderdesk.web.limits import BodyLimit, BodyTooLarge, NulPathGuard
 from orderdesk.web.routes import DialectRoute
 
-log = logging.getLogger("orderdesk")
-
 HTTP_CODES = {
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
@@ -63,8 +61,8 @@ def _handlers(apis: Apis) -> dict[Any, Any]:
     async def token_error(request: Request, exc: TokenError) -> Response:
         return to_response(apis.for_path(request.url.path).envelope(401, "UNAUTHORIZED", str(exc)))
 
-    async def admin_required(request: Request, exc: Exception) -> Response:
-        return admin_required_answer()
+    async def admin_required(request: Request, exc: AdminRequired) -> Response:
+        return admin_required_answer(exc)
 
     async def too_large(request: Request, exc: Exception) -> Response:
         api = apis.for_path(request.url.path)
@@ -89,11 +87,6 @@ def _handlers(apis: Apis) -> dict[Any, Any]:
             response.headers["allow"] = allowed or response.headers.get("allow", "")
         return response
 
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        api = apis.for_path(request.url.path)
-        return to_response(api.envelope(500, "INTERNAL_ERROR", "Unexpected error"))
-
     return {
         DomainError: domain_error,
         TokenError: token_error,
@@ -101,7 +94,6 @@ def _handlers(apis: Apis) -> dict[Any, Any]:
         BodyTooLarge: too_large,
         RequestValidationError: validation_error,
         HTTPException: http_error,
-        Exception: unexpected,
     }
 
 
@@ -141,6 +133,9 @@ def create_app(settings: Settings | None = None, providers: Registry = PROVIDERS
         app.state.link_key = link_key
         app.state.admin_token = settings.admin_token or stored_admin
         app.state.fault_flag = fault_flag
+        app.state.attempts = FailedAttempts(
+            settings.auth_failure_limit, settings.auth_failure_window_seconds
+        )
         app.state.journal = journal
         # Move everything start-up made out of the collector's sight: a full collection then
         # scans only what requests allocate (large orders made it pause for tens of ms).

@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     expiry_sweep_seconds: float = Field(
         1.0, gt=0, description="how often orders whose expiry passed are expired"
     )
+    auth_failure_limit: int = Field(
+        10,
+        ge=0,
+        description="failed sign-ins, token requests or admin-token checks a client address may"
+        " make per credential in auth_failure_window_seconds before it gets 429 (0: no limit)",
+    )
+    auth_failure_window_seconds: float = Field(
+        60.0, gt=0, description="the window over which failed attempts are counted"
+    )
     shutdown_timeout: int = Field(
         10, ge=0, description="seconds a stopping server waits for in-flight requests"
     )

@@ -1,11 +1,11 @@
 """Extending the expiry (both dialects) and editing the customer (Ledyer)."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tests.support.ledyer_api import get as ledyer_get
 from tests.support.ledyer_api import post as ledyer_post
-from tests.support.sandbox import SAMSUNG, SHOES, Merchant
-from tests.support.walley_api import accepted, capture, get, walley_order
+from tests.support.sandbox import SAMSUNG, SHOES, TSHIRTS, Merchant
+from tests.support.walley_api import accepted, capture, get
 
 
 async def test_ledyer_extend_expiry_moves_expires_at_and_records_an_event(
@@ -66,28 +66,40 @@ async def test_ledyer_edit_customer_replaces_the_given_fields(merchant: Merchant
     assert r.status_code == 400
 
 
-async def test_walley_extend(merchant: Merchant) -> None:
-    order_id = await walley_order(merchant)
-    before = await get(merchant, order_id)
+async def test_walley_extend_moves_the_expiry_to_14_days_from_now_once(
+    merchant: Merchant,
+) -> None:
+    soon = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    order_id = (await merchant.order("walley", [SHOES, TSHIRTS], expiresAt=soon))["orderId"]
     headers = await merchant.walley_headers()
     accepted(
         await merchant.client.post(f"/manage/orders/{order_id}/extend", headers=headers), order_id
     )
-    after = await get(merchant, order_id)
-    delta = datetime.fromisoformat(after["expiresAt"]) - datetime.fromisoformat(before["expiresAt"])
-    assert delta == timedelta(days=14)
+    extended = datetime.fromisoformat((await get(merchant, order_id))["expiresAt"])
+    assert abs(extended - (datetime.now(UTC) + timedelta(days=14))) < timedelta(minutes=1)
+    # a second extend does not stack another 14 days: 14 days from its own moment
+    accepted(
+        await merchant.client.post(f"/manage/orders/{order_id}/extend", headers=headers), order_id
+    )
+    again = datetime.fromisoformat((await get(merchant, order_id))["expiresAt"])
+    assert timedelta(0) <= again - extended < timedelta(minutes=1)
     accepted(await capture(merchant, order_id, {"amount": 285}), order_id)
     r = await merchant.client.post(f"/manage/orders/{order_id}/extend", headers=headers)
     assert r.status_code == 422
     assert r.json()["error"]["errors"][0]["reason"] == "EXTEND_INVALID_ORDER_STATUS"
 
 
-async def test_an_expired_walley_order_is_authorised_again_by_extend(merchant: Merchant) -> None:
+async def test_an_expired_walley_order_is_not_extended(merchant: Merchant) -> None:
+    """Walley's extend page: "This can only be done on orders with status NotActivated or
+    PartActivated"; an expired order can still be cancelled."""
     created = await merchant.order("walley", [SHOES], expiresAt="2021-01-01T00:00:00Z")
     order_id = created["orderId"]
-    assert (await get(merchant, order_id))["status"] == "Expired"
+    before = await get(merchant, order_id)
+    assert before["status"] == "Expired"
     headers = await merchant.walley_headers()
-    accepted(
-        await merchant.client.post(f"/manage/orders/{order_id}/extend", headers=headers), order_id
-    )
-    assert (await get(merchant, order_id))["status"] == "NotActivated"
+    r = await merchant.client.post(f"/manage/orders/{order_id}/extend", headers=headers)
+    assert r.status_code == 422
+    assert r.json()["error"]["errors"][0]["reason"] == "EXTEND_INVALID_ORDER_STATUS"
+    assert await get(merchant, order_id) == before
+    r = await merchant.client.post(f"/manage/orders/{order_id}/cancel", headers=headers)
+    assert r.status_code == 202

@@ -166,6 +166,13 @@ def test_text_output_lists_what_was_made(empty_database: str, tmp_path: Path) ->
             "1000000000000000",
         ),
         (
+            "merchants: [{name: A, stores: [{id: s, provider: ledyer}], orders: [{store: s, "
+            "reference: r, lines: [{reference: a, unitPrice: 1}], customer: {firstName: "
+            + "x" * 201
+            + "}}]}]",
+            "merchants.0.orders.0.customer.firstName: String should have at most 200 characters",
+        ),
+        (
             "merchants: [{name: A, stores: [{id: s, provider: ledyer, currency: XXY}]}]",
             "merchants.0.stores.0.currency: Value error, 'XXY' is not an ISO 4217 currency",
         ),

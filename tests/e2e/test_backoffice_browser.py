@@ -86,8 +86,22 @@ LABELS_OVERLAP = """() => {
 }"""
 
 
+def _csp_violations(page: Any) -> list[str]:
+    """What the page's console says the Content-Security-Policy refused, as it happens."""
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return refused
+
+
 async def _check_page(page: Any, server: Server, seen: set[str]) -> None:
-    """No accessibility problem on the page, and every link on it answers below 400."""
+    """No accessibility problem on the page, its stylesheet applied (the policy lets it in),
+    and every link on it answers below 400."""
+    assert await page.evaluate("() => getComputedStyle(document.body).margin") == "0px"
     problems = await page.evaluate(A11Y_CHECK)
     assert problems == [], f"{page.url}: {problems}"
     hrefs: list[str] = await page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
@@ -116,6 +130,7 @@ async def test_back_office_in_chromium(
     await _api_capture_replayed(server, merchant)
     context = await browser.new_context(viewport={"width": 1100, "height": 760})
     page = await context.new_page()
+    refused = _csp_violations(page)
     seen: set[str] = set()
 
     # Nothing without signing in: the dashboard sends the browser to the sign-in form.
@@ -190,6 +205,7 @@ async def test_back_office_in_chromium(
     # Capture the rest: the page offers no cancel any more. A cancel sent from a page opened
     # before (a stale form) is refused, in plain words, and in the timeline.
     stale = await context.new_page()
+    refused_stale = _csp_violations(stale)
     await stale.goto(page.url)
     await page.get_by_role("button", name="Capture everything left").click()
     await page.get_by_role("status").wait_for()
@@ -229,6 +245,7 @@ async def test_back_office_in_chromium(
     await page.get_by_label("Name").fill("Browser shop")
     await page.get_by_role("button", name="Make merchant").click()
     assert "made" in await page.get_by_role("status").inner_text()
+    assert refused == refused_stale == []
     await context.close()
 
 
@@ -278,6 +295,7 @@ async def test_every_page_fits_a_phone(
         viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True
     )
     page = await context.new_page()
+    refused = _csp_violations(page)
     seen: set[str] = set()
     await page.goto(f"{server.url}/admin/orders/{ledyer['orderId']}")
     await _fits(page)
@@ -321,6 +339,7 @@ async def test_every_page_fits_a_phone(
     await page.goto(f"{server.url}/admin/sandbox")
     await _fits(page)
     await _check_page(page, server, seen)
+    assert refused == []
     await context.close()
 
 

@@ -121,8 +121,8 @@ async def test_two_workers_log_order_changes_as_json_with_request_ids(
 
 async def test_metrics_count_the_requests_of_every_worker(json_server: Running) -> None:
     async with httpx.AsyncClient(base_url=json_server.url, timeout=30) as client:
-        for _ in range(20):
-            r = await client.post("/oauth/token?grant_type=client_credentials", auth=("x", "y"))
+        for n in range(20):  # a client id each: wrong secrets for one would soon be a 429
+            r = await client.post("/oauth/token?grant_type=client_credentials", auth=(f"x{n}", "y"))
             assert r.status_code == 401
         wanted = (
             'orderdesk_http_requests_total{dialect="ledyer",method="POST",'

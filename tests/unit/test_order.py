@@ -6,7 +6,7 @@ import pytest
 
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, Kind
-from orderdesk.domain.order import CaptureMeta, Segment
+from orderdesk.domain.order import CaptureMeta, LedgerKind, Segment, added_by
 from orderdesk.providers.ledyer import rules as ledyer
 from orderdesk.providers.ledyer.rules import EditOrder
 from orderdesk.providers.walley import rules as walley
@@ -276,14 +276,16 @@ def test_ledyer_line_id_rules() -> None:
     )
 
 
-def test_edit_cannot_raise_the_authorisation() -> None:
+def test_edit_raises_the_authorisation_only_when_the_credit_check_approves() -> None:
     order = ledyer_seed_order()
+    raised = EditOrder([cline("big", 1, 2000000)], 2000000, 1600000, 400000)
     assert (
-        code_of(
-            lambda: ledyer.edit(
-                order, EditOrder([cline("big", 1, 2000000)], 2000000, 1600000, 400000), NOW
-            )
-        )
-        == e.EDIT_ABOVE_AUTHORIZATION
+        code_of(lambda: ledyer.edit(order, raised, NOW, credit_approved=False))
+        == ledyer.EDIT_CREDIT_CHECK_DECLINED
     )
     assert order.authorized == 1488000
+    assert order.new_entries == []
+    ledyer.edit(order, raised, NOW, credit_approved=True)
+    assert order.authorized == 2000000
+    assert [(x.kind, x.amount) for x in order.new_entries] == [(LedgerKind.REAUTHORIZE, 512000)]
+    assert tuple(added_by(order.new_entries, order.events[1:])) == (0, 0, 0, 512000)

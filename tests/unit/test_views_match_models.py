@@ -135,7 +135,7 @@ def walley_states() -> dict[str, tuple[Order, Any]]:
     walley.cancel(closed, LATER)
     closed.close(LATER)
     extended = walley_order()
-    walley.extend(extended, EXPIRED)  # expired, then authorised again for 14 days
+    walley.extend(extended, LATER)  # 14 days from then
     part_refunded = capture(walley_order(), 28500)
     item = RequestedItem(Decimal(95), 1, id="10002")
     fee = RequestedItem(Decimal(-10), 1, vat=2500, type="fee")
@@ -158,7 +158,7 @@ def walley_states() -> dict[str, tuple[Order, Any]]:
         "part captured then cancelled": (cancelled_part, LATER),
         "closed": (closed, LATER),
         "expired": (walley_order(), EXPIRED),
-        "extended": (extended, EXPIRED),
+        "extended": (extended, LATER),
         "person with addresses": (walley_order(customer=PERSON), NOW),
         "B2B company": (
             capture(walley_order(Segment.B2B, COMPANY), 9500, [ItemSpec(9500, 1, id="10001")]),

@@ -9,7 +9,9 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from typing_extensions import TypedDict
 
+from orderdesk.auth.attempts import RETRY_AFTER, FailedAttempts, caller
 from orderdesk.auth.secrets import secret_matches
 from orderdesk.auth.tokens import Principal, TokenScheme, TokenService
 from orderdesk.store import merchants
@@ -31,11 +33,32 @@ FORM = {
 }
 
 
-def oauth_error(status: int, error: str, description: str) -> Response:
+class OAuthError(TypedDict):
+    """An OAuth 2 error answer (RFC 6749 §5.2), as the token endpoints send it."""
+
+    error: str
+    error_description: str
+
+
+#: The token endpoints' 429, for the OpenAPI document.
+TOO_MANY_FAILURES: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": OAuthError,
+        "description": "This address failed too often for this client id; retry later",
+        "headers": RETRY_AFTER,
+    }
+}
+
+
+def oauth_error(
+    status: int, error: str, description: str, retry_after: int | None = None
+) -> Response:
     headers = {"cache-control": "no-store"}
     if status == 401:
         headers["www-authenticate"] = 'Basic realm="orderdesk"'
-    body = {"error": error, "error_description": description}
+    if retry_after is not None:
+        headers["retry-after"] = str(retry_after)
+    body: OAuthError = {"error": error, "error_description": description}
     return to_response(json_answer(body, status, headers))
 
 
@@ -50,7 +73,26 @@ async def form_fields(request: Request) -> dict[str, str]:
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
-async def credential_principal(
+async def client_principal(
+    request: Request, client_id: str, secret: str, dialect: str
+) -> Principal | Response:
+    """The credential's principal, or the answer refusing it: 401 for a wrong client id or
+    secret; 429 once this address has failed too often for this client id (the secret is
+    then not checked at all)."""
+    attempts: FailedAttempts = request.app.state.attempts
+    who = caller(request, client_id)
+    wait = attempts.retry_after(who)
+    if wait is not None:
+        message = f"Too many failed attempts for this client; retry in {wait} s"
+        return oauth_error(429, "temporarily_unavailable", message, retry_after=wait)
+    principal = await _credential_principal(request, client_id, secret, dialect)
+    if principal is None:
+        attempts.failed(who)
+        return oauth_error(401, "invalid_client", "The client id or secret is wrong")
+    return principal
+
+
+async def _credential_principal(
     request: Request, client_id: str, secret: str, dialect: str
 ) -> Principal | None:
     if "\x00" in client_id:  # PostgreSQL text cannot hold NUL, so no client id has one

@@ -8,11 +8,13 @@ back-office presenter. One module per page; their routes are declared once, here
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
+from starlette.staticfiles import StaticFiles
 
 from orderdesk.backoffice import (
     actions,
@@ -26,6 +28,7 @@ from orderdesk.backoffice import (
     signin,
     words,
 )
+from orderdesk.backoffice.headers import SecurityHeaders
 from orderdesk.backoffice.pages import PREFIX, SignInRequired
 from orderdesk.backoffice.session import SESSION_COOKIE
 from orderdesk.domain.errors import DomainError, Kind
@@ -73,4 +76,6 @@ def create_backoffice(parent: FastAPI) -> FastAPI:
     app.state.sessions = None
     for page in PAGES:
         page.ROUTES.install(app)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"))
+    app.add_middleware(SecurityHeaders)
     return app

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
@@ -19,10 +17,12 @@ from orderdesk.domain.money import to_minor as money_to_minor
 from orderdesk.domain.order import Order
 from orderdesk.domain.vat import vat_amount
 from orderdesk.providers.registry import PROVIDERS
+from orderdesk.sandbox.wire import StoreBody
 from orderdesk.service import sandbox
 from orderdesk.service.unit_of_work import UnitOfWork
 from orderdesk.store import merchants
 from orderdesk.store.merchants import Store
+from orderdesk.web.bodies import validate
 
 ROUTES = pages.routes()
 
@@ -32,6 +32,7 @@ async def sandbox_page(
     problem: str | None = None,
     status: int = 200,
     secret: credentials.NewCredential | None = None,
+    entered: FormData | None = None,
 ) -> Response:
     session = await pages.session(request)
     async with pages.pool(request).acquire() as conn:
@@ -48,6 +49,7 @@ async def sandbox_page(
         problem=problem,
         secret=secret,
         line_rows=range(3),
+        entered=entered or {},
     )
     return response
 
@@ -70,15 +72,7 @@ async def sandbox_action(request: Request) -> Response:
             if not provider:
                 titles = " or ".join(p.title for p in PROVIDERS.values())
                 raise DomainError("PROVIDER_REQUIRED", f"choose {titles}", Kind.INVALID)
-            segment = "B2B" if pages.text(form, "segment") == "B2B" else "B2C"
-            store = Store(
-                pages.text(form, "store_id", 40) or str(secrets.randbelow(9 * 10**8) + 10**8),
-                pages.text(form, "merchant", 60),
-                provider,
-                pages.text(form, "country", 2).upper() or "SE",
-                pages.text(form, "currency", 3).upper() or "SEK",
-                segment,
-            )
+            store = _store(form, provider)
             await sandbox.create_store(pool, PROVIDERS, store)
             return pages.see_other(f"{PREFIX}/sandbox", f"Store {store.id} made.", request)
         if what == "credentials":
@@ -93,8 +87,39 @@ async def sandbox_action(request: Request) -> Response:
                 f"{PREFIX}/orders/{order.id}", f"Order {order.id} made.", request
             )
     except DomainError as error:
-        return await sandbox_page(request, words.explain(error), 422)
+        return await sandbox_page(request, words.explain(error), 422, entered=form)
     raise HTTPException(404, "No such form")
+
+
+#: The sandbox API's field names as the store form labels them.
+_STORE_LABELS = {"storeId": "Store id", "country": "Country", "currency": "Currency"}
+
+
+def _store(form: FormData, provider: str) -> Store:
+    """The store form, checked by the sandbox API's own model (``StoreBody``): what the API
+    refuses, the form refuses, with the field's label."""
+    fields = {
+        "storeId": _raw(form, "store_id") or None,
+        "provider": provider,
+        "country": _raw(form, "country").upper() or "SE",
+        "currency": _raw(form, "currency").upper() or "SEK",
+        "segment": "B2B" if pages.text(form, "segment") == "B2B" else "B2C",
+    }
+    try:
+        body = validate(StoreBody, fields)
+    except DomainError as error:
+        label = _STORE_LABELS.get(error.field or "", error.field or "")
+        raise DomainError(
+            error.code, error.message.replace(f"{error.field}:", f"{label}:", 1), Kind.INVALID
+        ) from None
+    return body.store(pages.text(form, "merchant", 60))
+
+
+def _raw(form: FormData, name: str) -> str:
+    """A field as typed (surrounding spaces aside): not cut to a length, so that a value too
+    long is refused rather than shortened."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
 
 
 async def _sandbox_order(uow: UnitOfWork, form: FormData) -> Order:
@@ -148,7 +173,7 @@ async def _sandbox_order(uow: UnitOfWork, form: FormData) -> Order:
             total_vat=None,
             merchant_reference=pages.text(form, "reference", 50),
             customer={},
-            payment_method="invoice",
+            payment_method=None,
             expires_at=None,
         ),
     )

@@ -7,6 +7,7 @@ import secrets
 from fastapi import Request
 from fastapi.responses import Response
 
+from orderdesk.auth.attempts import ADMIN, FailedAttempts, caller
 from orderdesk.backoffice import pages
 from orderdesk.backoffice.pages import PREFIX
 from orderdesk.backoffice.session import LOGIN_COOKIE, SESSION_COOKIE, Sessions
@@ -66,7 +67,16 @@ async def signin(request: Request) -> Response:
     if not nonce or not sessions.csrf_ok(nonce, sent if isinstance(sent, str) else None):
         expired = "The sign-in form expired; again."
         return _signin(request, sessions, secrets.token_urlsafe(16), target, expired, 403)
+    attempts: FailedAttempts = pages.parent(request).attempts
+    who = caller(request, ADMIN)
+    wait = attempts.retry_after(who)
+    if wait is not None:
+        busy = f"Too many wrong admin tokens from here; try again in {wait} seconds."
+        refused = _signin(request, sessions, nonce, target, busy, 429)
+        refused.headers["retry-after"] = str(wait)
+        return refused
     if not sessions.token_matches(pages.text(form, "token", 500)):
+        attempts.failed(who)
         wrong = "That is not the admin token."
         return _signin(request, sessions, nonce, target, wrong, 401)
     response = pages.see_other(target if _safe_next(target) else PREFIX + "/")

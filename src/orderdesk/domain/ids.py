@@ -12,6 +12,8 @@ import uuid
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
+#: Every two-digit base62 number, so a KSUID is written in 13 divisions instead of 27.
+_PAIRS = [high + low for high in _ALPHABET for low in _ALPHABET]
 KSUID_EPOCH = 1_400_000_000
 KSUID_LENGTH = 27
 
@@ -26,12 +28,13 @@ def ksuid_encode(raw: bytes) -> str:
     """Base62 text of a 20-byte KSUID, zero-padded to 27 characters."""
     if len(raw) != 20:
         raise ValueError("a KSUID is 20 bytes")
-    n = int.from_bytes(raw, "big")
+    n = int.from_bytes(raw, "big")  # < 62**27: 13 pairs of digits and one digit
     out = []
-    while n:
-        n, r = divmod(n, 62)
-        out.append(_ALPHABET[r])
-    return "".join(reversed(out)).rjust(KSUID_LENGTH, "0")
+    for _ in range(KSUID_LENGTH // 2):
+        n, pair = divmod(n, 62 * 62)
+        out.append(_PAIRS[pair])
+    out.append(_ALPHABET[n])
+    return "".join(reversed(out))
 
 
 def ksuid_decode(text: str) -> bytes:

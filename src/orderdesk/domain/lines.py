@@ -11,6 +11,9 @@ from orderdesk.domain.errors import DomainError
 from orderdesk.domain.vat import MAX_VAT_BP, vat_amount, vat_within_tolerance
 
 MAX_QUANTITY = 1_000_000
+#: Lines an order is made with, and lines or items one request may name (an orderdesk limit:
+#: neither provider documents one; a capture may still name every line of an order once).
+MAX_LINES = 5_000
 
 
 @dataclass(slots=True)

@@ -325,27 +325,32 @@ class Order:
         self._entry(LedgerKind.RELEASE, amount, ledger_id, action_reference, now)
         return amount
 
-    def replace_uncaptured_lines(self, lines: list[CaptureLine], now: datetime) -> None:
+    def replace_uncaptured_lines(
+        self, lines: list[CaptureLine], now: datetime, *, raise_approved: bool = False
+    ) -> None:
         """Edit: the new lines replace the uncaptured ones and the authorisation becomes
-        captured + the new lines. Raising it needs a credit check orderdesk does not do."""
+        captured + the new lines. A raise needs ``raise_approved`` (the provider's credit
+        check said yes) and is a ``reauthorize`` row, a lowering a ``release`` row."""
         total = sum(line.total_amount for line in lines)
-        if total > self.remaining:
+        change = total - self.remaining
+        if change > 0 and not raise_approved:
             raise DomainError(
                 e.EDIT_ABOVE_AUTHORIZATION,
                 f"The edited lines ({total}) are worth more than the {self.remaining} still "
-                "authorised; orderdesk does not raise an authorisation",
+                "authorised, and no credit check approved the raise",
                 field="totalOrderAmount",
             )
         assert self.uncaptured is not None
         ledger_id = self.uncaptured.ledger_id
-        released = self.remaining - total
         self.uncaptured.lines = [new_line(line) for line in lines]
-        self.authorized -= released
+        self.authorized += change
         if total == 0:
             self.uncaptured = None
         self._event(EventType.EDIT, self.order_amount, ledger_id, now)
-        if released:
-            self._entry(LedgerKind.RELEASE, released, ledger_id, None, now)
+        if change > 0:
+            self._entry(LedgerKind.REAUTHORIZE, change, ledger_id, None, now)
+        elif change < 0:
+            self._entry(LedgerKind.RELEASE, -change, ledger_id, None, now)
 
     def reauthorize(
         self, lines: list[Line], now: datetime, action_reference: str | None = None
@@ -384,9 +389,9 @@ class Order:
             self.uncaptured.lines = [amount_row(self.remaining, REMAINDER_DESCRIPTION)]
         self.items_replaced = True
 
-    def extend_expiry(self, now: datetime) -> datetime:
-        """Move the expiry 14 days on from now or from the current expiry, whichever is later."""
-        self.expires_at = max(self.expires_at, now) + EXPIRY_EXTENSION
+    def extend_expiry(self, until: datetime, now: datetime) -> datetime:
+        """Move the expiry to ``until`` (each provider's rules say when that is)."""
+        self.expires_at = until
         self._event(EventType.EXTEND_EXPIRY, 0, self.uncaptured_ledger(), now)
         return self.expires_at
 

@@ -1,10 +1,11 @@
 """Settlements: what a store is paid for a payout period — its captures less its refunds.
 
 A period is one day (UTC) on the store's clock; a settlement exists for every ended day with
-at least one capture or refund. orderdesk charges no fees, so ``feeAmount`` is 0 and there
-are no fee transactions. Ids are Ledyer-style (``sl_`` + a KSUID) and deterministic: the
-KSUID's time is the period's start and its payload the first 16 bytes of SHA-256 of the
-store id, so an id names its store and day without a table.
+at least one capture or refund, and is created (and paid out) when that day ends. orderdesk
+charges no fees, so every fee amount is 0 and there are no fee transactions. Ids are
+Ledyer-style (``sl_`` + a KSUID) and deterministic: the KSUID's time is the period's start
+and its payload the first 16 bytes of SHA-256 of the store id, so an id names its store and
+day without a table. The payout reference is the day and the store (``20240116-<store>``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from orderdesk.domain.ids import KSUID_EPOCH, ksuid_decode, ksuid_encode
 
@@ -50,6 +52,14 @@ def parse_settlement_id(text: str, store_ids: frozenset[str]) -> tuple[str, date
     return None
 
 
+def payout_reference(store_id: str, day: date) -> str:
+    return f"{day:%Y%m%d}-{store_id}"
+
+
+#: VAT per rate: (rate in basis points, minor units), by rate.
+VatAmounts = tuple[tuple[int, int], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Settlement:
     store_id: str
@@ -58,6 +68,10 @@ class Settlement:
     captured: int
     refunded: int
     count: int
+    first_at: datetime  # the first and the last capture or refund of the period
+    last_at: datetime
+    sale_vat: VatAmounts = ()
+    credit_vat: VatAmounts = ()  # the refunds' VAT, positive
 
     @property
     def id(self) -> str:
@@ -66,6 +80,15 @@ class Settlement:
     @property
     def payout(self) -> int:
         return self.captured - self.refunded
+
+    @property
+    def reference(self) -> str:
+        return payout_reference(self.store_id, self.day)
+
+    @property
+    def created_at(self) -> datetime:
+        """When the period ended: the settlement is made and paid out then."""
+        return period_start(self.day) + PERIOD
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +104,11 @@ class Transaction:
     amount: int  # signed: what it adds to the payout
     currency: str
     created_at: datetime
+    store_id: str = ""
+    invoice_number: str = ""  # the invoice's (or credit note's) document reference
+    customer: dict[str, Any] | None = None  # as on the invoice
+    vat: VatAmounts = ()  # signed as the amount
+
+    @property
+    def vat_amount(self) -> int:
+        return sum(amount for _, amount in self.vat)

@@ -13,6 +13,7 @@ from orderdesk.invoices.links import check_signature
 from orderdesk.invoices.pdf import render_invoice
 from orderdesk.store import orders
 from orderdesk.web.answers import json_answer, to_response
+from orderdesk.web.headers import content_disposition
 
 router = APIRouter(tags=["Invoices"])
 
@@ -49,5 +50,5 @@ async def invoice_pdf(
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"content-disposition": f'inline; filename="invoice-{ledger_id}.pdf"'},
+        headers={"content-disposition": content_disposition("inline", f"invoice-{ledger_id}.pdf")},
     )

@@ -7,6 +7,7 @@ files there, and ``/metrics`` (whichever worker answers) sums them over all live
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from typing import Any
@@ -22,8 +23,11 @@ from prometheus_client import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderdesk.ops.logs import request_id
+from orderdesk.web.answers import to_response
 from orderdesk.web.dialect import Apis
 from orderdesk.web.routes import dialect_of
+
+log = logging.getLogger("orderdesk")
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -145,6 +149,12 @@ class Observe:
     a printable ASCII string of at most 128 characters, else made here) for the answer and
     the log lines, and the request counters and latency histogram.
 
+    It answers an unexpected exception too: a 500 in the envelope of the API the path is
+    under, with the request id, and the traceback logged once. An exception raised after a
+    whole answer was sent (a mounted app's own 500) ends here: re-raised, the server would
+    close the connection and reset the client's next request on it. Only an answer cut off
+    half-way is re-raised, as closing the connection is then the one way to end it.
+
     The route label is the matched route's template (``/v1/orders/{orderId}/capture``), or
     ``unmatched``, so that order ids never become label values; the dialect label is the API
     the matched route belongs to (unmatched: the API whose paths it is under, or ``other``).
@@ -166,16 +176,27 @@ class Observe:
         token = request_id.set(rid)
         header = (b"x-request-id", rid.encode())
         status = "none"  # no answer was sent: the connection was dropped
+        answered = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
                 status = str(message["status"])
                 message["headers"] = [*message.get("headers", ()), header]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                answered = True
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if status == "none":
+                api = self.apis.for_path(scope["path"])
+                reply = api.envelope(500, "INTERNAL_ERROR", "Unexpected error")
+                await to_response(reply)(scope, receive, send_with_id)
+            elif not answered:
+                raise
         finally:
             request_id.reset(token)
             route = scope.get("route")

@@ -6,6 +6,7 @@ from typing import NotRequired  # pydantic needs these before 3.12
 
 from typing_extensions import TypedDict
 
+from orderdesk.auth.attempts import RETRY_AFTER
 from orderdesk.domain.errors import DomainError
 from orderdesk.web.answers import Reply, json_answer
 from orderdesk.web.envelopes import STATUS_OF_KIND, error_responses
@@ -24,7 +25,14 @@ class SandboxError(TypedDict):
     error: SandboxErrorBody
 
 
-RESPONSES = error_responses(SandboxError, {401: "The admin token is missing or wrong"})
+RESPONSES = {
+    **error_responses(SandboxError, {401: "The admin token is missing or wrong"}),
+    429: {
+        "model": SandboxError,
+        "description": "This address sent too many wrong admin tokens; retry later",
+        "headers": RETRY_AFTER,
+    },
+}
 
 
 def envelope(status: int, code: str, message: str, field: str | None = None) -> Reply:

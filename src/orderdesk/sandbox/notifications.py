@@ -39,6 +39,7 @@ from orderdesk.store.outbox import (
 )
 from orderdesk.web.answers import json_answer, to_response
 from orderdesk.web.bodies import parse
+from orderdesk.web.headers import content_disposition
 from orderdesk.web.openapi import json_body
 from orderdesk.web.requests import known_query_only, moment_query, require_json, time_param
 from orderdesk.web.routes import RouteTable
@@ -312,5 +313,5 @@ async def settlement_csv(
     return Response(
         out.getvalue().encode(),
         media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{name}"'},
+        headers={"content-disposition": content_disposition("attachment", name)},
     )

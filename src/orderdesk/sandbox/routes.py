@@ -5,14 +5,14 @@ Guarded by the admin token (``Authorization: Bearer <admin token>``).
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from fastapi.responses import Response
 
 from orderdesk.auth import credentials
+from orderdesk.auth.attempts import ADMIN, FailedAttempts, caller
+from orderdesk.auth.secrets import same_secret
 from orderdesk.domain.order import Order
 from orderdesk.ops import faults
 from orderdesk.providers.registry import PROVIDERS
@@ -20,7 +20,6 @@ from orderdesk.sandbox import wire
 from orderdesk.sandbox.errors import RESPONSES, envelope
 from orderdesk.service import sandbox
 from orderdesk.store import merchants
-from orderdesk.store.merchants import Store
 from orderdesk.store.settings import StoreSettings
 from orderdesk.web.answers import json_answer, to_response
 from orderdesk.web.bodies import parse
@@ -35,13 +34,26 @@ ROUTES = RouteTable(
 
 
 class AdminRequired(Exception):
-    """The sandbox admin token is missing or wrong."""
+    """The sandbox admin token is missing or wrong, or (``retry_after`` seconds) this address
+    sent a wrong one too often to have another checked yet."""
+
+    def __init__(self, retry_after: int | None = None) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
 
 def _check_admin(request: Request) -> None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        raise AdminRequired
+    attempts: FailedAttempts = request.app.state.attempts
+    who = caller(request, ADMIN)
+    wait = attempts.retry_after(who)
+    if wait is not None:
+        raise AdminRequired(wait)
     expected: str = request.app.state.admin_token
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), expected):
+    if not same_secret(token.strip(), expected):
+        attempts.failed(who)
         raise AdminRequired
 
 
@@ -80,15 +92,7 @@ async def create_store(
     request: Request, merchant_id: Annotated[str, Path(alias="merchantId")]
 ) -> Response:
     _check_admin(request)
-    body = parse(wire.StoreBody, await request.body())
-    store = Store(
-        id=body.storeId or str(secrets.randbelow(9 * 10**8) + 10**8),
-        merchant_id=merchant_id,
-        provider=body.provider,
-        country=body.country,
-        currency=body.currency,
-        segment=body.segment,
-    )
+    store = parse(wire.StoreBody, await request.body()).store(merchant_id)
     await sandbox.create_store(request.app.state.pool, PROVIDERS, store)
     return to_response(
         json_answer(
@@ -256,5 +260,12 @@ async def clear_faults(request: Request) -> Response:
     return to_response(json_answer({"deleted": deleted}))
 
 
-def admin_required_answer() -> Response:
-    return to_response(envelope(401, "UNAUTHORIZED", "Send Authorization: Bearer <admin token>"))
+def admin_required_answer(refused: AdminRequired) -> Response:
+    if refused.retry_after is None:
+        return to_response(
+            envelope(401, "UNAUTHORIZED", "Send Authorization: Bearer <admin token>")
+        )
+    message = f"Too many wrong admin tokens from this address; retry in {refused.retry_after} s"
+    response = to_response(envelope(429, "TOO_MANY_REQUESTS", message))
+    response.headers["retry-after"] = str(refused.retry_after)
+    return response

@@ -34,15 +34,16 @@ from pydantic import (
 
 from orderdesk.auth.credentials import create_credential
 from orderdesk.domain.errors import DomainError
-from orderdesk.domain.lines import CaptureLine, priced_line
+from orderdesk.domain.lines import MAX_LINES, MAX_QUANTITY, CaptureLine, priced_line
 from orderdesk.domain.money import MAX_MINOR, is_currency
 from orderdesk.providers.registry import PROVIDERS
-from orderdesk.sandbox.wire import installed
+from orderdesk.sandbox.wire import Country, Currency, Customer, StoreId, installed
 from orderdesk.service import sandbox
 from orderdesk.service.unit_of_work import UnitOfWork
 from orderdesk.store import merchants
 from orderdesk.store.db import create_pool
 from orderdesk.store.merchants import Credential, Store
+from orderdesk.web.bodies import LineText, LineType, Vat
 
 MAX_ORDERS = 1_000_000
 LISTED = 20  # order ids printed in text output; --json lists them all
@@ -61,12 +62,12 @@ class _Model(BaseModel):
 
 
 class LineSpec(_Model):
-    reference: str = Field(min_length=1, max_length=255)
-    description: str = Field("", max_length=255)
-    quantity: int = Field(1, ge=1, le=1_000_000)
+    reference: LineText = Field(min_length=1)
+    description: LineText = ""
+    quantity: int = Field(1, ge=1, le=MAX_QUANTITY)
     unitPrice: int = Field(ge=0, description="minor units, VAT included")
-    vat: int = Field(2500, ge=0, le=10000, description="basis points")
-    type: str = "physical"
+    vat: Vat = 2500
+    type: LineType = "physical"
 
     def line(self) -> CaptureLine:
         made = priced_line(
@@ -90,9 +91,9 @@ class OrderSpec(_Model):
     store: str
     reference: str = Field(min_length=1, max_length=50)
     count: int | None = Field(None, ge=1, le=MAX_ORDERS)
-    lines: list[LineSpec] = Field(min_length=1)
-    customer: dict[str, Any] = Field(default_factory=dict)
-    paymentMethod: str | None = None
+    lines: list[LineSpec] = Field(min_length=1, max_length=MAX_LINES)
+    customer: Customer = Field(default_factory=Customer)
+    paymentMethod: str | None = Field(None, max_length=40)
 
     @model_validator(mode="after")
     def _numbered(self) -> OrderSpec:
@@ -111,7 +112,7 @@ class OrderSpec(_Model):
 
 
 class StoreSpec(_Model):
-    id: str = Field(pattern=r"^[0-9A-Za-z_-]{1,40}$")
+    id: StoreId
     provider: str
 
     @field_validator("provider")
@@ -119,8 +120,8 @@ class StoreSpec(_Model):
     def _installed(cls, provider: str) -> str:
         return installed(provider)
 
-    country: str = Field("SE", pattern=r"^[A-Z]{2}$")
-    currency: str = Field("SEK", pattern=r"^[A-Z]{3}$")
+    country: Country = "SE"
+    currency: Currency = "SEK"
     segment: Literal["B2C", "B2B"] = "B2C"
 
     @field_validator("currency")
@@ -155,8 +156,8 @@ class MerchantSpec(_Model):
             if order.store not in providers:
                 raise ValueError(f"order {order.reference!r}: store {order.store!r} is not listed")
             methods = providers[order.store].payment_methods
-            method = order.paymentMethod or "invoice"
-            if methods is not None and method not in methods:
+            method = order.paymentMethod
+            if methods is not None and method is not None and method not in methods:
                 raise ValueError(
                     f"order {order.reference!r}: paymentMethod {method!r} is not one of "
                     f"{', '.join(methods)}"
@@ -483,8 +484,8 @@ async def _orders(
             total=sum(line.total_amount for line in lines),
             total_vat=sum(line.total_vat for line in lines),
             merchant_reference=reference,
-            customer=spec.customer,
-            payment_method=spec.paymentMethod or "invoice",
+            customer=spec.customer.model_dump(exclude_none=True),
+            payment_method=spec.paymentMethod,
             expires_at=None,
         )
         async with pool.acquire() as conn, conn.transaction():

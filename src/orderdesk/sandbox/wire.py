@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import secrets
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, field_validator
+import orjson
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    field_validator,
+    model_validator,
+)
 
+from orderdesk.domain.lines import MAX_LINES
 from orderdesk.providers.registry import PROVIDERS
+from orderdesk.store.merchants import Store
 from orderdesk.web.bodies import CompanyAddress, Minor, OrderLine
 
 
@@ -16,21 +28,37 @@ class MerchantBody(BaseModel):
     name: str = Field(min_length=1, max_length=200)
 
 
+#: A store id: it names the store in paths, file names and the back-office (no markup, no
+#: line breaks). The one definition for the sandbox API, scenarios and the back-office.
+StoreId = Annotated[str, Field(pattern=r"^[0-9A-Za-z_-]{1,40}$")]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217")]
+
+
 class StoreBody(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    storeId: str | None = Field(
-        None, pattern=r"^[0-9A-Za-z_-]{1,40}$", description="Default: a new numeric id"
-    )
+    storeId: StoreId | None = Field(None, description="Default: a new numeric id")
     provider: str = Field(json_schema_extra={"enum": list[JsonValue](PROVIDERS)})
-    country: str = Field(pattern=r"^[A-Z]{2}$")
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    country: Country
+    currency: Currency
     segment: Literal["B2C", "B2B"] = "B2C"
 
     @field_validator("provider")
     @classmethod
     def _installed(cls, provider: str) -> str:
         return installed(provider)
+
+    def store(self, merchant_id: str) -> Store:
+        """The store to make (a new numeric id when none was given)."""
+        return Store(
+            id=self.storeId or str(secrets.randbelow(9 * 10**8) + 10**8),
+            merchant_id=merchant_id,
+            provider=self.provider,
+            country=self.country,
+            currency=self.currency,
+            segment=self.segment,
+        )
 
 
 def installed(provider: str) -> str:
@@ -59,20 +87,45 @@ class CredentialBody(BaseModel):
     )
 
 
+#: Fields of a customer beyond the named ones (kept and shown as sent), and the JSON text
+#: each may take: orderdesk limits, so that an order's customer stays a few kB.
+MAX_CUSTOMER_EXTRAS = 10
+MAX_CUSTOMER_EXTRA_JSON = 500
+
+
 class Customer(BaseModel):
+    """The customer as a checkout left it: the lengths Ledyer's edit-customer body allows
+    (``web/bodies.py``: names and e-mail 200, phone 30, references 100, addresses), and a few
+    fields more, each small."""
+
     model_config = ConfigDict(extra="allow")
 
-    firstName: str | None = None
-    lastName: str | None = None
-    companyName: str | None = None
-    companyId: str | None = None
-    nationalId: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    reference1: str | None = None
-    reference2: str | None = None
+    firstName: str | None = Field(default=None, max_length=200)
+    lastName: str | None = Field(default=None, max_length=200)
+    companyName: str | None = Field(default=None, max_length=200)
+    companyId: str | None = Field(default=None, max_length=50)
+    nationalId: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=30)
+    reference1: str | None = Field(default=None, max_length=100)
+    reference2: str | None = Field(default=None, max_length=100)
     billingAddress: CompanyAddress | None = None
     shippingAddress: CompanyAddress | None = None
+
+    @model_validator(mode="after")
+    def _few_small_extras(self) -> Customer:
+        extras = self.model_extra or {}
+        if len(extras) > MAX_CUSTOMER_EXTRAS:
+            raise ValueError(
+                f"at most {MAX_CUSTOMER_EXTRAS} fields besides the named ones, not {len(extras)}"
+            )
+        for name, value in extras.items():
+            if len(name) > 50 or len(orjson.dumps(value)) > MAX_CUSTOMER_EXTRA_JSON:
+                raise ValueError(
+                    f"{name[:50]}: a field besides the named ones takes a name of at most 50 "
+                    f"characters and at most {MAX_CUSTOMER_EXTRA_JSON} bytes of JSON"
+                )
+        return self
 
 
 class OrderBody(BaseModel):
@@ -81,15 +134,15 @@ class OrderBody(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     storeId: str
-    orderLines: list[OrderLine] = Field(min_length=1, max_length=5000)
+    orderLines: list[OrderLine] = Field(min_length=1, max_length=MAX_LINES)
     totalOrderAmount: Minor
     totalOrderVatAmount: Minor | None = None
     merchantReference: str = Field("", max_length=50)
     customer: Customer = Field(default_factory=Customer)
-    paymentMethod: str = Field(
-        "invoice",
+    paymentMethod: str | None = Field(
+        None,
         max_length=40,
-        description=_payment_methods(),
+        description=f"Default: the first of the store's provider's. {_payment_methods()}",
     )
     acknowledged: bool = Field(False, description="As if the shop had acknowledged the order")
     expiresAt: AwareDatetime | None = Field(None, description="Default: 14 days from now")
@@ -101,10 +154,16 @@ class StoreSettingsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     creditCheck: Literal["approve", "reject"] = Field(
-        "approve", description="The outcome of the credit check a raised reauthorization needs"
+        "approve",
+        description="The outcome of the credit check a raise needs (Walley reauthorize, "
+        "Ledyer edit)",
     )
     creditCheckSeconds: float = Field(
-        0, ge=0, le=3600, description="How long the credit check takes (0: answered at once)"
+        0,
+        ge=0,
+        le=3600,
+        description="How long the credit check takes (0: answered at once; a Ledyer edit "
+        "waits for it)",
     )
     manageableAfterSeconds: float = Field(
         0,

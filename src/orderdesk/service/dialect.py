@@ -46,7 +46,8 @@ class Dialect(Protocol):
 
     @property
     def payment_methods(self) -> Sequence[str] | None:
-        """The payment methods an order may have; None: any."""
+        """The payment methods an order may have, the first one the sandbox's default;
+        None: any (the default is ``invoice``)."""
 
 
 #: The installed providers by name (the registry); looking up an unknown name raises

@@ -37,7 +37,7 @@ class NewOrder:
     total_vat: int | None
     merchant_reference: str
     customer: dict[str, Any]
-    payment_method: str
+    payment_method: str | None  # None: the provider's first (see ``Dialect.payment_methods``)
     expires_at: datetime | None
     acknowledged: bool = False
 
@@ -84,7 +84,8 @@ async def create_order(uow: UnitOfWork, request: NewOrder) -> tuple[Order, int]:
         now = utcnow()
         dialect = uow.dialects[store.provider]
         methods = dialect.payment_methods
-        if methods is not None and request.payment_method not in methods:
+        method = request.payment_method or (methods[0] if methods else "invoice")
+        if methods is not None and method not in methods:
             raise DomainError(
                 e.PAYMENT_METHOD_NOT_ALLOWED,
                 f"paymentMethod must be one of {', '.join(methods)}",
@@ -103,7 +104,7 @@ async def create_order(uow: UnitOfWork, request: NewOrder) -> tuple[Order, int]:
             total_vat=request.total_vat,
             merchant_reference=request.merchant_reference,
             customer=request.customer,
-            payment_method=request.payment_method,
+            payment_method=method,
             expires_at=request.expires_at.astimezone(UTC)
             if request.expires_at
             else now + DEFAULT_EXPIRY,

@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from orderdesk.domain.errors import invalid
+from orderdesk.domain.errors import DomainError, invalid
 from orderdesk.domain.lines import MAX_QUANTITY, CaptureLine
 from orderdesk.domain.money import MAX_MINOR
 from orderdesk.domain.vat import MAX_VAT_BP
@@ -38,10 +38,23 @@ def parse(model: type[M], body: bytes) -> M:
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = _where(tuple(first["loc"]))
-        message = f"{where}: {first['msg']}" if where else str(first["msg"])
-        raise invalid(message, where or None) from None
+        raise _refused(exc) from None
+
+
+def validate(model: type[M], data: dict[str, Any]) -> M:
+    """``data`` from elsewhere than a JSON body (a form) as ``model``, refused as :func:`parse`
+    refuses a body."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _refused(exc) from None
+
+
+def _refused(exc: ValidationError) -> DomainError:
+    first = exc.errors(include_url=False)[0]
+    where = _where(tuple(first["loc"]))
+    message = f"{where}: {first['msg']}" if where else str(first["msg"])
+    return invalid(message, where or None)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -64,6 +77,12 @@ def _refuse_duplicate_keys(body: bytes) -> None:
 
 
 Minor = Annotated[int, Field(ge=-MAX_MINOR, le=MAX_MINOR)]
+#: An order line's texts and numbers, the same wherever an order is made (the sandbox API,
+#: scenario files) or its lines are sent (Ledyer).
+LineText = Annotated[str, Field(max_length=255)]
+LineType = Annotated[str, Field(max_length=50, description="physical, digital, shippingFee, …")]
+Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
+Vat = Annotated[int, Field(ge=0, le=MAX_VAT_BP, description="Basis points: 2500 = 25 %")]
 
 
 class OrderLine(BaseModel):
@@ -73,15 +92,15 @@ class OrderLine(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
 
     id: str | None = Field(None, max_length=64, description="ol_… of an uncaptured line")
-    reference: str = Field("", max_length=255, description="Article number (SKU)")
-    description: str = Field("", max_length=255)
-    type: str = Field("physical", max_length=50, description="physical, digital, shippingFee, …")
-    quantity: int = Field(ge=0, le=MAX_QUANTITY)
+    reference: LineText = Field("", description="Article number (SKU)")
+    description: LineText = ""
+    type: LineType = "physical"
+    quantity: Quantity
     unitPrice: Minor | None = Field(None, description="Minor units, VAT included")
     unitDiscountAmount: Minor | None = Field(None, description="Minor units per unit")
     totalAmount: Minor = Field(description="Minor units, VAT included, after discount")
     totalVatAmount: Minor = Field(description="Within ±1 of the exact VAT part")
-    vat: int = Field(ge=0, le=MAX_VAT_BP, description="Basis points: 2500 = 25 %")
+    vat: Vat
 
     def command(self) -> CaptureLine:
         return CaptureLine(

@@ -115,8 +115,8 @@ class FastLane:
         self.app = app
         self.routes = routes
         self.path = _path_pattern(routes)
-        # Exception is ServerErrorMiddleware's (it logs, answers 500 and re-raises): let it be.
-        self.handlers = {kind: h for kind, h in handlers.items() if kind is not Exception}
+        # An exception without a handler goes on to ``ops/metrics.py::Observe``: a 500.
+        self.handlers = handlers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         matched = self.path.match(scope["path"]) if scope["type"] == "http" else None

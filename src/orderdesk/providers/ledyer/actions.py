@@ -11,6 +11,7 @@ from typing import Any
 from orderdesk.domain.lines import CaptureLine
 from orderdesk.domain.order import CaptureMeta, Chunk, Order
 from orderdesk.providers.ledyer import rules
+from orderdesk.providers.ledyer.credit import EditCreditCheck
 from orderdesk.service.replies import Presenter
 from orderdesk.service.unit_of_work import Act, Parsed
 from orderdesk.web.answers import Reply
@@ -66,8 +67,13 @@ async def cancel_sub_order(act: Act, ledger_id: str, presenter: Presenter[int]) 
 
 
 async def edit_order(act: Act, request: rules.EditOrder, presenter: Presenter[None]) -> Reply:
-    """``POST /v1/orders/{id}``: new uncaptured lines; the order may shrink, never grow."""
-    return await act.change(lambda order, now: rules.edit(order, request, now), presenter)
+    """``POST /v1/orders/{id}``: new uncaptured lines; a raise runs the store's credit check."""
+    check = EditCreditCheck(request)
+
+    def change(order: Order, now: datetime) -> None:
+        rules.edit(order, request, now, credit_approved=check.approved)
+
+    return await act.change(change, presenter, prepare=check.prepare)
 
 
 async def edit_customer(act: Act, changes: dict[str, Any], presenter: Presenter[None]) -> Reply:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -106,6 +107,12 @@ def _next_cursor(after: tuple[datetime, int]) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _either(plain: Sequence[str] | None, bracketed: Sequence[str] | None) -> list[str]:
+    """An array filter sent as ``name=`` (repeated), as ``name[]=``, or both: Ledyer's list
+    documents each as an "array of strings" named without brackets (decisions.md)."""
+    return list(dict.fromkeys([*(plain or []), *(bracketed or [])]))
+
+
 @ROUTES.get(
     "/v1/orders",
     summary="List orders (newest first, filtered, paged by cursor)",
@@ -117,18 +124,32 @@ async def list_orders_route(
     created_to: Annotated[str | None, moment_query("createdTo")] = None,
     expires_from: Annotated[str | None, moment_query("expiresFrom")] = None,
     expires_to: Annotated[str | None, moment_query("expiresTo")] = None,
-    ids: Annotated[list[str] | None, Query(alias="id[]", max_length=100)] = None,
+    ids: Annotated[list[str] | None, Query(alias="id", max_length=100)] = None,
+    ids_: Annotated[list[str] | None, Query(alias="id[]", max_length=100)] = None,
     merchant_references: Annotated[
+        list[str] | None, Query(alias="merchantReference", max_length=100)
+    ] = None,
+    merchant_references_: Annotated[
         list[str] | None, Query(alias="merchantReference[]", max_length=100)
     ] = None,
     order_references: Annotated[
+        list[str] | None, Query(alias="orderReference", max_length=100)
+    ] = None,
+    order_references_: Annotated[
         list[str] | None, Query(alias="orderReference[]", max_length=100)
     ] = None,
     payment_methods: Annotated[
         list[wire.PaymentMethodCategory] | None,
+        Query(alias="paymentMethodCategory", max_length=10),
+    ] = None,
+    payment_methods_: Annotated[
+        list[wire.PaymentMethodCategory] | None,
         Query(alias="paymentMethodCategory[]", max_length=10),
     ] = None,
     statuses: Annotated[
+        list[wire.LedyerStatusFilter] | None, Query(alias="status", max_length=10)
+    ] = None,
+    statuses_: Annotated[
         list[wire.LedyerStatusFilter] | None, Query(alias="status[]", max_length=10)
     ] = None,
     q: Annotated[
@@ -150,11 +171,11 @@ async def list_orders_route(
         created_to=time_param(created_to, "createdTo", AN_RFC3339_TIME),
         expires_from=time_param(expires_from, "expiresFrom", AN_RFC3339_TIME),
         expires_to=time_param(expires_to, "expiresTo", AN_RFC3339_TIME),
-        ids=ids or [],
-        merchant_references=merchant_references or [],
-        order_references=order_references or [],
-        payment_methods=list(payment_methods or []),
-        statuses=list(statuses or []),
+        ids=_either(ids, ids_),
+        merchant_references=_either(merchant_references, merchant_references_),
+        order_references=_either(order_references, order_references_),
+        payment_methods=_either(payment_methods, payment_methods_),
+        statuses=_either(statuses, statuses_),
         q=q,
         after=None if cursor is None else _cursor(cursor),
         after_id=from_id,

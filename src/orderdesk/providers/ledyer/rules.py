@@ -23,7 +23,7 @@ from orderdesk.domain.lines import (
     copy_line,
     new_line,
 )
-from orderdesk.domain.order import CaptureMeta, Chunk, Order
+from orderdesk.domain.order import EXPIRY_EXTENSION, CaptureMeta, Chunk, Order
 
 
 class LedyerStatus(StrEnum):
@@ -78,6 +78,10 @@ class PaymentStatus(StrEnum):
 
 
 MAX_REFERENCE_LENGTH = 50
+#: Paid at once: there is no credit to raise, so an edit may not raise the order.
+PREPAID = frozenset({PaymentMethod.CARD, PaymentMethod.BANK_TRANSFER})
+#: The store's credit check declined an edit that raised the order.
+EDIT_CREDIT_CHECK_DECLINED = "EDIT_CREDIT_CHECK_DECLINED"
 
 
 def statuses(order: Order, now: datetime) -> list[LedyerStatus]:
@@ -211,25 +215,27 @@ def capture(
             f"totalCaptureAmount {total} is not the {order.remaining} left to capture",
             field="totalCaptureAmount",
         )
-    unmatched = list(order.uncaptured.lines)
+    # The uncaptured lines not matched yet, by their goods, in order: a line sent without id
+    # takes the first of its goods, one with an id that very line (as ``Line.same_goods``).
+    unmatched: dict[tuple[str, int, int, int], dict[str, Line]] = {}
+    for line in order.uncaptured.lines:
+        unmatched.setdefault(_same_goods(line), {})[line.id] = line
     for index, sent in enumerate(lines):
-        probe = new_line(sent)
-        match = next(
-            (
-                line
-                for line in unmatched
-                if (sent.id is None or sent.id == line.id) and line.same_goods(probe)
-            ),
-            None,
-        )
-        if match is None:
+        same = unmatched.get(_same_goods(new_line(sent)), {})
+        taken = next(iter(same), None) if sent.id is None else sent.id
+        if taken is None or taken not in same:
             raise DomainError(
                 e.CAPTURE_LINES_DO_NOT_MATCH_UNCAPTURED,
                 f"orderLines[{index}] ({sent.reference}) matches no uncaptured line",
                 field=f"orderLines[{index}]",
             )
-        unmatched.remove(match)
+        del same[taken]
     return order.record_capture(list(order.uncaptured.lines), meta, now)
+
+
+def _same_goods(line: Line) -> tuple[str, int, int, int]:
+    """What ``Line.same_goods`` compares."""
+    return (line.reference, line.quantity, line.total_amount, line.vat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,12 +247,18 @@ class EditOrder:
     total_excl_vat: int
     total_vat: int
 
+    def raises(self, order: Order) -> bool:
+        """Whether it asks for more than the order has authorised and not captured."""
+        return self.total > order.remaining
 
-def edit(order: Order, request: EditOrder, now: datetime) -> None:
+
+def edit(order: Order, request: EditOrder, now: datetime, *, credit_approved: bool = True) -> None:
     """Replace the uncaptured lines.
 
-    An edit may lower the order to what is already captured, never below; raising it above
-    the current authorisation is refused (``EDIT_ABOVE_AUTHORIZATION``).
+    An edit may lower the order to what is already captured, never below. Raising it needs
+    a new credit check, as Ledyer documents: ``credit_approved`` is the store's answer (422
+    ``EDIT_CREDIT_CHECK_DECLINED`` when it declined); a card or bank transfer, paid at once,
+    is never raised (422 ``EDIT_ABOVE_AUTHORIZATION``).
     """
     lines, total, total_vat = request.lines, request.total, request.total_vat
     if request.total_excl_vat != total - total_vat:
@@ -271,7 +283,26 @@ def edit(order: Order, request: EditOrder, now: datetime) -> None:
             f"totalVatAmount ({line_vat})",
             field="totalOrderVatAmount",
         )
-    order.replace_uncaptured_lines(lines, now)
+    if request.raises(order):
+        _check_raise(order, total)
+        if not credit_approved:
+            raise DomainError(
+                EDIT_CREDIT_CHECK_DECLINED,
+                f"The credit check for the raised order ({total}, {order.remaining} "
+                "authorised) was declined; the order is unchanged",
+                field="totalOrderAmount",
+            )
+    order.replace_uncaptured_lines(lines, now, raise_approved=credit_approved)
+
+
+def _check_raise(order: Order, total: int) -> None:
+    if order.payment_method in PREPAID:
+        raise DomainError(
+            e.EDIT_ABOVE_AUTHORIZATION,
+            f"An order paid by {order.payment_method} cannot be raised from "
+            f"{order.remaining} to {total}",
+            field="totalOrderAmount",
+        )
 
 
 def cancel(order: Order, now: datetime) -> int:
@@ -282,7 +313,7 @@ def cancel(order: Order, now: datetime) -> int:
 
 def extend(order: Order, now: datetime) -> datetime:
     require(order, Action.EXTEND_ORDER_EXPIRY, now)
-    return order.extend_expiry(now)
+    return order.extend_expiry(max(order.expires_at, now) + EXPIRY_EXTENSION, now)
 
 
 def edit_customer(order: Order, changes: dict[str, Any], now: datetime) -> None:

@@ -1,157 +1,257 @@
-"""Ledyer settlements: ``GET /v1/settlements`` and ``GET /v1/settlements/{settlementId}/tx``.
+"""Ledyer settlements: ``GET /v1/settlements`` and ``GET /v1/settlements/{settlementId}/tx``,
+as Ledyer documents them (developers.ledyer.com/docs/settlement/…).
 
-Built from the ledger per store and payout day (see ``domain/settlement.py``); cursor paging
-with ``lastId`` (the id of the last item of the previous page; an empty page ends).
+Built from the ledger per Ledyer store and payout day (see ``domain/settlement.py``). Paging
+is by cursor: ``size`` items after ``fromId``, the ``lastId`` of the previous page (an empty
+page ends). List filters take comma-separated values. Money is in Ledyer's amount objects;
+orderdesk charges no fees, so every fee amount is zero and a payout is its amount.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import Field
+from typing_extensions import TypedDict  # pydantic needs it before Python 3.12
 
 from orderdesk.auth.bearer import authenticate
 from orderdesk.domain.settlement import (
     Settlement,
     Transaction,
+    VatAmounts,
     parse_settlement_id,
     period_start,
 )
 from orderdesk.providers.ledyer import NAME, routes
 from orderdesk.providers.ledyer.errors import envelope
-from orderdesk.providers.ledyer.views import iso_z
+from orderdesk.providers.ledyer.responses import LedyerAmount
+from orderdesk.providers.ledyer.views import amount, iso_z
 from orderdesk.store import settlements
 from orderdesk.web.answers import json_answer, to_response
 
 ROUTES = routes.ROUTES.sibling(tags=["Ledyer settlements"])
 
-Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page (default 100)")]
-LastId = Annotated[
+Size = Annotated[int, Query(ge=1, le=1000, description="Items per page (default 100)")]
+FromId = Annotated[
     str | None,
     Query(
-        alias="lastId",
+        alias="fromId",
         pattern=r"^sl_[0-9A-Za-z]{27}$",
-        description="The last settlement id of the previous page",
+        description="The `lastId` of the previous page",
     ),
 ]
-LastLedgerId = Annotated[
+FromTx = Annotated[
     str | None,
     Query(
-        alias="lastId",
+        alias="fromId",
         pattern=r"^in_[0-9A-Za-z]{27}$",
-        description="The last ledgerId of the previous page",
+        description="The `lastId` of the previous page",
     ),
 ]
 
 
-class SettlementView(BaseModel):
-    id: str
-    storeId: str
+def _listed(what: str, alias: str | None = None) -> Any:
+    return Query(alias=alias, description=f"One or more {what}, separated by commas")
+
+
+Listed = list[str] | None
+
+
+class VatAmount(TypedDict):
+    vat: Annotated[int, Field(description="The VAT rate in basis points (2500 = 25 %)")]
+    amount: LedyerAmount
+
+
+class SettlementView(TypedDict):
+    captureDateMax: Annotated[str, Field(description="The last capture or refund")]
+    captureDateMin: Annotated[str, Field(description="The first capture or refund")]
+    creditAmount: Annotated[LedyerAmount, Field(description="Refunds, negative")]
+    creditVatAmount: LedyerAmount
+    creditVatBreakdown: list[VatAmount]
     currency: str
-    periodStart: str
-    periodEnd: str
-    payoutDate: str
-    capturedAmount: int
-    refundedAmount: int
-    feeAmount: int
-    payoutAmount: int
-    transactionCount: int
+    feeVatAmount: LedyerAmount
+    fixedFeeAmount: LedyerAmount
+    id: Annotated[str, Field(description="sl_…")]
+    payoutAmount: LedyerAmount
+    reference: Annotated[str, Field(description="The payout's reference")]
+    saleAmount: Annotated[LedyerAmount, Field(description="Captures")]
+    saleVatAmount: LedyerAmount
+    saleVatBreakdown: list[VatAmount]
+    storeId: str
+    variableFeeAmount: LedyerAmount
 
 
-class SettlementList(BaseModel):
-    lastId: str | None
+class SettlementList(TypedDict):
+    lastId: Annotated[str | None, Field(description="Pass as `fromId` for the next page")]
     settlements: list[SettlementView]
 
 
-class TransactionView(BaseModel):
-    type: str
-    orderId: str
-    reference: str
-    ledgerId: str
-    actionReference: str | None
-    amount: int
-    currency: str
-    createdAt: str
+class TransactionView(TypedDict):
+    accountId: Annotated[str, Field(description="The merchant account (ac_…)")]
+    amount: LedyerAmount
+    capturedAt: str
+    feeVatAmount: LedyerAmount
+    fixedFeeAmount: LedyerAmount
+    invoiceCreatedAt: str
+    invoiceNumber: str
+    merchantReference: str
+    payoutAmount: LedyerAmount
+    storeId: str
+    txType: Annotated[str, Field(description="`sale` (a capture) or `credit` (a refund)")]
+    variableFeeAmount: LedyerAmount
+    vatAmount: LedyerAmount
+    vatBreakdown: list[VatAmount]
 
 
-class TransactionList(BaseModel):
+class TransactionList(TypedDict):
+    lastId: Annotated[str | None, Field(description="Pass as `fromId` for the next page")]
     settlementId: str
-    lastId: str | None
-    transactions: list[TransactionView]
+    tx: list[TransactionView]
 
 
-def settlement_view(item: Settlement) -> dict[str, Any]:
-    start = period_start(item.day)
+def _vat(amounts: VatAmounts, currency: str, sign: int = 1) -> list[VatAmount]:
+    return [{"vat": rate, "amount": amount(sign * minor, currency)} for rate, minor in amounts]
+
+
+def settlement_view(item: Settlement) -> SettlementView:
+    cur = item.currency
+    zero = amount(0, cur)
     return {
+        "captureDateMax": iso_z(item.last_at),
+        "captureDateMin": iso_z(item.first_at),
+        "creditAmount": amount(-item.refunded, cur),
+        "creditVatAmount": amount(-sum(x for _, x in item.credit_vat), cur),
+        "creditVatBreakdown": _vat(item.credit_vat, cur, -1),
+        "currency": cur,
+        "feeVatAmount": zero,
+        "fixedFeeAmount": zero,
         "id": item.id,
+        "payoutAmount": amount(item.payout, cur),
+        "reference": item.reference,
+        "saleAmount": amount(item.captured, cur),
+        "saleVatAmount": amount(sum(x for _, x in item.sale_vat), cur),
+        "saleVatBreakdown": _vat(item.sale_vat, cur),
         "storeId": item.store_id,
-        "currency": item.currency,
-        "periodStart": iso_z(start),
-        "periodEnd": iso_z(start + timedelta(days=1)),
-        "payoutDate": (item.day + timedelta(days=1)).isoformat(),
-        "capturedAmount": item.captured,
-        "refundedAmount": item.refunded,
-        "feeAmount": 0,
-        "payoutAmount": item.payout,
-        "transactionCount": item.count,
+        "variableFeeAmount": zero,
     }
 
 
-def transaction_view(tx: Transaction) -> dict[str, Any]:
+def transaction_view(tx: Transaction, account_id: str) -> TransactionView:
+    cur = tx.currency
+    zero = amount(0, cur)
+    at = iso_z(tx.created_at)
     return {
-        "type": tx.kind,
-        "orderId": tx.order_id,
-        "reference": tx.reference,
-        "ledgerId": tx.ledger_id,
-        "actionReference": tx.action_reference,
-        "amount": tx.amount,
-        "currency": tx.currency,
-        "createdAt": iso_z(tx.created_at),
+        "accountId": account_id,
+        "amount": amount(tx.amount, cur),
+        "capturedAt": at,
+        "feeVatAmount": zero,
+        "fixedFeeAmount": zero,
+        "invoiceCreatedAt": at,
+        "invoiceNumber": tx.invoice_number,
+        "merchantReference": tx.reference,
+        "payoutAmount": amount(tx.amount, cur),
+        "storeId": tx.store_id,
+        "txType": "credit" if tx.kind == "refund" else "sale",
+        "variableFeeAmount": zero,
+        "vatAmount": amount(tx.vat_amount, cur),
+        "vatBreakdown": _vat(tx.vat, cur),
     }
+
+
+def _values(raw: Listed) -> list[str] | None:
+    """``?x=a,b&x=c`` → ``["a", "b", "c"]``; None when the filter is absent."""
+    if raw is None:
+        return None
+    return [value.strip() for text in raw for value in text.split(",") if value.strip()]
+
+
+def _first_day(created_from: datetime | None) -> date:
+    """The first day whose settlement is created (at its end) at or after ``created_from``."""
+    if created_from is None:
+        return settlements.FIRST
+    moment = created_from if created_from.tzinfo else created_from.replace(tzinfo=UTC)
+    day = moment.date()
+    if period_start(day) < moment:
+        day += timedelta(days=1)
+    return max(day - timedelta(days=1), settlements.FIRST)
+
+
+def _last_day(created_to: datetime | None) -> date:
+    """The last day whose settlement is created (at its end) at or before ``created_to``."""
+    if created_to is None:
+        return settlements.LAST
+    moment = created_to if created_to.tzinfo else created_to.replace(tzinfo=UTC)
+    return min(moment.astimezone(UTC).date() - timedelta(days=1), settlements.LAST)
 
 
 @ROUTES.get(
     "/v1/settlements",
-    summary="List settlements (one per store and payout day)",
+    summary="Get settlements (one per store and payout day)",
     responses={200: {"model": SettlementList, "description": "A page of settlements"}},
 )
 async def list_settlements(
     request: Request,
-    limit: Limit = 100,
-    last_id: LastId = None,
-    store_id: Annotated[str | None, Query(alias="storeId")] = None,
+    size: Size = 100,
+    from_id: FromId = None,
+    created_from: Annotated[
+        datetime | None,
+        Query(alias="createdFrom", description="ISO 8601, e.g. 2011-10-05T14:48:00.000Z"),
+    ] = None,
+    created_to: Annotated[
+        datetime | None,
+        Query(alias="createdTo", description="ISO 8601, e.g. 2011-10-05T14:48:00.000Z"),
+    ] = None,
+    currency: Annotated[Listed, _listed("currencies")] = None,
+    id: Annotated[Listed, _listed("settlement ids")] = None,
+    reference: Annotated[Listed, _listed("payout references")] = None,
+    store_id: Annotated[Listed, _listed("store ids", "storeId")] = None,
 ) -> Response:
     principal = authenticate(request, NAME)
-    stores = principal.store_ids if store_id is None else principal.store_ids & {store_id}
+    stores = set(principal.store_ids)
+    if (wanted := _values(store_id)) is not None:
+        stores &= set(wanted)
+    keys = None
+    if (ids := _values(id)) is not None:
+        keys = [found for text in ids if (found := parse_settlement_id(text, principal.store_ids))]
     after = (settlements.FIRST, "")
-    if last_id is not None:
-        parsed = parse_settlement_id(last_id, principal.store_ids)
+    if from_id is not None:
+        parsed = parse_settlement_id(from_id, principal.store_ids)
         if parsed is None:
             return to_response(
-                envelope(404, "NOT_FOUND", "lastId names none of your settlements", "lastId")
+                envelope(404, "NOT_FOUND", "fromId names none of your settlements", "fromId")
             )
         after = (parsed[1], parsed[0])
+    query = settlements.SettlementQuery(
+        sorted(stores),
+        NAME,
+        first=_first_day(created_from),
+        last=_last_day(created_to),
+        currencies=_values(currency),
+        references=_values(reference),
+        keys=keys,
+        after=after,
+        limit=size,
+    )
     async with request.app.state.pool.acquire() as conn:
-        found = await settlements.settlements(conn, sorted(stores), after=after, limit=limit)
-    views = [settlement_view(item) for item in found]
-    body = {"lastId": views[-1]["id"] if views else None, "settlements": views}
+        page = await settlements.settlements(conn, query)
+    views = [settlement_view(item) for item in page.settlements]
+    body: SettlementList = {"lastId": views[-1]["id"] if views else None, "settlements": views}
     return to_response(json_answer(body))
 
 
 @ROUTES.get(
     "/v1/settlements/{settlementId}/tx",
-    summary="A settlement's transactions (captures and refunds, with ledger id and "
-    "actionReference)",
+    summary="Get settlement transactions (its captures and refunds)",
     responses={200: {"model": TransactionList, "description": "A page of transactions"}},
 )
 async def settlement_transactions(
     request: Request,
     settlement_id: Annotated[str, Path(alias="settlementId", description="sl_…")],
-    limit: Limit = 100,
-    last_id: LastLedgerId = None,
+    size: Size = 100,
+    from_id: FromTx = None,
 ) -> Response:
     principal = authenticate(request, NAME)
     parsed = parse_settlement_id(settlement_id, principal.store_ids)
@@ -160,21 +260,20 @@ async def settlement_transactions(
         return to_response(missing)
     store_id, day = parsed
     async with request.app.state.pool.acquire() as conn:
+        if await settlements.settlement(conn, store_id, day, NAME) is None:
+            return to_response(missing)
         after = 0
-        if last_id is not None:
-            found_seq = await settlements.ledger_seq(conn, store_id, last_id)
+        if from_id is not None:
+            found_seq = await settlements.ledger_seq(conn, store_id, from_id)
             if found_seq is None:
                 return to_response(
-                    envelope(404, "NOT_FOUND", "lastId names no transaction here", "lastId")
+                    envelope(404, "NOT_FOUND", "fromId names no transaction here", "fromId")
                 )
             after = found_seq
-        elif not await settlements.settlements(conn, [store_id], first=day, last=day, limit=1):
-            return to_response(missing)
-        found = await settlements.transactions(conn, store_id, day, day, after, limit)
-    views = [transaction_view(tx) for tx in found]
-    body = {
+        found = await settlements.transactions(conn, store_id, day, day, after, size)
+    body: TransactionList = {
+        "lastId": found[-1].ledger_id if found else None,
         "settlementId": settlement_id,
-        "lastId": views[-1]["ledgerId"] if views else None,
-        "transactions": views,
+        "tx": [transaction_view(tx, principal.merchant_id) for tx in found],
     }
     return to_response(json_answer(body))

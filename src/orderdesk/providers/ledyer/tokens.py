@@ -20,6 +20,7 @@ ROUTES = RouteTable(NAME, tags=["Tokens"])
     "/oauth/token",
     summary="Ledyer: get an access token",
     openapi_extra={"requestBody": {"content": oauth.FORM}},
+    responses=oauth.TOO_MANY_FAILURES,
 )
 async def token_route(request: Request) -> Response:
     form = await oauth.form_fields(request)
@@ -32,9 +33,9 @@ async def token_route(request: Request) -> Response:
         return oauth.oauth_error(
             401, "invalid_client", "Send Authorization: Basic base64(client_id:client_secret)"
         )
-    principal = await oauth.credential_principal(request, *credentials, NAME)
-    if principal is None:
-        return oauth.oauth_error(401, "invalid_client", "The client id or secret is wrong")
+    principal = await oauth.client_principal(request, *credentials, NAME)
+    if isinstance(principal, Response):
+        return principal
     body = {
         "access_token": oauth.issue(request, principal, SCHEME),
         "expires_in": SCHEME.ttl,

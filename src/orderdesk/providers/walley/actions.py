@@ -53,7 +53,7 @@ async def cancel(act: Act, action_reference: str | None, presenter: Presenter[in
 
 
 async def extend(act: Act, presenter: Presenter[datetime]) -> Reply:
-    """``POST /manage/orders/{id}/extend``: 14 more days for what is not captured."""
+    """``POST /manage/orders/{id}/extend``: what is not captured expires 14 days from now."""
     return await act.change(rules.extend, presenter, prepare=WalleyStore().prepare)
 
 

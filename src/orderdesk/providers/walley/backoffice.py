@@ -54,7 +54,9 @@ class WalleyBackoffice:
         if rules.capturable(order, now):
             offered |= {Offer.CAPTURE_LINES, Offer.CAPTURE_ALL}
         if rules.is_open(order, now):
-            offered |= {Offer.CANCEL, Offer.EXTEND}
+            offered.add(Offer.CANCEL)
+        if rules.is_extendable(order, now):
+            offered.add(Offer.EXTEND)
         return frozenset(offered)
 
     async def capture(

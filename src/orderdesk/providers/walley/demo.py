@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from orderdesk.domain.lines import priced_line
 from orderdesk.domain.order import Order
 from orderdesk.providers.base import TOKEN_FROM_JSON, DemoOrder, DemoStore
+from orderdesk.providers.walley.rules import PaymentMethod
 
 
 class WalleyDemo:
@@ -21,7 +22,7 @@ class WalleyDemo:
         28500,
         None,
         "demo-walley-1",
-        "Invoice",
+        PaymentMethod.INVOICE,
     )
 
     def kept(self, order: Order) -> dict[str, str]:

@@ -7,7 +7,8 @@ otherwise unique match; it singles one out when several articles fit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import heapq
+from dataclasses import dataclass, field
 
 from orderdesk.domain import errors as e
 from orderdesk.domain import ids
@@ -70,86 +71,181 @@ def effective_price(line: Line) -> int | None:
     return line.unit_price - (line.unit_discount or 0)
 
 
-def _item_fits(line: Line, item: ItemSpec) -> bool:
+#: Which of an item's optional fields (id, description, vat, type) a key holds.
+Mask = tuple[bool, bool, bool, bool]
+Key = tuple[int | None, str | None, str | None, int | None, str | None]
+#: An article within one price: (reference, description, vat, type).
+Kind = tuple[str, str, int, str]
+#: Every field named: what makes a line the same article (``remove_units``).
+WHOLE: Mask = (True, True, True, True)
+
+
+def _key(mask: Mask, line: Line, price: int | None) -> Key:
     return (
-        line.quantity > 0
-        and effective_price(line) == item.unit_price
-        and (item.id is None or line.reference == item.id)
-        and (item.description is None or line.description == item.description)
-        and (item.vat is None or line.vat == item.vat)
+        price,
+        line.reference if mask[0] else None,
+        line.description if mask[1] else None,
+        line.vat if mask[2] else None,
+        line.type if mask[3] else None,
     )
 
 
-def article(line: Line) -> tuple[str, str, int | None, int, str]:
-    """What makes two lines the same article (their units are interchangeable)."""
-    return (line.reference, line.description, effective_price(line), line.vat, line.type)
+def _kind(line: Line) -> Kind:
+    return (line.reference, line.description, line.vat, line.type)
 
 
-def take_matching(
-    pool: list[Line], item: ItemSpec, index: int, codes: MatchCodes = CAPTURE_CODES
-) -> list[Line]:
-    """Take ``item.quantity`` units from the one article in ``pool`` that ``item`` names.
+@dataclass(slots=True)
+class _Bucket:
+    """The lines with units left that one key names: in pool order (a heap on position, so a
+    line whose price moved here is still taken in order), with their units per article.
 
-    Several lines may hold the same article (after a split); they are interchangeable. Lines
-    that differ in article number, description or VAT make the item ambiguous; its type
-    singles one out when it can, and is ignored when it cannot.
+    The heap may hold lines that no longer belong (nothing left, or a price that moved away);
+    they are dropped when they come to its front."""
+
+    mask: Mask
+    key: Key
+    heap: list[tuple[int, Line]] = field(default_factory=list)
+    units: int = 0
+    kinds: dict[Kind, int] = field(default_factory=dict)
+
+    def count(self, kind: Kind, units: int) -> None:
+        self.units += units
+        left = self.kinds.get(kind, 0) + units
+        if left:
+            self.kinds[kind] = left
+        else:
+            del self.kinds[kind]
+
+    def first(self) -> tuple[int, Line] | None:
+        """The first line in pool order that still belongs here."""
+        while self.heap:
+            pos, line = self.heap[0]
+            if line.quantity > 0 and _key(self.mask, line, effective_price(line)) == self.key:
+                return pos, line
+            heapq.heappop(self.heap)
+        return None
+
+
+class LinePool:
+    """Lines to take units from, indexed by what an item can name.
+
+    An item names a price and, optionally, an article number, a description and a VAT rate
+    (its type only narrows an ambiguous choice): the lines are indexed once for each
+    combination of those an item uses, so each item costs the lines it takes, not the
+    pool's length. The lines themselves are changed in place, as the caller's list holds them.
     """
-    where = f"items[{index}]"
-    candidates = [line for line in pool if _item_fits(line, item)]
-    label = item.id or item.description or f"unitPrice {item.unit_price}"
-    if not candidates:
-        raise DomainError(
-            codes.not_matched,
-            f"{where} ({label}) matches no {codes.what} item on the order",
-            field=where,
+
+    def __init__(self, lines: list[Line]) -> None:
+        self.lines = lines
+        self._indexes: dict[Mask, dict[Key, _Bucket]] = {}
+
+    def _index(self, mask: Mask) -> dict[Key, _Bucket]:
+        index = self._indexes.get(mask)
+        if index is None:
+            index = self._indexes[mask] = {}
+            for pos, line in enumerate(self.lines):
+                if line.quantity > 0:
+                    bucket = self._bucket_for(index, mask, _key(mask, line, effective_price(line)))
+                    bucket.heap.append((pos, line))  # in pool order: already a heap
+                    bucket.count(_kind(line), line.quantity)
+        return index
+
+    @staticmethod
+    def _bucket_for(index: dict[Key, _Bucket], mask: Mask, key: Key) -> _Bucket:
+        bucket = index.get(key)
+        if bucket is None:
+            bucket = index[key] = _Bucket(mask, key)
+        return bucket
+
+    def _named(self, item: ItemSpec, typed: bool = False) -> _Bucket | None:
+        mask: Mask = (
+            item.id is not None,
+            item.description is not None,
+            item.vat is not None,
+            typed,
         )
-    articles = {(c.reference, c.description, c.vat, c.type) for c in candidates}
-    if len(articles) > 1 and item.type is not None:
-        typed = [c for c in candidates if c.type == item.type]
-        if typed:
-            candidates = typed
-            articles = {(c.reference, c.description, c.vat, c.type) for c in candidates}
-    if len(articles) > 1:
-        raise DomainError(
-            codes.ambiguous,
-            f"{where} ({label}) matches {len(articles)} different items; add id, "
-            "description or vat to single one out",
-            field=where,
+        key: Key = (
+            item.unit_price,
+            item.id,
+            item.description,
+            item.vat,
+            item.type if typed else None,
         )
-    available = sum(c.quantity for c in candidates)
-    if item.quantity > available:
-        raise DomainError(
-            codes.quantity_too_large,
-            f"{where} ({label}) asks for {item.quantity} but only {available} are {codes.what}",
-            field=where,
-        )
-    wanted = item.quantity
-    taken: list[Line] = []
-    for line in candidates:
-        if wanted == 0:
-            break
-        qty = min(wanted, line.quantity)
-        taken.append(_split_off(line, qty))
-        wanted -= qty
-    return taken
+        bucket = self._index(mask).get(key)
+        return bucket if bucket is not None and bucket.units else None
 
+    def take(self, item: ItemSpec, index: int, codes: MatchCodes = CAPTURE_CODES) -> list[Line]:
+        """Take ``item.quantity`` units from the one article that ``item`` names.
 
-def units_named(pool: list[Line], item: ItemSpec) -> int:
-    """How many units of ``pool`` fit ``item`` (of any article that fits)."""
-    return sum(line.quantity for line in pool if _item_fits(line, item))
+        Several lines may hold the same article (after a split); they are interchangeable and
+        taken in pool order. Lines that differ in article number, description, VAT or type
+        make the item ambiguous; its type singles one out when it can, and is ignored when it
+        cannot. A refusal leaves the pool as it was.
+        """
+        where = f"items[{index}]"
+        label = item.id or item.description or f"unitPrice {item.unit_price}"
+        bucket = self._named(item)
+        if bucket is None:
+            raise DomainError(
+                codes.not_matched,
+                f"{where} ({label}) matches no {codes.what} item on the order",
+                field=where,
+            )
+        if len(bucket.kinds) > 1 and item.type is not None:
+            bucket = self._named(item, typed=True) or bucket
+        if len(bucket.kinds) > 1:
+            raise DomainError(
+                codes.ambiguous,
+                f"{where} ({label}) matches {len(bucket.kinds)} different items; add id, "
+                "description or vat to single one out",
+                field=where,
+            )
+        if item.quantity > bucket.units:
+            raise DomainError(
+                codes.quantity_too_large,
+                f"{where} ({label}) asks for {item.quantity} but only {bucket.units} are "
+                f"{codes.what}",
+                field=where,
+            )
+        return self._take_units(bucket, item.quantity)
 
+    def units_named(self, item: ItemSpec) -> int:
+        """How many units fit ``item`` (of any article that fits)."""
+        bucket = self._named(item)
+        return bucket.units if bucket is not None else 0
 
-def remove_units(pool: list[Line], gone: Line) -> None:
-    """Take ``gone``'s units out of the lines of ``pool`` that hold the same article."""
-    wanted = gone.quantity
-    key = article(gone)
-    for line in pool:
-        if wanted <= 0:
-            return
-        if line.quantity > 0 and article(line) == key:
+    def remove_units(self, gone: Line) -> None:
+        """Take ``gone``'s units (as many as there are) out of the lines of its article."""
+        bucket = self._index(WHOLE).get(_key(WHOLE, gone, effective_price(gone)))
+        if bucket is not None:
+            self._take_units(bucket, gone.quantity)
+
+    def _take_units(self, bucket: _Bucket, wanted: int) -> list[Line]:
+        taken: list[Line] = []
+        while wanted > 0:
+            first = bucket.first()
+            if first is None:
+                break
+            pos, line = first
             qty = min(wanted, line.quantity)
-            _split_off(line, qty)
+            taken.append(self._split(pos, line, qty))
             wanted -= qty
+        return taken
+
+    def _split(self, pos: int, line: Line, qty: int) -> Line:
+        """``_split_off``, keeping every index's counts (and a moved price's place) true."""
+        price, units, kind = effective_price(line), line.quantity, _kind(line)
+        part = _split_off(line, qty)
+        new_price = effective_price(line)
+        for mask, index in self._indexes.items():
+            old = index[_key(mask, line, price)]
+            old.count(kind, -units)
+            if line.quantity:
+                new = self._bucket_for(index, mask, _key(mask, line, new_price))
+                new.count(kind, line.quantity)
+                if new is not old:
+                    heapq.heappush(new.heap, (pos, line))
+        return part
 
 
 def _split_off(line: Line, qty: int) -> Line:

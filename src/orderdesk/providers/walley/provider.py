@@ -17,6 +17,7 @@ from orderdesk.providers.walley import (
     routes,
     rules,
     search,
+    settlements,
     tokens,
 )
 from orderdesk.providers.walley.backoffice import WalleyBackoffice
@@ -56,15 +57,15 @@ EXPLAINED = {
 class Walley:
     name = NAME
     title = TITLE
-    prefixes = ("/manage/",)
+    prefixes = ("/manage/", "/reports/")
     security = Security(
         "WalleyToken", "an access token from POST /oauth2/v2.0/token", "X-Idempotency"
     )
-    route_tables = (tokens.ROUTES, routes.ROUTES)
+    route_tables = (tokens.ROUTES, routes.ROUTES, settlements.ROUTES)
     statuses = tuple(rules.WalleyStatus)
     status_words = STATUS_WORDS
     explained = EXPLAINED
-    payment_methods = None
+    payment_methods = tuple(rules.PaymentMethod)
     notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)

@@ -21,6 +21,7 @@ from orderdesk.domain.errors import DomainError, Kind, invalid
 from orderdesk.domain.lines import MAX_QUANTITY, Line, amount_row, copy_line
 from orderdesk.domain.money import MoneyFormatError, exponent, to_minor
 from orderdesk.domain.order import (
+    EXPIRY_EXTENSION,
     CaptureMeta,
     Chunk,
     Order,
@@ -31,11 +32,9 @@ from orderdesk.domain.order import (
 from orderdesk.providers.walley.matching import (
     REFUND_CODES,
     ItemSpec,
+    LinePool,
     effective_price,
     item_line,
-    remove_units,
-    take_matching,
-    units_named,
 )
 
 MAX_DESCRIPTION = 50
@@ -76,6 +75,27 @@ def walley_type(line_type: str) -> str:
     return WALLEY_TYPES.get(line_type.lower(), line_type)
 
 
+class PaymentMethod(StrEnum):
+    """``data.paymentMethod`` as Walley's order model lists it (``manage/orders/models/
+    orderBase``; ``InterestFreeAccount`` from its older list), in Walley's casing."""
+
+    INVOICE = "Invoice"
+    ACCOUNT = "Account"
+    INSTALLMENT = "Installment"
+    ADVANCE_INVOICE = "AdvanceInvoice"
+    SWISH = "Swish"
+    AMEX = "Amex"
+    DANKORT = "Dankort"
+    VIPPS = "Vipps"
+    CARD = "Card"
+    MOBILE_PAY = "MobilePay"
+    BANK_TRANSFER = "BankTransfer"
+    LOYAL_PAY = "LoyalPay"
+    VIPPS_MOBILE_PAY = "VippsMobilePay"
+    APPLE_PAY = "ApplePay"
+    INTEREST_FREE_ACCOUNT = "InterestFreeAccount"
+
+
 class WalleyStatus(StrEnum):
     NOT_ACTIVATED = "NotActivated"
     PART_ACTIVATED = "PartActivated"
@@ -86,8 +106,10 @@ class WalleyStatus(StrEnum):
     CANCELLED = "Cancelled"
 
 
-#: Statuses in which what is not captured can still be cancelled or have its expiry extended.
+#: Statuses in which what is not captured can still be cancelled.
 OPEN = (WalleyStatus.NOT_ACTIVATED, WalleyStatus.PART_ACTIVATED, WalleyStatus.EXPIRED)
+#: Statuses in which the expiry can be extended (Walley's extend page).
+EXTENDABLE = (WalleyStatus.NOT_ACTIVATED, WalleyStatus.PART_ACTIVATED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,10 +248,10 @@ def capture_minor(order: Order, request: WalleyCapture, now: datetime) -> Chunk:
         chunk = order.record_capture([item_line(item) for item in items], meta, now)
         order.replace_uncaptured_with_remainder()
         return chunk
-    pool = [copy_line(line) for line in order.uncaptured.lines]
+    pool = LinePool([copy_line(line) for line in order.uncaptured.lines])
     captured: list[Line] = []
     for index, item in enumerate(items):
-        captured.extend(take_matching(pool, item, index))
+        captured.extend(pool.take(item, index))
     worth = sum(line.total_amount for line in captured)
     if worth != amount:
         raise DomainError(
@@ -239,25 +261,25 @@ def capture_minor(order: Order, request: WalleyCapture, now: datetime) -> Chunk:
             "amount",
             field="items",
         )
-    kept = [line for line in pool if line.quantity > 0]
+    kept = [line for line in pool.lines if line.quantity > 0]
     return order.record_capture(captured, meta, now, kept=kept)
 
 
 def _without_captured(order: Order, items: list[ItemSpec]) -> list[ItemSpec] | None:
     """``items`` less the units already captured, when they name every captured unit (the
     whole order sent again); None when they do not."""
-    pool = [copy_line(line) for chunk in order.captured for line in chunk.lines]
+    pool = LinePool([copy_line(line) for chunk in order.captured for line in chunk.lines])
     rest: list[ItemSpec] = []
     for index, item in enumerate(items):
-        done = min(item.quantity, units_named(pool, item))
+        done = min(item.quantity, pool.units_named(item))
         if done:
             try:
-                take_matching(pool, dataclasses.replace(item, quantity=done), index)
+                pool.take(dataclasses.replace(item, quantity=done), index)
             except DomainError:
                 return None
         if item.quantity > done:
             rest.append(dataclasses.replace(item, quantity=item.quantity - done))
-    if any(line.quantity > 0 for line in pool) or not rest:
+    if any(line.quantity > 0 for line in pool.lines) or not rest:
         return None
     return rest
 
@@ -269,16 +291,29 @@ def cancel(order: Order, now: datetime, action_reference: str | None = None) -> 
 
 
 def extend(order: Order, now: datetime) -> datetime:
-    """Extend the expiry: NotActivated, PartActivated, or Expired (authorised again)."""
-    _require_open(order, now, e.EXTEND_INVALID_ORDER_STATUS, "have its expiry extended")
-    return order.extend_expiry(now)
+    """Extend the expiry of a NotActivated or PartActivated order ("This can only be done on
+    orders with status NotActivated or PartActivated": not Expired) to 14 days from now; a
+    later expiry stays, so extending twice the same day moves it once."""
+    if not is_extendable(order, now):
+        raise DomainError(
+            e.EXTEND_INVALID_ORDER_STATUS,
+            f"An order with status {status(order, now)} and {order.remaining} left cannot "
+            "have its expiry extended (only NotActivated or PartActivated)",
+            Kind.STATE,
+        )
+    return order.extend_expiry(max(order.expires_at, now + EXPIRY_EXTENSION), now)
 
 
 def is_open(order: Order, now: datetime) -> bool:
-    """Whether something is left uncaptured in an open status: what may be cancelled or have
-    its expiry extended."""
+    """Whether something is left uncaptured in an open status: what may be cancelled."""
     current = status(order, now)
     return current in OPEN and not _nothing_left(order, current)
+
+
+def is_extendable(order: Order, now: datetime) -> bool:
+    """Whether something is left uncaptured, not yet expired: what may be extended."""
+    current = status(order, now)
+    return current in EXTENDABLE and not _nothing_left(order, current)
 
 
 def _require_open(order: Order, now: datetime, code: str, what: str) -> None:
@@ -441,12 +476,12 @@ def _check_items_request(
 
 def refundable_lines(order: Order) -> list[Line]:
     """The captured articles not yet credited, as lines (copies; the order is untouched)."""
-    pool = [copy_line(line) for chunk in order.captured for line in chunk.lines]
+    pool = LinePool([copy_line(line) for chunk in order.captured for line in chunk.lines])
     for credit in order.refunded:
         for line in credit.lines:
             if line.total_amount > 0 and line.type != ADJUSTMENT:
-                remove_units(pool, line)
-    return [line for line in pool if line.quantity > 0]
+                pool.remove_units(line)
+    return [line for line in pool.lines if line.quantity > 0]
 
 
 def _fresh(line: Line) -> Line:
@@ -538,14 +573,14 @@ def _refund_amount(order: Order, amount: int, meta: CaptureMeta, now: datetime) 
 
 def _refund_items(order: Order, items: list[ItemSpec], meta: CaptureMeta, now: datetime) -> Chunk:
     """The captured lines the items name, and a line per fee."""
-    pool = refundable_lines(order)
+    pool = LinePool(refundable_lines(order))
     returned: list[Line] = []
     fees: list[Line] = []
     for index, item in enumerate(items):
         if item.unit_price < 0:
             fees.append(_fee_line(item))
         else:
-            returned.extend(take_matching(pool, item, index, REFUND_CODES))
+            returned.extend(pool.take(item, index, REFUND_CODES))
     worth = sum(line.total_amount for line in returned)
     asked = sum(item.unit_price * item.quantity for item in items if item.unit_price >= 0)
     if worth != asked:

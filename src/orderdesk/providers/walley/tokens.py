@@ -22,6 +22,7 @@ ROUTES = RouteTable(NAME, tags=["Tokens"])
     "/oauth2/v2.0/token",
     summary="Walley: get an access token",
     openapi_extra={"requestBody": {"content": oauth.FORM}},
+    responses=oauth.TOO_MANY_FAILURES,
 )
 @ROUTES.post("/oauth2/v2.0/token/", include_in_schema=False)
 async def token_route(request: Request) -> Response:
@@ -32,9 +33,9 @@ async def token_route(request: Request) -> Response:
     client_id, secret = form.get("client_id"), form.get("client_secret")
     if not client_id or not secret:
         return oauth.oauth_error(400, "invalid_request", "client_id and client_secret are required")
-    principal = await oauth.credential_principal(request, client_id, secret, NAME)
-    if principal is None:
-        return oauth.oauth_error(401, "invalid_client", "The client id or secret is wrong")
+    principal = await oauth.client_principal(request, client_id, secret, NAME)
+    if isinstance(principal, Response):
+        return principal
     body: dict[str, Any] = {
         "token_type": "Bearer",
         "expires_in": SCHEME.ttl,

@@ -38,7 +38,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
 from orderdesk.domain.errors import invalid
-from orderdesk.domain.lines import MAX_QUANTITY
+from orderdesk.domain.lines import MAX_LINES, MAX_QUANTITY
 from orderdesk.domain.money import MoneyFormatError, parse_decimal_text, to_minor
 from orderdesk.domain.order import CaptureMeta
 from orderdesk.providers.walley.rules import (
@@ -281,7 +281,9 @@ class CaptureSchema(_WalleyBody):
     # Longer than 50 characters is Walley's CAPTURE_DESCRIPTION_TOO_LONG (422), not malformed.
     description: Text | None = Field(None, description="At most 50 characters")
     actionReference: Text255 | None = None
-    items: list[CaptureItemSchema] | None = None
+    items: list[CaptureItemSchema] | None = Field(
+        None, max_length=MAX_LINES, description=f"At most {MAX_LINES:,} items"
+    )
     replaceItems: Annotated[bool, Strict()] | None = None
 
     @model_validator(mode="after")
@@ -329,7 +331,10 @@ class RefundSchema(_WalleyBody):
     description: Text | None = Field(None, description="At most 50 characters")
     actionReference: Text255 | None = None
     items: list[RefundItemSchema] | None = Field(
-        None, description="The captured articles returned, and fees (negative unitPrice)"
+        None,
+        max_length=MAX_LINES,
+        description="The captured articles returned, and fees (negative unitPrice); "
+        f"at most {MAX_LINES:,} items",
     )
 
     def command(self) -> RefundRequest:
@@ -356,7 +361,9 @@ class ReauthorizeSchema(_WalleyBody):
     description: Text | None = Field(None, description="The row's text when no items are sent")
     actionReference: Text255 | None = None
     items: list[ReauthorizeItemSchema] | None = Field(
-        None, description="The items that replace the ones not captured"
+        None,
+        max_length=MAX_LINES,
+        description=f"The items that replace the ones not captured; at most {MAX_LINES:,}",
     )
 
     def command(self) -> ReauthorizeRequest:

@@ -281,16 +281,6 @@ async def test_cancel_after_a_partial_capture_keeps_the_capture(merchant: Mercha
     [
         (
             {
-                "orderLines": [line("S20", "S", 4, 500000)],
-                "totalOrderAmount": 2000000,
-                "totalOrderAmountExclVat": 1600000,
-                "totalOrderVatAmount": 400000,
-            },
-            422,
-            "EDIT_ABOVE_AUTHORIZATION",
-        ),
-        (
-            {
                 "orderLines": [line("S20", "S", 2, 500000)],
                 "totalOrderAmount": 1000001,
                 "totalOrderAmountExclVat": 800001,

@@ -109,6 +109,29 @@ async def test_filters(shop: tuple[Merchant, Ledyer, list[str]]) -> None:
     assert ids(await listed(api, f"?expiresFrom={soon}")) == made[::-1]
 
 
+async def test_array_filters_are_taken_without_brackets_too(
+    shop: tuple[Merchant, Ledyer, list[str]],
+) -> None:
+    """The get-orders page names each array filter without brackets ("status: array of
+    strings"): ``status=a&status=b`` is the same filter as ``status[]=a&status[]=b``."""
+    _merchant, api, made = shop
+    order = await api.order(made[2])
+    cases = {
+        "?status=unacknowledged": [made[3], made[1]],
+        "?status=unacknowledged&status[]=uncaptured": made[::-1],
+        f"?id={made[0]}&id={made[4]}": [made[4], made[0]],
+        "?merchantReference=shop-1&merchantReference[]=shop-3": [made[3], made[1]],
+        f"?orderReference={order['orderReference']}": [made[2]],
+        "?paymentMethodCategory=serviceInvoice&paymentMethodCategory=advanceInvoice": [
+            made[2],
+            made[1],
+        ],
+        "?status=fullyCaptured": [],
+    }
+    for query, expected in cases.items():
+        assert ids(await listed(api, query)) == expected, query
+
+
 async def test_statuses_after_captures_refunds_and_cancels(
     shop: tuple[Merchant, Ledyer, list[str]],
 ) -> None:
@@ -164,6 +187,7 @@ async def test_expired_orders(shop: tuple[Merchant, Ledyer, list[str]]) -> None:
         "?size=1001",
         "?size=many",
         "?status[]=shipped",
+        "?status=shipped",
         "?paymentMethodCategory[]=cash",
         "?createdFrom=yesterday",
         "?createdFrom=2026-01-01T00:00:00",

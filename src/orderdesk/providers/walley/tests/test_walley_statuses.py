@@ -131,9 +131,8 @@ TRANSITIONS = [
     ("PartActivated, rest cancelled", "full refund", refund_all, S.RETURNED),
     ("PartActivated, rest cancelled", "part refund", refund(100), S.PART_ACTIVATED),
     ("PartActivated, expired", "part refund", refund(100), S.EXPIRED),
-    ("Expired", "extend", extend, S.NOT_ACTIVATED),
-    ("PartActivated, expired", "extend", extend, S.PART_ACTIVATED),
     ("NotActivated", "extend", extend, S.NOT_ACTIVATED),
+    ("PartActivated", "extend", extend, S.PART_ACTIVATED),
     ("NotActivated", "reauthorize lower", reauthorize(10000), S.NOT_ACTIVATED),
     ("NotActivated", "reauthorize higher", reauthorize(40000), S.NOT_ACTIVATED),
     ("PartActivated", "reauthorize lower", reauthorize(5000), S.PART_ACTIVATED),
@@ -172,8 +171,16 @@ CANCEL_REFUSED = dict.fromkeys(
     ["Activated", "Returned", "Cancelled", "PartActivated, rest cancelled", "Closed"],
     e.CANCEL_INVALID_ORDER_STATUS,
 )
-EXTEND_REFUSED = dict.fromkeys(
-    ["Activated", "Returned", "Cancelled", "PartActivated, rest cancelled", "Closed"],
+EXTEND_REFUSED = dict.fromkeys(  # "only … on orders with status NotActivated or PartActivated"
+    [
+        "Activated",
+        "Returned",
+        "Cancelled",
+        "PartActivated, rest cancelled",
+        "Expired",
+        "PartActivated, expired",
+        "Closed",
+    ],
     e.EXTEND_INVALID_ORDER_STATUS,
 )
 REAUTHORIZE_REFUSED = {
