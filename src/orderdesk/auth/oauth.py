@@ -85,14 +85,14 @@ async def client_principal(
     if wait is not None:
         message = f"Too many failed attempts for this client; retry in {wait} s"
         return oauth_error(429, "temporarily_unavailable", message, retry_after=wait)
-    principal = await _credential_principal(request, client_id, secret, dialect)
+    principal = await credential_principal(request, client_id, secret, dialect)
     if principal is None:
         attempts.failed(who)
         return oauth_error(401, "invalid_client", "The client id or secret is wrong")
     return principal
 
 
-async def _credential_principal(
+async def credential_principal(
     request: Request, client_id: str, secret: str, dialect: str
 ) -> Principal | None:
     if "\x00" in client_id:  # PostgreSQL text cannot hold NUL, so no client id has one

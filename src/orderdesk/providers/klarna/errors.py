@@ -54,6 +54,7 @@ DESCRIPTIONS = {
     413: "REQUEST_TOO_LARGE",
     415: "The body is not JSON",
     422: "Not answered by this API",
+    429: "TOO_MANY_REQUESTS: too many wrong secrets from this address (Retry-After)",
 }
 
 
@@ -71,7 +72,7 @@ RESPONSES = error_responses(KlarnaError, DESCRIPTIONS)
 
 def envelope(status: int, code: str, message: str) -> Reply:
     body: KlarnaError = {
-        "error_code": CODES.get(code, code),
+        "error_code": "TOO_MANY_REQUESTS" if status == 429 else CODES.get(code, code),
         "error_messages": [message],
         "correlation_id": str(uuid.uuid4()),
     }

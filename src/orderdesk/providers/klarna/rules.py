@@ -210,10 +210,7 @@ def extend_authorization(order: Order, now: datetime) -> datetime:
     """``POST …/extend-authorization-time``: the authorisation runs 28 days longer from its
     current expiry; refused once expired, cancelled or wholly captured."""
     _open(order, now, k.NOT_ALLOWED, "Extending the authorization time")
-    until = max(order.expires_at, now) + AUTHORIZATION_EXTENSION
-    order.extend_expiry(now)  # records the event
-    order.expires_at = until
-    return until
+    return order.extend_expiry(max(order.expires_at, now) + AUTHORIZATION_EXTENSION, now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -300,3 +300,14 @@ async def test_another_providers_order_is_no_klarna_order(api: Klarna, merchant:
     walley = await merchant.order("walley", [sandbox_line(BIKE)])
     r = await api.send("GET", f"{BASE}/{walley['orderId']}")
     assert error(r) == (404, "NO_SUCH_ORDER")
+
+
+async def test_guessing_secrets_is_limited_in_klarnas_envelope(api: Klarna) -> None:
+    order_id = await api.new_order()
+    wrong = (api.merchant.client_id, "guess")
+    for _ in range(10):
+        r = await api.client.get(f"{BASE}/{order_id}", auth=wrong)
+        assert error(r) == (401, "UNAUTHORIZED")
+    r = await api.client.get(f"{BASE}/{order_id}", auth=wrong)
+    assert error(r) == (429, "TOO_MANY_REQUESTS")
+    assert int(r.headers["retry-after"]) > 0
