@@ -20,5 +20,13 @@ def hash_secret(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
 
+def same_secret(given: str | bytes, expected: str | bytes) -> bool:
+    """Constant-time equality of two secrets, compared as UTF-8 bytes: ``hmac.compare_digest``
+    raises ``TypeError`` on a ``str`` that is not ASCII, so a sender's ``ñ`` would be a 500."""
+    given_bytes = given.encode() if isinstance(given, str) else given
+    expected_bytes = expected.encode() if isinstance(expected, str) else expected
+    return hmac.compare_digest(given_bytes, expected_bytes)
+
+
 def secret_matches(secret: str, stored_hash: bytes) -> bool:
-    return hmac.compare_digest(hash_secret(secret), stored_hash)
+    return same_secret(hash_secret(secret), stored_hash)

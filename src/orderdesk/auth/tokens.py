@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyseto import Key
 
+from orderdesk.auth.secrets import same_secret
+
 _CACHE_LIMIT = 10_000
 PASETO_PREFIX = "v4.public."
 
@@ -155,7 +157,7 @@ class TokenService:
             except ValueError as exc:
                 raise TokenError("the token is malformed") from exc
             expected = hmac.new(self._hmac_key, payload, hashlib.sha256).digest()
-            if not hmac.compare_digest(tag, expected):
+            if not same_secret(tag, expected):
                 raise TokenError("the token is invalid")
             claims = dict(orjson.loads(payload))
             exp = float(claims["exp"])

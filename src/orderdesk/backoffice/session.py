@@ -17,6 +17,8 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from orderdesk.auth.secrets import same_secret
+
 SESSION_COOKIE = "orderdesk_admin"
 LOGIN_COOKIE = "orderdesk_signin"
 SESSION_SECONDS = 8 * 3600
@@ -39,7 +41,7 @@ class Sessions:
         self._admin = admin_token
 
     def token_matches(self, token: str) -> bool:
-        return hmac.compare_digest(token.strip().encode(), self._admin.encode())
+        return same_secret(token.strip(), self._admin)
 
     def new_cookie(self, now: float | None = None) -> str:
         nonce = secrets.token_urlsafe(16)
@@ -55,7 +57,7 @@ class Sessions:
         if not nonce or not expires_text.isdigit() or not tag:
             return None
         expected = _tag(self._key, "session", nonce, expires_text, self._admin)
-        if not hmac.compare_digest(tag, expected):
+        if not same_secret(tag, expected):
             return None
         expires = int(expires_text)
         if expires < (time.time() if now is None else now):
@@ -67,4 +69,4 @@ class Sessions:
         return _tag(self._key, "csrf", nonce)
 
     def csrf_ok(self, nonce: str | None, sent: str | None) -> bool:
-        return bool(nonce and sent) and hmac.compare_digest(self.csrf(nonce or ""), sent or "")
+        return bool(nonce and sent) and same_secret(sent or "", self.csrf(nonce or ""))

@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import time
 
+from orderdesk.auth.secrets import same_secret
+
 LINK_TTL = 24 * 3600
 
 
@@ -40,6 +42,6 @@ def check_signature(
     if expires < (time.time() if now is None else now):
         return "expired"
     expected = _signature(key, order_id, ledger_id, expires)
-    if not hmac.compare_digest(expected, signature):
+    if not same_secret(signature, expected):
         return "bad signature"
     return None

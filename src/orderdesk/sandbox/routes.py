@@ -5,7 +5,6 @@ Guarded by the admin token (``Authorization: Bearer <admin token>``).
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from typing import Annotated, Any
 
@@ -13,6 +12,7 @@ from fastapi import Depends, Path, Request
 from fastapi.responses import Response
 
 from orderdesk.auth import credentials
+from orderdesk.auth.secrets import same_secret
 from orderdesk.domain.order import Order
 from orderdesk.ops import faults
 from orderdesk.providers.registry import PROVIDERS
@@ -41,7 +41,7 @@ class AdminRequired(Exception):
 def _check_admin(request: Request) -> None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     expected: str = request.app.state.admin_token
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), expected):
+    if scheme.lower() != "bearer" or not same_secret(token.strip(), expected):
         raise AdminRequired
 
 
