@@ -108,7 +108,8 @@ async def create_store(
 @ROUTES.post(
     "/sandbox/merchants/{merchantId}/credentials",
     status_code=201,
-    openapi_extra=json_body(wire.CredentialBody),
+    summary="Make an API credential (no body: one for all the merchant's stores)",
+    openapi_extra=json_body(wire.CredentialBody, required=False),
 )
 async def create_credential(
     request: Request, merchant_id: Annotated[str, Path(alias="merchantId")]

@@ -66,6 +66,7 @@ def document(app: FastAPI, apis: Apis) -> dict[str, Any]:
                 if security.key_header and method != "get":
                     parameters = operation.setdefault("parameters", [])
                     parameters.append(key_parameter(security.key_header))
+        _drop_validation_422(schema)
         _hoist_definitions(schema)
         app.openapi_schema = schema
     return app.openapi_schema
@@ -84,6 +85,20 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
             methods = found.setdefault(template.count("{"), set())
             methods.update(method.upper() for method in operations)
     return sorted(found[min(found)]) if found else []
+
+
+def _drop_validation_422(document: dict[str, Any]) -> None:
+    """Remove the 422 FastAPI documents for a request it cannot validate: this app answers
+    one with 400 in the API's envelope (``app.py``'s ``validation_error``), never with 422."""
+    fastapi_422 = {"$ref": "#/components/schemas/HTTPValidationError"}
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            answer = operation["responses"].get("422", {})
+            if answer.get("content", {}).get("application/json", {}).get("schema") == fastapi_422:
+                del operation["responses"]["422"]
+    schemas = document.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
 
 
 def _hoist_definitions(document: dict[str, Any]) -> None:

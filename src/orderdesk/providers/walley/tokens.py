@@ -3,10 +3,9 @@ an opaque bearer token valid 3,599 seconds."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import Request
 from fastapi.responses import Response
+from typing_extensions import TypedDict
 
 from orderdesk.auth import oauth
 from orderdesk.auth.tokens import TokenForm, TokenScheme
@@ -18,10 +17,18 @@ SCHEME = TokenScheme(TokenForm.OPAQUE, ttl=3599)
 ROUTES = RouteTable(NAME, tags=["Tokens"])
 
 
+class WalleyToken(TypedDict):
+    token_type: str
+    expires_in: int
+    ext_expires_in: int
+    access_token: str
+
+
 @ROUTES.post(
     "/oauth2/v2.0/token",
     summary="Walley: get an access token",
-    openapi_extra={"requestBody": {"content": oauth.FORM}},
+    openapi_extra=oauth.form("grant_type", "client_id", "client_secret", credentials=True),
+    responses=oauth.responses(WalleyToken),
 )
 @ROUTES.post("/oauth2/v2.0/token/", include_in_schema=False)
 async def token_route(request: Request) -> Response:
@@ -35,7 +42,7 @@ async def token_route(request: Request) -> Response:
     principal = await oauth.credential_principal(request, client_id, secret, NAME)
     if principal is None:
         return oauth.oauth_error(401, "invalid_client", "The client id or secret is wrong")
-    body: dict[str, Any] = {
+    body: WalleyToken = {
         "token_type": "Bearer",
         "expires_in": SCHEME.ttl,
         "ext_expires_in": SCHEME.ttl,
