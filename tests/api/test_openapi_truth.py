@@ -106,3 +106,28 @@ async def test_store_settings_refuse_a_boolean_where_the_document_says_number(
         )
         assert r.status_code == 400, r.text
         assert r.json()["error"]["code"] == "INVALID_REQUEST"
+
+
+def test_the_document_links_what_the_sandbox_creates_to_what_acts_on_it(app: FastAPI) -> None:
+    def links(path: str, method: str = "post", status: str = "201") -> dict[str, Any]:
+        found: dict[str, Any] = operation(app, path, method)["responses"][status]["links"]
+        return {link["operationId"]: link for link in found.values()}
+
+    paths = app.openapi()["paths"]
+    to_capture = {
+        paths[path]["post"]["operationId"]
+        for path in ("/manage/orders/{orderId}/capture", "/v1/orders/{orderId}/partialcapture")
+    }
+    from_order = links("/sandbox/orders")
+    assert to_capture <= from_order.keys()
+    for link in from_order.values():
+        assert link["parameters"] == {"orderId": "$response.body#/orderId"}
+    from_store = links("/sandbox/merchants/{merchantId}/stores")
+    create_order = paths["/sandbox/orders"]["post"]["operationId"]
+    assert from_store[create_order]["requestBody"] == {"storeId": "$response.body#/storeId"}
+    refunds = links("/v1/orders/{orderId}/partialcapture", status="200")
+    refund = paths["/v1/orders/{orderId}/partialrefund/{ledgerId}"]["post"]["operationId"]
+    assert refunds[refund]["parameters"] == {
+        "orderId": "$request.path.orderId",
+        "ledgerId": "$response.body#/captured/0/ledgerId",
+    }
