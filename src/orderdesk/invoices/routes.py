@@ -12,7 +12,6 @@ from typing_extensions import TypedDict
 from orderdesk.domain.order import document_reference
 from orderdesk.invoices.links import check_signature
 from orderdesk.invoices.pdf import render_invoice
-from orderdesk.sandbox.errors import SandboxError
 from orderdesk.store import orders
 from orderdesk.web.answers import json_answer, to_response
 
@@ -32,8 +31,13 @@ class InvoiceError(TypedDict):
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {}}, "description": "The PDF"},
-    # The app's validation answer, in the default (the sandbox's) envelope.
-    400: {"model": SandboxError, "description": "Expires or Signature missing or malformed"},
+    # The app's validation answer, in its default envelope: the sandbox's, which its own routes
+    # put in the components (named, not imported: the sandbox depends on this package through
+    # the providers).
+    400: {
+        "description": "Expires or Signature missing or malformed",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SandboxError"}}},
+    },
     403: {"model": InvoiceError, "description": "The signature is not this link's"},
     404: {"model": InvoiceError, "description": "No such capture or refund"},
     410: {"model": InvoiceError, "description": "The link has expired"},
