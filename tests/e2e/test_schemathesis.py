@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,6 +28,7 @@ from schemathesis.hooks import HookContext
 
 from orderdesk.app import create_app
 from orderdesk.config import Settings
+from tests.support.database import NewDatabase
 from tests.support.sandbox import ADMIN, ADMIN_TOKEN, SHOES, TSHIRTS, new_merchant
 from tests.support.server import Server
 
@@ -124,18 +126,33 @@ def after_call(context: HookContext, case: Case[Any], response: Response) -> Non
 
 
 @pytest.fixture(scope="module")
-async def targets(server: Server) -> AsyncIterator[None]:
+async def fuzzed(
+    new_database: NewDatabase, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Server]:
+    """A server of its own: the fuzzer adds faults, resets stores and moves clocks, and sends
+    wrong secrets by design, so the limit on them (``ORDERDESK_AUTH_FAILURE_LIMIT``, where the
+    server has one) is off — over it, every answer would be a 429."""
+    log = tmp_path_factory.mktemp("fuzzed") / "server.log"
+    running = Server(await new_database(), log, env={"ORDERDESK_AUTH_FAILURE_LIMIT": "0"})
+    await running.start()
+    yield running
+    running.stop()
+    assert running.errors() == [], Path(running.log).read_text()
+
+
+@pytest.fixture(scope="module")
+async def targets(fuzzed: Server) -> AsyncIterator[None]:
     """Real orders per dialect (fresh ones and a part-captured one), and a merchant, a store
     and orders of the sandbox's own to close, reset and move the clock of."""
-    ORIGIN.append(server.url)
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+    ORIGIN.append(fuzzed.url)
+    async with httpx.AsyncClient(base_url=fuzzed.url, timeout=30) as client:
         merchant = await new_merchant(client)
         walley = [await merchant.order("walley", [SHOES, TSHIRTS]) for _ in range(3)]
         ledyer = [await merchant.order("ledyer", [SHOES, TSHIRTS]) for _ in range(3)]
         MERCHANT.update(
             id=merchant.merchant_id, client_id=merchant.client_id, secret=merchant.client_secret
         )
-        with httpx.Client(base_url=server.url, timeout=30) as sync:
+        with httpx.Client(base_url=fuzzed.url, timeout=30) as sync:
             TOKENS.update(issue_tokens(sync), sandbox=ADMIN_TOKEN)
         await part_capture(client, walley[0]["orderId"], ledyer[0])
         playground = await new_merchant(client)
