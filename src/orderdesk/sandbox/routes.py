@@ -23,7 +23,7 @@ from orderdesk.store import merchants
 from orderdesk.store.settings import StoreSettings
 from orderdesk.web.answers import json_answer, to_response
 from orderdesk.web.bodies import parse
-from orderdesk.web.openapi import json_body
+from orderdesk.web.openapi import creates, json_body
 from orderdesk.web.requests import require_json
 from orderdesk.web.routes import RouteTable
 
@@ -75,7 +75,14 @@ def order_summary(order: Order) -> dict[str, Any]:
     }
 
 
-@ROUTES.post("/sandbox/merchants", status_code=201, openapi_extra=json_body(wire.MerchantBody))
+@ROUTES.post(
+    "/sandbox/merchants",
+    status_code=201,
+    openapi_extra=json_body(wire.MerchantBody),
+    responses={
+        201: creates({"description": "The merchant"}, merchantId="$response.body#/merchantId")
+    },
+)
 async def create_merchant(request: Request) -> Response:
     _check_admin(request)
     body = parse(wire.MerchantBody, await request.body())
@@ -87,6 +94,7 @@ async def create_merchant(request: Request) -> Response:
     "/sandbox/merchants/{merchantId}/stores",
     status_code=201,
     openapi_extra=json_body(wire.StoreBody),
+    responses={201: creates({"description": "The store"}, storeId="$response.body#/storeId")},
 )
 async def create_store(
     request: Request, merchant_id: Annotated[str, Path(alias="merchantId")]
@@ -112,7 +120,8 @@ async def create_store(
 @ROUTES.post(
     "/sandbox/merchants/{merchantId}/credentials",
     status_code=201,
-    openapi_extra=json_body(wire.CredentialBody),
+    summary="Make an API credential (no body: one for all the merchant's stores)",
+    openapi_extra=json_body(wire.CredentialBody, required=False),
 )
 async def create_credential(
     request: Request, merchant_id: Annotated[str, Path(alias="merchantId")]
@@ -152,7 +161,14 @@ async def store_settings(
     return to_response(json_answer({"storeId": store_id, **body.model_dump()}))
 
 
-@ROUTES.post("/sandbox/orders", status_code=201, openapi_extra=json_body(wire.OrderBody))
+@ROUTES.post(
+    "/sandbox/orders",
+    status_code=201,
+    openapi_extra=json_body(wire.OrderBody),
+    responses={
+        201: creates({"description": "The authorised order"}, orderId="$response.body#/orderId")
+    },
+)
 async def create_order(request: Request) -> Response:
     _check_admin(request)
     body = parse(wire.OrderBody, await request.body())

@@ -151,7 +151,7 @@ class OrderBody(BaseModel):
 class StoreSettingsBody(BaseModel):
     """How a store behaves in the sandbox; each setting omitted is its default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     creditCheck: Literal["approve", "reject"] = Field(
         "approve",

@@ -31,7 +31,7 @@ from orderdesk.service.unit_of_work import (
 )
 from orderdesk.web.answers import json_answer, to_response
 from orderdesk.web.bodies import parse
-from orderdesk.web.openapi import json_body
+from orderdesk.web.openapi import creates, json_body
 from orderdesk.web.requests import (
     base_url,
     idempotency_header,
@@ -70,6 +70,14 @@ LedgerId = Annotated[
 ]
 ORDER_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"description": "The whole order object", "model": LedyerOrder}
+}
+#: A capture's answer: the order can be acted on again, its first captured sub-order refunded.
+CAPTURED = {
+    200: creates(
+        ORDER_RESPONSE[200],
+        orderId="$request.path.orderId",
+        ledgerId="$response.body#/captured/0/ledgerId",
+    )
 }
 SubOrderId = Annotated[
     str,
@@ -251,7 +259,7 @@ async def _capture(request: Request, order_id: str, *, partial: bool) -> Respons
 @ROUTES.post(
     "/v1/orders/{orderId}/partialcapture",
     summary="Capture order (partial)",
-    responses=ORDER_RESPONSE,
+    responses=CAPTURED,
     openapi_extra=json_body(wire.CaptureBody),
 )
 async def partial_capture_route(request: Request, order_id: OrderId) -> Response:
@@ -261,7 +269,7 @@ async def partial_capture_route(request: Request, order_id: OrderId) -> Response
 @ROUTES.post(
     "/v1/orders/{orderId}/capture",
     summary="Capture order (all remaining lines)",
-    responses=ORDER_RESPONSE,
+    responses=CAPTURED,
     openapi_extra=json_body(wire.CaptureBody),
 )
 async def capture_route(request: Request, order_id: OrderId) -> Response:
