@@ -19,7 +19,7 @@ from pydantic import (
 from orderdesk.domain.lines import MAX_LINES
 from orderdesk.providers.registry import PROVIDERS
 from orderdesk.store.merchants import Store
-from orderdesk.web.bodies import CompanyAddress, Minor, OrderLine
+from orderdesk.web.bodies import CompanyAddress, Minor, OrderLine, rule_broken
 
 
 class MerchantBody(BaseModel):
@@ -116,12 +116,16 @@ class Customer(BaseModel):
     def _few_small_extras(self) -> Customer:
         extras = self.model_extra or {}
         if len(extras) > MAX_CUSTOMER_EXTRAS:
-            raise ValueError(
+            raise rule_broken(
                 f"at most {MAX_CUSTOMER_EXTRAS} fields besides the named ones, not {len(extras)}"
             )
         for name, value in extras.items():
-            if len(name) > 50 or len(orjson.dumps(value)) > MAX_CUSTOMER_EXTRA_JSON:
-                raise ValueError(
+            try:
+                size = len(orjson.dumps(value))
+            except TypeError:  # an integer beyond 64 bits, or text that is not UTF-8
+                raise rule_broken(f"{name[:50]!r} is not JSON that can be stored") from None
+            if len(name) > 50 or size > MAX_CUSTOMER_EXTRA_JSON:
+                raise rule_broken(
                     f"{name[:50]}: a field besides the named ones takes a name of at most 50 "
                     f"characters and at most {MAX_CUSTOMER_EXTRA_JSON} bytes of JSON"
                 )
