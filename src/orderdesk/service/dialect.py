@@ -48,6 +48,10 @@ class Dialect(Protocol):
     def payment_methods(self) -> Sequence[str] | None:
         """The payment methods an order may have; None: any."""
 
+    @property
+    def holds(self) -> bool:
+        """Whether a new order may start on hold, for the provider to accept or reject."""
+
 
 #: The installed providers by name (the registry); looking up an unknown name raises
 #: :class:`UnknownProvider`.

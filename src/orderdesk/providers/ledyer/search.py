@@ -14,6 +14,14 @@ from orderdesk.store.orders import SELECT_ORDERS, Loaded, loaded
 
 #: ``status[]`` values as predicates on the columns: the order's ``status[]`` contains it
 #: (``{now}``: the order's store's now, an SQL expression).
+#: What the customer paid of an order (its ``paid`` events: index ``order_events_paid``) and
+#: what its invoices ask: the captures less the credits, or, before any capture, the advance
+#: invoice (what is authorised).
+_PAID = (
+    "(SELECT coalesce(sum(v.amount), 0) FROM order_events v"
+    " WHERE v.order_id = o.id AND v.type = 'paid')"
+)
+_DUE = "CASE WHEN o.captured = 0 THEN o.authorized - o.cancelled ELSE o.captured - o.refunded END"
 STATUS_SQL = {
     "uncaptured": "o.status = 'uncaptured'",
     "partiallyCaptured": "o.status = 'partiallyCaptured'",
@@ -23,6 +31,8 @@ STATUS_SQL = {
     "fullyRefunded": "o.refunded > 0 AND o.refunded >= o.captured",
     "unacknowledged": "NOT o.acknowledged",
     "expired": ("o.expires_at <= {now} AND o.authorized > o.captured + o.cancelled"),
+    "partiallyPaid": f"{_PAID} > 0 AND {_PAID} < {_DUE}",
+    "fullyPaid": f"{_PAID} > 0 AND {_PAID} >= {_DUE}",
 }
 
 
