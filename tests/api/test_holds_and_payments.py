@@ -200,3 +200,32 @@ async def test_a_ledyer_advance_invoice_is_ready_for_capture_once_paid(
     assert r.status_code == 200, r.text
     assert r.json()["status"] == ["fullyCaptured", "fullyPaid"]
     await _no_differences(app, merchant.stores["ledyer"])
+
+
+async def test_ledyer_payment_status_by_session_and_unknown_once_closed(
+    merchant: Merchant,
+) -> None:
+    made = await merchant.order("ledyer", [SAMSUNG])
+    headers = await merchant.ledyer_headers()
+    assert made["sessionId"].startswith("se_")
+    r = await merchant.client.get(
+        "/v1/paymentstatus", params={"sessionId": made["sessionId"]}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "note": "Authorized",
+        "paymentMethod": {"provider": "ledyer", "type": "invoice"},
+        "status": "paymentConfirmed",
+    }
+    r = await merchant.client.get(
+        "/v1/paymentstatus", params={"sessionId": "se_unknown"}, headers=headers
+    )
+    assert r.status_code == 404, r.text
+    r = await merchant.client.get("/v1/paymentstatus", headers=headers)
+    assert r.status_code == 400, r.text
+    closed = await merchant.client.post(f"/sandbox/orders/{made['orderId']}/close", headers=ADMIN)
+    assert closed.status_code == 200, closed.text
+    r = await merchant.client.get(
+        "/v1/paymentstatus", params={"orderId": made["orderId"]}, headers=headers
+    )
+    assert (r.json()["status"], r.json()["note"]) == ("unknown", "Closed")

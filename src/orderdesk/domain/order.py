@@ -204,6 +204,8 @@ class Order:
     #: done with it meanwhile. ``rejected``: the provider refused it, nothing is authorised.
     on_hold: bool = False
     rejected: bool = False
+    #: The checkout session the order was made in ("" for orders made before sessions).
+    session_id: str = ""
     events: list[Event] = field(default_factory=list)
     reauthorizations: list[Reauthorization] = field(default_factory=list)
     #: Ledger rows made since the order was loaded; the store appends them to the ledger table.
@@ -574,6 +576,7 @@ def new_order(
         uncaptured=uncaptured,
         acknowledged=acknowledged,
         on_hold=on_hold,
+        session_id=ids.prefixed(ids.SESSION),
     )
     order._event(EventType.CREATE, total, uncaptured.ledger_id, now)
     if ready and not on_hold:

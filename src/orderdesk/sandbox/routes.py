@@ -50,6 +50,7 @@ def order_summary(order: Order) -> dict[str, Any]:
     path = PROVIDERS[order.provider].order_path(order.id)
     return {
         "orderId": order.id,
+        "sessionId": order.session_id,
         "provider": order.provider,
         "merchantId": order.merchant_id,
         "storeId": order.store_id,

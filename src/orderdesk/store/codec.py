@@ -130,6 +130,7 @@ def state_doc(order: Order) -> dict[str, Any]:
         "acknowledged": order.acknowledged,
         "on_hold": order.on_hold,
         "rejected": order.rejected,
+        "session_id": order.session_id,
     }
 
 
@@ -165,6 +166,7 @@ def order_from_rows(
         acknowledged=doc.get("acknowledged", True),  # orders from before 0020 count as acknowledged
         on_hold=doc.get("on_hold", False),
         rejected=doc.get("rejected", False),
+        session_id=doc.get("session_id", ""),
         events=[
             Event(ev[0], EventType(ev[1]), ev[2], ev[3], datetime.fromisoformat(ev[4]))
             for ev in event_rows

@@ -193,14 +193,17 @@ async def payment_status_route(request: Request, order_id: OrderId) -> Response:
 )
 async def payment_status_query_route(
     request: Request,
-    order_id: Annotated[
-        str,
-        Query(
-            alias="orderId",
-            description="or_… (checkout sessions are not kept, so sessionId is not taken)",
-        ),
-    ],
+    order_id: Annotated[str | None, Query(alias="orderId", description="or_…")] = None,
+    session_id: Annotated[
+        str | None, Query(alias="sessionId", description="se_…: the order's checkout session")
+    ] = None,
 ) -> Response:
+    """By the order's id or its checkout session's id: one of the two."""
+    if (order_id is None) == (session_id is None):
+        raise invalid("Give either orderId or sessionId", "orderId")
+    if session_id is not None:
+        order_id = await search.order_of_session(request.app.state.pool, session_id)
+    assert order_id is not None
     found = await request.app.state.uow.read(_order_ref(request, order_id))
     return _payment_status(found)
 

@@ -78,6 +78,7 @@ class PaymentStatus(StrEnum):
     ORDER_CAPTURED = "orderCaptured"
     ORDER_REFUNDED = "orderRefunded"
     ORDER_CANCELLED = "orderCancelled"
+    UNKNOWN = "unknown"
 
 
 MAX_REFERENCE_LENGTH = 50
@@ -492,7 +493,10 @@ def edit_payment_method(order: Order, provider: str, type_: str, now: datetime) 
 
 
 def payment_status(order: Order) -> tuple[PaymentStatus, str]:
-    """The payment status and its note, from the order's ledger."""
+    """The payment status and its note, from the order's ledger; ``unknown`` once Ledyer
+    has closed the order (settled or written off: docs/decisions.md)."""
+    if order.closed:
+        return PaymentStatus.UNKNOWN, "Closed"
     captured = order.captured_amount
     if captured > 0 and order.refunded_amount >= captured and order.remaining == 0:
         return PaymentStatus.ORDER_REFUNDED, "Refunded"

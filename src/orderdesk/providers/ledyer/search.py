@@ -10,6 +10,9 @@ from datetime import datetime
 
 import asyncpg
 
+from orderdesk.domain import errors as e
+from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.providers.ledyer import NAME
 from orderdesk.store.orders import SELECT_ORDERS, Loaded, loaded
 
 #: ``status[]`` values as predicates on the columns: the order's ``status[]`` contains it
@@ -34,6 +37,22 @@ STATUS_SQL = {
     "partiallyPaid": f"{_PAID} > 0 AND {_PAID} < {_DUE}",
     "fullyPaid": f"{_PAID} > 0 AND {_PAID} >= {_DUE}",
 }
+
+
+async def order_of_session(pool: asyncpg.Pool, session_id: str) -> str:
+    """The id of the Ledyer order made in a checkout session (index ``orders_session``); an
+    unknown session is an unknown order."""
+    async with pool.acquire() as conn:
+        found: str | None = await conn.fetchval(
+            "SELECT id FROM orders WHERE state ->> 'session_id' = $1 AND provider = $2",
+            session_id,
+            NAME,
+        )
+    if found is None:
+        raise DomainError(
+            e.ORDER_NOT_FOUND, f"No order was made in session {session_id}", Kind.NOT_FOUND
+        )
+    return found
 
 
 @dataclass(frozen=True, slots=True)

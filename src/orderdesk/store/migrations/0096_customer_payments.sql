@@ -5,3 +5,7 @@
 -- (store/check.py holds as before). Ledyer's `partiallyPaid` / `fullyPaid` status filters sum
 -- an order's payments: this index keeps that to the order's few payment rows.
 CREATE INDEX order_events_paid ON order_events (order_id, amount) WHERE type = 'paid';
+
+-- The checkout session an order was made in (`state.session_id`): Ledyer's
+-- `GET /v1/paymentstatus?sessionId=` finds the order by it.
+CREATE INDEX orders_session ON orders ((state ->> 'session_id'));
