@@ -222,7 +222,11 @@ async def test_ledyer_payment_status_by_session_and_unknown_once_closed(
     )
     assert r.status_code == 404, r.text
     r = await merchant.client.get("/v1/paymentstatus", headers=headers)
-    assert r.status_code == 400, r.text
+    assert r.status_code == 404, r.text
+    other = (await merchant.order("ledyer", [SAMSUNG]))["orderId"]
+    both = {"orderId": other, "sessionId": made["sessionId"]}
+    r = await merchant.client.get("/v1/paymentstatus", params=both, headers=headers)
+    assert r.status_code == 404, r.text  # the session's order is another one
     closed = await merchant.client.post(f"/sandbox/orders/{made['orderId']}/close", headers=ADMIN)
     assert closed.status_code == 200, closed.text
     r = await merchant.client.get(

@@ -198,13 +198,17 @@ async def payment_status_query_route(
         str | None, Query(alias="sessionId", description="se_…: the order's checkout session")
     ] = None,
 ) -> Response:
-    """By the order's id or its checkout session's id: one of the two."""
-    if (order_id is None) == (session_id is None):
-        raise invalid("Give either orderId or sessionId", "orderId")
+    """By the order's id or its checkout session's id (both: they must name the same order;
+    neither names none). The caller is authenticated first, as on every route."""
+    principal = authenticate(request, NAME)
     if session_id is not None:
-        order_id = await search.order_of_session(request.app.state.pool, session_id)
-    assert order_id is not None
-    found = await request.app.state.uow.read(_order_ref(request, order_id))
+        of_session = await search.order_of_session(request.app.state.pool, session_id)
+        if order_id not in (None, of_session):
+            raise search.no_order(f"Order {order_id} was not made in session {session_id}")
+        order_id = of_session
+    if order_id is None:
+        raise search.no_order("Name the order: orderId or sessionId")
+    found = await request.app.state.uow.read(OrderRef(principal, order_id, NAME))
     return _payment_status(found)
 
 

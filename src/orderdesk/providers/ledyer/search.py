@@ -49,10 +49,12 @@ async def order_of_session(pool: asyncpg.Pool, session_id: str) -> str:
             NAME,
         )
     if found is None:
-        raise DomainError(
-            e.ORDER_NOT_FOUND, f"No order was made in session {session_id}", Kind.NOT_FOUND
-        )
+        raise no_order(f"No order was made in session {session_id}")
     return found
+
+
+def no_order(message: str) -> DomainError:
+    return DomainError(e.ORDER_NOT_FOUND, message, Kind.NOT_FOUND)
 
 
 @dataclass(frozen=True, slots=True)
