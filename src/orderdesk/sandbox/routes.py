@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from orderdesk.auth import credentials
 from orderdesk.auth.attempts import ADMIN, FailedAttempts, caller
 from orderdesk.auth.secrets import same_secret
+from orderdesk.domain import payments
 from orderdesk.domain.order import Order
 from orderdesk.ops import faults
 from orderdesk.providers.registry import PROVIDERS
@@ -61,6 +62,7 @@ def order_summary(order: Order) -> dict[str, Any]:
     path = PROVIDERS[order.provider].order_path(order.id)
     return {
         "orderId": order.id,
+        "sessionId": order.session_id,
         "provider": order.provider,
         "merchantId": order.merchant_id,
         "storeId": order.store_id,
@@ -71,6 +73,15 @@ def order_summary(order: Order) -> dict[str, Any]:
         "lineIds": [line.id for line in order.uncaptured.lines] if order.uncaptured else [],
         "expiresAt": order.expires_at.isoformat(),
         "closed": order.closed,
+        "onHold": order.on_hold,
+        "invoices": [
+            {
+                "ledgerId": chunk.ledger_id,
+                "dueAmount": payments.due_on(order, chunk),
+                "paidAmount": payments.paid_on(order)[chunk.ledger_id],
+            }
+            for chunk in payments.invoices(order)
+        ],
         "path": path,
     }
 
@@ -184,6 +195,7 @@ async def create_order(request: Request) -> Response:
             payment_method=body.paymentMethod,
             expires_at=body.expiresAt,
             acknowledged=body.acknowledged,
+            on_hold=body.onHold,
         ),
     )
     return to_response(json_answer(order_summary(order), 201))

@@ -149,7 +149,35 @@ class OrderBody(BaseModel):
         description=f"Default: the first of the store's provider's. {_payment_methods()}",
     )
     acknowledged: bool = Field(False, description="As if the shop had acknowledged the order")
+    onHold: bool = Field(
+        False,
+        description="The order starts on hold until POST "
+        "/sandbox/orders/{orderId}/accept or /reject; only where the provider holds orders",
+    )
     expiresAt: AwareDatetime | None = Field(None, description="Default: 14 days from now")
+
+
+class PaymentBody(BaseModel):
+    """A customer's payment of one invoice, whole or part."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    ledgerId: str | None = Field(
+        None,
+        max_length=100,
+        description="The invoice paid: a capture's ledger id (an advance invoice: the "
+        "uncaptured chunk's). Default: the oldest invoice not paid whole",
+    )
+    amount: Minor | None = Field(
+        None, description="Minor units, more than 0. Default: all that is left to pay of it"
+    )
+
+    @field_validator("amount")
+    @classmethod
+    def _positive(cls, amount: int | None) -> int | None:
+        if amount is not None and amount <= 0:
+            raise ValueError("amount must be more than 0")
+        return amount
 
 
 class StoreSettingsBody(BaseModel):

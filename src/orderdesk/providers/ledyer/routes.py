@@ -222,15 +222,22 @@ async def payment_status_route(request: Request, order_id: OrderId) -> Response:
 )
 async def payment_status_query_route(
     request: Request,
-    order_id: Annotated[
-        str,
-        Query(
-            alias="orderId",
-            description="or_… (checkout sessions are not kept, so sessionId is not taken)",
-        ),
-    ],
+    order_id: Annotated[str | None, Query(alias="orderId", description="or_…")] = None,
+    session_id: Annotated[
+        str | None, Query(alias="sessionId", description="se_…: the order's checkout session")
+    ] = None,
 ) -> Response:
-    found = await request.app.state.uow.read(_order_ref(request, order_id))
+    """By the order's id or its checkout session's id (both: they must name the same order;
+    neither names none). The caller is authenticated first, as on every route."""
+    principal = authenticate(request, NAME)
+    if session_id is not None:
+        of_session = await search.order_of_session(request.app.state.pool, session_id)
+        if order_id not in (None, of_session):
+            raise search.no_order(f"Order {order_id} was not made in session {session_id}")
+        order_id = of_session
+    if order_id is None:
+        raise search.no_order("Name the order: orderId or sessionId")
+    found = await request.app.state.uow.read(OrderRef(principal, order_id, NAME))
     return _payment_status(found)
 
 
