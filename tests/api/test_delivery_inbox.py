@@ -164,7 +164,8 @@ async def test_a_bad_filter_is_refused_not_ignored(merchant: Merchant) -> None:
         "sort": ("desc", 400, "INVALID_REQUEST"),
         "status": ("failed", 400, "INVALID_REQUEST"),  # not a parameter: state is
         "orderid": ("x", 400, "INVALID_REQUEST"),
-        "lastId": ("999999999", 400, "INVALID_REQUEST"),  # not one of the store's
+        # well-formed, but not one of the store's: not found, as Ledyer's settlements answer
+        "lastId": ("999999999", 404, "DELIVERY_NOT_FOUND"),
     }
     for name, (value, status, code) in refused.items():
         r = await merchant.client.get(path, params={name: value}, headers=ADMIN)
@@ -176,7 +177,12 @@ async def test_a_bad_filter_is_refused_not_ignored(merchant: Merchant) -> None:
         params={"from": "2026-01-06T00:00:00Z", "to": "2026-01-05T00:00:00+01:00"},
         headers=ADMIN,
     )
-    assert r.status_code == 400 and r.json()["error"]["field"] == "from", r.text
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == {
+        "code": "INVALID_RANGE",
+        "message": "from must not be after to",
+        "field": "from",
+    }
     r = await merchant.client.get(
         "/sandbox/stores/nope/deliveries", params={"state": "failed"}, headers=ADMIN
     )

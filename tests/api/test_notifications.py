@@ -49,6 +49,7 @@ async def test_ledyer_notifications_are_ledyer_s_bodies_in_event_order(
             "part_refund",
             "cancel",
             "expired",
+            "paid",
         )
     ]
     created = await merchant.order("ledyer", [SAMSUNG, SAMSUNG], merchantReference="shop-1")

@@ -1,27 +1,35 @@
-"""Schemathesis fuzzes both dialects of a real server from the app's own OpenAPI document.
+"""Schemathesis fuzzes every API of a real server from the app's own OpenAPI document.
 
 Every generated request, valid or not, must get a documented status, content type, headers
 and body — never a 5xx — and the server must log no unhandled error. Requests go to real
-orders (some part-captured) so writes reach the domain rules and succeed now and then.
+merchants, stores and orders (some part-captured) so writes reach the domain rules and succeed
+now and then; the stateful phase follows the document's links from the sandbox's creations to
+the operations on what they created.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import hypothesis
 import pytest
 import schemathesis
 from schemathesis import Case
 from schemathesis.auths import AuthContext
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core.transport import Response
+from schemathesis.generation import GenerationMode
 from schemathesis.hooks import HookContext
 
 from orderdesk.app import create_app
 from orderdesk.config import Settings
-from tests.support.sandbox import SHOES, TSHIRTS, new_merchant
+from tests.support.database import NewDatabase
+from tests.support.sandbox import ADMIN, ADMIN_TOKEN, SHOES, TSHIRTS, new_merchant
 from tests.support.server import Server
 
 pytestmark = pytest.mark.e2e
@@ -30,47 +38,65 @@ DOCUMENT = create_app(Settings(database_url="postgresql://unused")).openapi()
 CONFIG = SchemathesisConfig.from_dict(
     {
         "seed": 20261125,
-        "generation": {"max-examples": 15, "deterministic": True, "allow-x00": False},
+        "generation": {"max-examples": 10, "deterministic": True, "allow-x00": False},
         "checks": {
-            # A request the schema allows may still break a business rule (422) or meet an
-            # order whose state forbids it (409); it must never be refused as malformed (400).
+            # A request the schema allows may still break a business rule (422), meet an
+            # order whose state forbids it (409) or an invoice link that has expired (410);
+            # it must never be refused as malformed (400).
             "positive_data_acceptance": {
-                "expected-statuses": ["2xx", "401", "403", "404", "409", "422"]
+                "expected-statuses": ["2xx", "401", "403", "404", "409", "410", "422"]
             }
         },
     }
 )
-schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG).include(
-    path_regex=r"^/(manage|v1)/"
-)
+schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
+#: Cases sent, per phase (examples, coverage, fuzzing, stateful).
+SENT: Counter[str] = Counter()
 
 
-def dialect(case: Case[Any]) -> str:
-    return "walley" if case.path.startswith("/manage/") else "ledyer"
+def api_of(path: str) -> str | None:
+    for prefix, api in (("/manage/", "walley"), ("/v1/", "ledyer"), ("/sandbox/", "sandbox")):
+        if path.startswith(prefix):
+            return api
+    return None
 
 
-TOKENS: dict[str, str] = {}  # dialect → access token, set by the `orders` fixture
+ORIGIN: list[str] = []  # the server's URL, set by the `targets` fixture
+TOKENS: dict[str, str] = {}  # API → bearer token, set by the `targets` fixture
+MERCHANT: dict[str, str] = {}  # the merchant whose credential the tokens are issued to
+#: Path parameter → real values to aim at in turn, per API; set by the `targets` fixture.
+TARGETS: dict[str, dict[str, Iterator[str]]] = {}
 
 
 @schema.auth(refresh_interval=None)
-class DialectToken:
-    """Authorization for the dialect; schemathesis also sends requests without it (401).
+class ApiToken:
+    """Authorization for the API; schemathesis also sends requests without it (401).
 
     Some cases are generated while tests are collected, before the server runs, so the
-    header names the dialect and the test puts the real token in its place.
+    header names the API and the test puts the real token in its place.
     """
 
-    def get(self, case: Case[Any], ctx: AuthContext) -> str:
-        return dialect(case)
+    def get(self, case: Case[Any], ctx: AuthContext) -> str | None:
+        return api_of(case.path)
 
-    def set(self, case: Case[Any], data: str, ctx: AuthContext) -> None:
-        case.headers["Authorization"] = f"Bearer {data}"
+    def set(self, case: Case[Any], data: str | None, ctx: AuthContext) -> None:
+        if data is not None:
+            case.headers["Authorization"] = f"Bearer {data}"
 
 
 def authorize(case: Case[Any]) -> None:
+    """The real token in place of the API's name."""
     scheme, _, name = str(case.headers.get("Authorization", "")).partition(" ")
     if name in TOKENS:
         case.headers["Authorization"] = f"{scheme} {TOKENS[name]}"
+
+
+def aim(case: Case[Any]) -> None:
+    """Real ids in place of generated ones."""
+    targets = TARGETS.get(api_of(case.path) or "", {})
+    parameters = case.path_parameters or {}
+    for parameter in parameters.keys() & targets.keys():
+        parameters[parameter] = next(targets[parameter])
 
 
 def whole_numbers_as_integers(body: object) -> object:
@@ -91,21 +117,71 @@ def map_body(context: HookContext, body: object) -> object:
     return whole_numbers_as_integers(body)
 
 
+@schema.hook
+def after_call(context: HookContext, case: Case[Any], response: Response) -> None:
+    """Count the case; take back a fault at once (a fault's 5xx is what it was asked for)."""
+    SENT[case.meta.phase.name.value if case.meta else "explicit"] += 1
+    if case.path == "/sandbox/faults" and case.method.upper() == "POST":
+        httpx.delete(f"{ORIGIN[0]}/sandbox/faults", headers=ADMIN, timeout=30)
+
+
 @pytest.fixture(scope="module")
-async def orders(server: Server) -> AsyncIterator[dict[str, Iterator[str]]]:
-    """Per dialect, real orders to aim at in turn: fresh ones and a part-captured one."""
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+async def fuzzed(
+    new_database: NewDatabase, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Server]:
+    """A server of its own: the fuzzer adds faults, resets stores and moves clocks, and sends
+    wrong secrets by design, so the limit on them (``ORDERDESK_AUTH_FAILURE_LIMIT``, where the
+    server has one) is off — over it, every answer would be a 429."""
+    log = tmp_path_factory.mktemp("fuzzed") / "server.log"
+    running = Server(await new_database(), log, env={"ORDERDESK_AUTH_FAILURE_LIMIT": "0"})
+    await running.start()
+    yield running
+    running.stop()
+    assert running.errors() == [], Path(running.log).read_text()
+
+
+@pytest.fixture(scope="module")
+async def targets(fuzzed: Server) -> AsyncIterator[None]:
+    """Real orders per dialect (fresh ones and a part-captured one), and a merchant, a store
+    and orders of the sandbox's own to close, reset and move the clock of."""
+    ORIGIN.append(fuzzed.url)
+    async with httpx.AsyncClient(base_url=fuzzed.url, timeout=30) as client:
         merchant = await new_merchant(client)
         walley = [await merchant.order("walley", [SHOES, TSHIRTS]) for _ in range(3)]
         ledyer = [await merchant.order("ledyer", [SHOES, TSHIRTS]) for _ in range(3)]
-        TOKENS["walley"] = (await merchant.walley_headers())["authorization"].split()[1]
-        TOKENS["ledyer"] = (await merchant.ledyer_headers())["authorization"].split()[1]
+        MERCHANT.update(
+            id=merchant.merchant_id, client_id=merchant.client_id, secret=merchant.client_secret
+        )
+        with httpx.Client(base_url=fuzzed.url, timeout=30) as sync:
+            TOKENS.update(issue_tokens(sync), sandbox=ADMIN_TOKEN)
         await part_capture(client, walley[0]["orderId"], ledyer[0])
-        yield {
-            "walley": itertools.cycle(order["orderId"] for order in walley),
-            "ledyer": itertools.cycle(order["orderId"] for order in ledyer),
+        playground = await new_merchant(client)
+        store = playground.stores["walley"]
+        closable = [await playground.order("walley", [SHOES]) for _ in range(3)]
+        TARGETS["walley"] = {"orderId": itertools.cycle(o["orderId"] for o in walley)}
+        TARGETS["ledyer"] = {"orderId": itertools.cycle(o["orderId"] for o in ledyer)}
+        TARGETS["sandbox"] = {
+            "merchantId": itertools.repeat(playground.merchant_id),
+            "storeId": itertools.repeat(store),
+            "orderId": itertools.cycle(o["orderId"] for o in closable),
         }
+        yield
     TOKENS.clear()
+    MERCHANT.clear()
+    TARGETS.clear()
+    ORIGIN.clear()
+    print(f"schemathesis cases sent per phase: {dict(SENT)}")
+
+
+def issue_tokens(client: httpx.Client) -> dict[str, str]:
+    """A token per dialect for ``MERCHANT``'s credential."""
+    client_id, secret = MERCHANT["client_id"], MERCHANT["secret"]
+    form = {"client_id": client_id, "client_secret": secret, "grant_type": "client_credentials"}
+    walley = client.post("/oauth2/v2.0/token", data=form)
+    grant = {"grant_type": "client_credentials"}
+    ledyer = client.post("/oauth/token", data=grant, auth=(client_id, secret))
+    assert walley.status_code == ledyer.status_code == 200, (walley.text, ledyer.text)
+    return {"walley": walley.json()["access_token"], "ledyer": ledyer.json()["access_token"]}
 
 
 async def part_capture(client: httpx.AsyncClient, walley_id: str, ledyer: dict[str, Any]) -> None:
@@ -120,15 +196,60 @@ async def part_capture(client: httpx.AsyncClient, walley_id: str, ledyer: dict[s
     assert r.status_code == 200, r.text
 
 
-@pytest.fixture(scope="module")
-def origin(server: Server) -> str:
-    return server.url
-
-
 @schema.parametrize()
-def test_the_dialects_answer_as_documented(
-    case: Case[Any], orders: dict[str, Iterator[str]], origin: str
-) -> None:
-    case.path_parameters = {**(case.path_parameters or {}), "orderId": next(orders[dialect(case)])}
+def test_every_operation_answers_as_documented(case: Case[Any], targets: None) -> None:
     authorize(case)
-    case.call_and_validate(base_url=origin)
+    aim(case)
+    case.call_and_validate(base_url=ORIGIN[0])
+
+
+def realistic(case: Case[Any]) -> None:
+    """Valid stores and orders in place of generated ones where the schema allows them.
+
+    JSON Schema cannot say that a currency exists or that totals add up, so generated stores
+    and orders are nearly always refused and the links from them would lead nowhere; and a
+    store is made for the merchant whose token the dialects' calls carry.
+    """
+    body = case.body
+    positive = case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE
+    if not (positive and isinstance(body, dict) and case.method.upper() == "POST"):
+        return
+    if case.path == "/sandbox/merchants/{merchantId}/stores":
+        case.path_parameters = {**(case.path_parameters or {}), "merchantId": MERCHANT["id"]}
+        case.body = {**body, "currency": "SEK"}
+        case.body.pop("storeId", None)
+    if case.path == "/sandbox/orders":
+        lines = [SHOES, TSHIRTS]
+        total = sum(line["totalAmount"] for line in lines)
+        case.body = {**body, "orderLines": lines, "totalOrderAmount": total}
+        case.body.pop("totalOrderVatAmount", None)
+
+
+def refresh_tokens(case: Case[Any], response: Response) -> None:
+    """New tokens after a store is made: a token lists the stores when it is issued."""
+    if case.path == "/sandbox/merchants/{merchantId}/stores" and response.status_code == 201:
+        with httpx.Client(base_url=ORIGIN[0], timeout=30) as client:
+            TOKENS.update(issue_tokens(client))
+
+
+def test_linked_operations_answer_as_documented(targets: None) -> None:
+    """The stateful phase: sequences of calls along the document's links (merchant → store →
+    order → the dialects' operations on it)."""
+
+    class Linked(schema.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case: Case[Any]) -> None:
+            authorize(case)
+            realistic(case)
+
+        def after_call(self, response: Response, case: Case[Any]) -> None:
+            super().after_call(response, case)
+            refresh_tokens(case, response)
+
+        def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
+            return {"base_url": ORIGIN[0]}
+
+    Linked.run(
+        settings=hypothesis.settings(
+            max_examples=15, deadline=None, database=None, derandomize=True
+        )
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
@@ -17,27 +18,40 @@ from orderdesk.auth.tokens import Principal, TokenScheme, TokenService
 from orderdesk.store import merchants
 from orderdesk.web.answers import json_answer, to_response
 
-#: The token endpoints' request body, for the OpenAPI document.
-FORM = {
-    "application/x-www-form-urlencoded": {
-        "schema": {
-            "type": "object",
-            "properties": {
-                "client_id": {"type": "string"},
-                "client_secret": {"type": "string"},
-                "grant_type": {"type": "string", "enum": ["client_credentials"]},
-                "scope": {"type": "string"},
-            },
-        }
-    }
-}
+#: The bodies a token endpoint reads (Walley's PHP SDK posts multipart).
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class OAuthError(TypedDict):
-    """An OAuth 2 error answer (RFC 6749 §5.2), as the token endpoints send it."""
+    """Every refusal of a token endpoint (RFC 6749 §5.2)."""
 
     error: str
     error_description: str
+
+
+def form(*required: str, credentials: bool) -> dict[str, Any]:
+    """A token endpoint's ``openapi_extra``: its form (with the client id and secret when
+    ``credentials``), and the fields it cannot do without (one missing is a 400)."""
+    text = {"type": "string", "minLength": 1}
+    properties: dict[str, Any] = {"client_id": text, "client_secret": text} if credentials else {}
+    properties["grant_type"] = {"type": "string", "enum": ["client_credentials"]}
+    properties["scope"] = {"type": "string"}
+    schema = {"type": "object", "properties": properties, "required": list(required)}
+    content = {kind: {"schema": schema} for kind in FORMS}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+def responses(answer: type) -> dict[int | str, dict[str, Any]]:
+    """A token endpoint's answers: the token (``answer``), or an OAuth error."""
+    return {
+        200: {"model": answer, "description": "The access token"},
+        400: {
+            "model": OAuthError,
+            "description": "invalid_request (a field missing, or no form at all) or "
+            "unsupported_grant_type",
+        },
+        401: {"model": OAuthError, "description": "invalid_client: the id or secret is wrong"},
+    }
 
 
 #: The token endpoints' 429, for the OpenAPI document.
@@ -64,7 +78,7 @@ def oauth_error(
 
 async def form_fields(request: Request) -> dict[str, str]:
     content_type = request.headers.get("content-type", "")
-    if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+    if not content_type.startswith(FORMS):
         return {}
     try:
         form = await request.form()
@@ -112,7 +126,7 @@ def issue(request: Request, principal: Principal, scheme: TokenScheme) -> str:
     return tokens.issue(principal, scheme)
 
 
-def token_answer(body: dict[str, Any]) -> Response:
+def token_answer(body: Mapping[str, object]) -> Response:
     return to_response(json_answer(body, 200, {"cache-control": "no-store"}))
 
 

@@ -1,5 +1,6 @@
 """The order page's forms: capture, refund, cancel, extend (each through the order's
-provider's own use cases) and sending a notification again."""
+provider's own use cases), the provider's side (accept or reject an order on hold, a
+customer's payment) and sending a notification again."""
 
 from __future__ import annotations
 
@@ -7,19 +8,35 @@ import uuid
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
 from orderdesk.backoffice import pages, presenter
 from orderdesk.backoffice.order import order_page, order_provider, order_ref
 from orderdesk.backoffice.pages import PREFIX
 from orderdesk.backoffice.presenter import Outcome
+from orderdesk.domain.money import MoneyFormatError, exponent, parse_decimal_text, to_minor
 from orderdesk.providers.base import CaptureForm, RefundForm
 from orderdesk.service import outbox as outbox_service
+from orderdesk.service import provider_side
+from orderdesk.service.provider_side import PaymentRequest
 from orderdesk.service.unit_of_work import Act, IdempotencyKey
 from orderdesk.store import outbox
 from orderdesk.web.answers import Reply
 
 ROUTES = pages.routes()
+
+
+def _fingerprint(form: FormData, action: str, chosen: list[str]) -> bytes:
+    """What a form asks for (its key's fingerprint): the action, the lines or the amount."""
+    what = "all" if pages.text(form, "all") else ",".join(chosen)
+    if action == "refund" and pages.text(form, "by") == "amount":
+        what = f"{pages.text(form, 'chunk')} {pages.decimal(form, 'amount')}"
+    elif action == "refund":
+        what = f"{pages.text(form, 'chunk')} {what}"
+    elif action == "pay":
+        what = f"{pages.text(form, 'invoice')} {pages.decimal(form, 'amount')}"
+    return f"{action} {what}".encode()
 
 
 async def _act(request: Request, order_id: str, action: str) -> Response:
@@ -30,10 +47,7 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
     form_key = pages.text(form, "key", 100) or str(uuid.uuid4())
     chosen = sorted(v for v in form.getlist("line") if isinstance(v, str))
     by_amount = pages.text(form, "by") == "amount"
-    what = "all" if pages.text(form, "all") else ",".join(chosen)
-    if action == "refund":
-        what = f"{pages.text(form, 'chunk')} {pages.decimal(form, 'amount') if by_amount else what}"
-    fingerprint = f"{action} {what}".encode()
+    fingerprint = _fingerprint(form, action, chosen)
     key = IdempotencyKey.from_request(form_key, "POST", request.url.path, fingerprint)
     assert key is not None
     request.state.idempotency_key = form_key
@@ -41,7 +55,12 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
     uow = pages.uow(request)
     act = Act(uow, ref, key)
     reply: Reply
-    if action == "capture":
+    if action in PROVIDER_SIDE:
+        answered = await _provider_side(request, order_id, action, form, act)
+        if isinstance(answered, Response):
+            return answered
+        reply = answered
+    elif action == "capture":
         order = (await uow.read(ref)).order
         uncaptured = order.uncaptured.lines if order.uncaptured else []
         everything = bool(pages.text(form, "all"))
@@ -80,8 +99,31 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
     return pages.see_other(f"{PREFIX}/orders/{order_id}", outcome.message, request)
 
 
+async def _provider_side(
+    request: Request, order_id: str, action: str, form: FormData, act: Act
+) -> Reply | Response:
+    """Accept or reject an order on hold, or record a customer's payment (the sandbox
+    playing the provider); a page when the amount typed is no number."""
+    uow, ref, key = act.uow, act.ref, act.key
+    if action == "accept":
+        return await provider_side.accept(uow, ref, key, presenter.ACCEPT)
+    if action == "reject":
+        return await provider_side.reject(uow, ref, key, presenter.REJECT)
+    order = (await uow.read(ref)).order
+    typed = pages.decimal(form, "amount")
+    try:
+        amount = to_minor(parse_decimal_text(typed), exponent(order.currency)) if typed else None
+    except (ValueError, MoneyFormatError):
+        message = f"Give the amount paid as a number, like 95.00 ({order.currency})."
+        return await order_page(request, order_id, message, 422)
+    paying = PaymentRequest(pages.text(form, "invoice", 100) or None, amount)
+    return await provider_side.pay(uow, ref, key, paying, presenter.PAID)
+
+
+#: What the sandbox does as the provider itself (``_provider_side``).
+PROVIDER_SIDE = frozenset({"accept", "reject", "pay"})
 #: The order page's forms, each posted to ``/orders/{orderId}/{action}``.
-ACTIONS = frozenset({"capture", "cancel", "extend", "refund"})
+ACTIONS = frozenset({"capture", "cancel", "extend", "refund"}) | PROVIDER_SIDE
 
 
 @ROUTES.post("/orders/{orderId}/{action}")

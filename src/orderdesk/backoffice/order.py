@@ -11,7 +11,9 @@ from starlette.exceptions import HTTPException
 
 from orderdesk.auth.tokens import Principal
 from orderdesk.backoffice import pages, words
+from orderdesk.backoffice.presenter import money
 from orderdesk.backoffice.timeline import timeline
+from orderdesk.domain import payments
 from orderdesk.domain.clock import utcnow
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.order import document_reference
@@ -74,6 +76,19 @@ async def order_page(
         if chunk.document_number
     }
     offer = provider.backoffice.refund_offer(order)
+    paid_on = payments.paid_on(order)
+    payable = [
+        {
+            "ledger_id": chunk.ledger_id,
+            "name": f"invoice {invoices[chunk.ledger_id]['number']}"
+            if chunk.ledger_id in invoices
+            else "the advance invoice",
+            "paid": money(paid_on[chunk.ledger_id], order.currency),
+            "due": money(payments.due_on(order, chunk), order.currency),
+        }
+        for chunk in payments.invoices(order)
+        if paid_on[chunk.ledger_id] < payments.due_on(order, chunk)
+    ]
     statuses = provider.statuses_of(order, now)
     return pages.render(
         request,
@@ -92,6 +107,7 @@ async def order_page(
         refundable=offer.lines,
         refund_by_amount=offer.by_amount,
         refund_chunks=offer.chunks,
+        payable=payable,
         deliveries=deliveries,
         max_deliveries=MAX_DELIVERIES,
         refusal=words.explain(refusal, order) if isinstance(refusal, DomainError) else refusal,

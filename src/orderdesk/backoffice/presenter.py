@@ -19,6 +19,7 @@ import orjson
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.money import exponent, grouped_string
 from orderdesk.domain.order import Chunk, Order
+from orderdesk.domain.payments import Payment
 from orderdesk.web.answers import Reply
 
 _JSON = {"content-type": "application/json"}
@@ -71,6 +72,16 @@ CANCEL: Said[int] = Said(
 )
 EXTEND: Said[datetime] = Said(
     lambda order, until: f"The order now expires {until:%Y-%m-%d %H:%M} UTC."
+)
+ACCEPT: Said[None] = Said(lambda order, _: "The order is accepted: it can be captured now.")
+REJECT: Said[int] = Said(
+    lambda order, amount: f"The order is rejected: {money(amount, order.currency)} released."
+)
+PAID: Said[Payment] = Said(
+    lambda order, paid: (
+        f"The customer paid {money(paid.amount, order.currency)}"
+        f" ({money(paid.paid, order.currency)} of {money(paid.due, order.currency)})."
+    )
 )
 REFUND: Said[Chunk] = Said(
     lambda order, credit: f"Refunded {money(credit.total, order.currency)}; credit note issued."

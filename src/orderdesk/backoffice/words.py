@@ -40,9 +40,15 @@ EVENT_WORDS: dict[str, str] = {
     EventType.ACKNOWLEDGE: "Order acknowledged",
     EventType.EDIT_PAYMENT_METHOD: "Payment method changed",
     EventType.EXPIRE: "Authorisation expired",
+    EventType.AUTHORIZE: "Accepted after the hold",
+    EventType.REJECT: "Rejected after the hold",
+    EventType.PAID: "Customer paid",
 }
 
 _EXPLAINED = {
+    e.ORDER_NOT_ON_HOLD: "The order is not on hold any more: it was accepted or rejected.",
+    e.PAYMENT_AMOUNT_TOO_LARGE: "That is more than is left to pay of the invoice.",
+    e.NOTHING_TO_PAY: "Nothing is owed on this invoice.",
     e.CAPTURE_ORDER_ALREADY_CAPTURED: "Everything on this order is already captured.",
     e.CAPTURE_INVALID_INVOICE_STATUS: "The order's status does not allow a capture.",
     e.CAPTURE_AMOUNT_TOO_LARGE: "That is more than the whole order is worth.",

@@ -108,6 +108,12 @@ UNKNOWN_CURRENCY = "UNKNOWN_CURRENCY"
 UNKNOWN_PROVIDER = "UNKNOWN_PROVIDER"
 ORDER_HAS_NO_LINES = "ORDER_HAS_NO_LINES"
 ORDER_AMOUNT_NOT_POSITIVE = "ORDER_AMOUNT_NOT_POSITIVE"
+# -- the provider's side (sandbox): holds and customer payments -------------------------------
+ORDER_NOT_ON_HOLD = "ORDER_NOT_ON_HOLD"
+HOLD_NOT_SUPPORTED = "HOLD_NOT_SUPPORTED"
+PAYMENT_AMOUNT_TOO_LARGE = "PAYMENT_AMOUNT_TOO_LARGE"
+NOTHING_TO_PAY = "NOTHING_TO_PAY"
+INVOICE_NOT_FOUND = "INVOICE_NOT_FOUND"
 # -- edit -------------------------------------------------------------------------------------
 EDIT_ABOVE_AUTHORIZATION = "EDIT_ABOVE_AUTHORIZATION"
 # -- generic ----------------------------------------------------------------------------------

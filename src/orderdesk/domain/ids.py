@@ -22,6 +22,7 @@ ORDER_LINE = "ol"
 LEDGER = "in"
 EVENT = "oe"
 ACCOUNT = "ac"
+SESSION = "se"  # the checkout session an order was made in
 
 
 def ksuid_encode(raw: bytes) -> str:

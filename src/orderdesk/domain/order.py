@@ -19,7 +19,7 @@ from typing import Any
 
 from orderdesk.domain import errors as e
 from orderdesk.domain import ids
-from orderdesk.domain.errors import DomainError
+from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.lines import CaptureLine, Line, amount_row, check_lines_total, new_line
 from orderdesk.domain.money import is_currency
 
@@ -52,6 +52,11 @@ class EventType(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     EDIT_PAYMENT_METHOD = "editPaymentMethod"
     EXPIRE = "expire"
+    #: An order that was on hold is accepted (authorised) or rejected by the provider.
+    AUTHORIZE = "authorize"
+    REJECT = "reject"
+    #: The customer paid the provider (part of) an invoice: the event's ledger id names it.
+    PAID = "paid"
 
 
 class LedgerKind(StrEnum):
@@ -195,6 +200,12 @@ class Order:
     items_replaced: bool = False
     #: The merchant confirmed it has the order (Ledyer ``acknowledge``).
     acknowledged: bool = False
+    #: Waiting for the provider to accept or reject it (Walley ``OnHold``); nothing can be
+    #: done with it meanwhile. ``rejected``: the provider refused it, nothing is authorised.
+    on_hold: bool = False
+    rejected: bool = False
+    #: The checkout session the order was made in ("" for orders made before sessions).
+    session_id: str = ""
     events: list[Event] = field(default_factory=list)
     reauthorizations: list[Reauthorization] = field(default_factory=list)
     #: Ledger rows made since the order was loaded; the store appends them to the ledger table.
@@ -234,6 +245,14 @@ class Order:
 
     def is_expired(self, now: datetime) -> bool:
         return self.remaining > 0 and now >= self.expires_at
+
+    def paid_of(self, ledger_id: str) -> int:
+        """What the customer has paid of one invoice (a chunk, by its ledger id)."""
+        return sum(
+            event.amount
+            for event in self.events
+            if event.type == EventType.PAID and event.ledger_id == ledger_id
+        )
 
     def find_chunk(self, ledger_id: str) -> Chunk | None:
         for chunk in (*self.captured, *self.refunded):
@@ -417,6 +436,46 @@ class Order:
         self.payment_method = payment_method
         self._event(EventType.EDIT_PAYMENT_METHOD, 0, self.uncaptured_ledger(), now)
 
+    def _require_on_hold(self) -> None:
+        if not self.on_hold:
+            raise DomainError(e.ORDER_NOT_ON_HOLD, "The order is not on hold", Kind.STATE)
+
+    def accept(self, now: datetime) -> None:
+        """The provider accepts an order that was on hold: it is authorised as it stands."""
+        self._require_on_hold()
+        self.on_hold = False
+        self._event(EventType.AUTHORIZE, self.order_amount, self.uncaptured_ledger(), now)
+
+    def reject(self, now: datetime) -> int:
+        """The provider rejects an order that was on hold: nothing is authorised any more
+        (a release that is no cancel, so the authorisation goes down); returns the amount."""
+        self._require_on_hold()
+        amount = self.remaining
+        ledger_id = self.uncaptured_ledger()
+        self.on_hold = False
+        self.rejected = True
+        self.authorized -= amount
+        self.uncaptured = None
+        self._event(EventType.REJECT, amount, ledger_id, now)
+        self._entry(LedgerKind.RELEASE, amount, ledger_id, None, now)
+        return amount
+
+    def record_payment(self, ledger_id: str, amount: int, left: int, now: datetime) -> None:
+        """The customer paid ``amount`` of the invoice ``ledger_id`` (of which ``left`` was
+        still owed). No ledger row: it is money the customer pays the provider, not a
+        movement of what the merchant captured, refunded or released."""
+        if not 0 < amount <= left:  # callers check first; the last line of defence
+            raise DomainError(
+                e.PAYMENT_AMOUNT_TOO_LARGE,
+                f"The payment ({amount}) is not within the {left} left to pay of {ledger_id}",
+                field="amount",
+            )
+        self._event(EventType.PAID, amount, ledger_id, now)
+
+    def record_ready(self, now: datetime) -> None:
+        """The order can be captured now (an advance invoice once it is paid)."""
+        self._event(EventType.READY_FOR_CAPTURE, 0, self.uncaptured_ledger(), now)
+
     def close(self, now: datetime) -> None:
         """Close the order, as the provider does when it is settled or written off."""
         self.closed = True
@@ -474,8 +533,12 @@ def new_order(
     expires_at: datetime,
     now: datetime,
     acknowledged: bool = False,
+    on_hold: bool = False,
+    ready: bool = True,
 ) -> Order:
-    """An authorised order, as a checkout would leave it: all lines uncaptured."""
+    """An authorised order, as a checkout would leave it: all lines uncaptured. One
+    ``on_hold`` waits for the provider's decision; one not ``ready`` (an advance invoice)
+    is ready for capture only once paid."""
     if not is_currency(currency):
         raise DomainError(
             e.UNKNOWN_CURRENCY, f"{currency!r} is not an ISO 4217 currency", field="currency"
@@ -517,7 +580,10 @@ def new_order(
         authorized=total,
         uncaptured=uncaptured,
         acknowledged=acknowledged,
+        on_hold=on_hold,
+        session_id=ids.prefixed(ids.SESSION),
     )
     order._event(EventType.CREATE, total, uncaptured.ledger_id, now)
-    order._event(EventType.READY_FOR_CAPTURE, 0, uncaptured.ledger_id, now)
+    if ready and not on_hold:
+        order._event(EventType.READY_FOR_CAPTURE, 0, uncaptured.ledger_id, now)
     return order

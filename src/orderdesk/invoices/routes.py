@@ -3,10 +3,11 @@ invoice) or of a refund (a credit note)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
+from typing_extensions import TypedDict
 
 from orderdesk.domain.order import document_reference
 from orderdesk.invoices.links import check_signature
@@ -18,15 +19,42 @@ from orderdesk.web.headers import content_disposition
 router = APIRouter(tags=["Invoices"])
 
 
+class InvoiceProblem(TypedDict):
+    code: int
+    message: str
+
+
+class InvoiceError(TypedDict):
+    """A link refused: ``code`` is the HTTP status."""
+
+    error: InvoiceProblem
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "The PDF"},
+    # The app's validation answer, in its default envelope: the sandbox's, which its own routes
+    # put in the components (named, not imported: the sandbox depends on this package through
+    # the providers).
+    400: {
+        "description": "Expires or Signature missing or malformed",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SandboxError"}}},
+    },
+    403: {"model": InvoiceError, "description": "The signature is not this link's"},
+    404: {"model": InvoiceError, "description": "No such capture or refund"},
+    410: {"model": InvoiceError, "description": "The link has expired"},
+}
+
+
 def _problem(status: int, message: str) -> Response:
-    return to_response(json_answer({"error": {"code": status, "message": message}}, status))
+    body: InvoiceError = {"error": {"code": status, "message": message}}
+    return to_response(json_answer(body, status))
 
 
 @router.get(
     "/invoices/{orderId}/{ledgerId}.pdf",
     summary="Invoice PDF of one capture, or credit note of one refund (the signed documentUrl)",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses=RESPONSES,
 )
 async def invoice_pdf(
     request: Request,

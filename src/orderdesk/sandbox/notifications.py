@@ -21,7 +21,7 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from orderdesk.domain.errors import DomainError, Kind, invalid
+from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.money import exponent, major_string
 from orderdesk.domain.settlement import settlement_id
 from orderdesk.providers.registry import PROVIDERS
@@ -56,6 +56,7 @@ DeliveryId = Annotated[int, Path(alias="deliveryId", ge=1, le=2**63 - 1)]
 MAX_URL = 2000
 AN_RFC3339_TIME = "2026-01-05T10:00:00Z"  # the example a refused time is told
 UNKNOWN_EVENT = "UNKNOWN_EVENT"  # a notification type the store's provider does not send
+INVALID_RANGE = "INVALID_RANGE"  # from after to
 
 
 class NotificationsBody(BaseModel):
@@ -198,7 +199,8 @@ async def list_deliveries(
         after=last_id,
     )
     if where.created_from and where.created_to and where.created_from > where.created_to:
-        raise invalid("from must not be after to", "from")
+        # each is well-formed, the pair breaks a rule: 422, as a type the store does not send
+        return to_response(envelope(422, INVALID_RANGE, "from must not be after to", "from"))
     async with request.app.state.pool.acquire() as conn:
         found = await outbox.store_settings(conn, store_id)
         if found is None:
@@ -207,9 +209,8 @@ async def list_deliveries(
         try:
             deliveries = await outbox.find_deliveries(conn, where, limit)
         except UnknownDelivery:
-            raise invalid(
-                f"lastId {last_id} is not one of the store's deliveries", "lastId"
-            ) from None
+            message = f"lastId {last_id} is not one of the store's deliveries"
+            return to_response(envelope(404, "DELIVERY_NOT_FOUND", message, "lastId"))
     page: DeliveryPage = {
         "lastId": deliveries[-1]["deliveryId"] if deliveries else None,
         "deliveries": deliveries,

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from orderdesk.auth import credentials
 from orderdesk.auth.attempts import ADMIN, FailedAttempts, caller
 from orderdesk.auth.secrets import same_secret
+from orderdesk.domain import payments
 from orderdesk.domain.order import Order
 from orderdesk.ops import faults
 from orderdesk.providers.registry import PROVIDERS
@@ -23,7 +24,7 @@ from orderdesk.store import merchants
 from orderdesk.store.settings import StoreSettings
 from orderdesk.web.answers import json_answer, to_response
 from orderdesk.web.bodies import parse
-from orderdesk.web.openapi import json_body
+from orderdesk.web.openapi import creates, json_body
 from orderdesk.web.requests import require_json
 from orderdesk.web.routes import RouteTable
 
@@ -61,6 +62,7 @@ def order_summary(order: Order) -> dict[str, Any]:
     path = PROVIDERS[order.provider].order_path(order.id)
     return {
         "orderId": order.id,
+        "sessionId": order.session_id,
         "provider": order.provider,
         "merchantId": order.merchant_id,
         "storeId": order.store_id,
@@ -71,11 +73,27 @@ def order_summary(order: Order) -> dict[str, Any]:
         "lineIds": [line.id for line in order.uncaptured.lines] if order.uncaptured else [],
         "expiresAt": order.expires_at.isoformat(),
         "closed": order.closed,
+        "onHold": order.on_hold,
+        "invoices": [
+            {
+                "ledgerId": chunk.ledger_id,
+                "dueAmount": payments.due_on(order, chunk),
+                "paidAmount": payments.paid_on(order)[chunk.ledger_id],
+            }
+            for chunk in payments.invoices(order)
+        ],
         "path": path,
     }
 
 
-@ROUTES.post("/sandbox/merchants", status_code=201, openapi_extra=json_body(wire.MerchantBody))
+@ROUTES.post(
+    "/sandbox/merchants",
+    status_code=201,
+    openapi_extra=json_body(wire.MerchantBody),
+    responses={
+        201: creates({"description": "The merchant"}, merchantId="$response.body#/merchantId")
+    },
+)
 async def create_merchant(request: Request) -> Response:
     _check_admin(request)
     body = parse(wire.MerchantBody, await request.body())
@@ -87,6 +105,7 @@ async def create_merchant(request: Request) -> Response:
     "/sandbox/merchants/{merchantId}/stores",
     status_code=201,
     openapi_extra=json_body(wire.StoreBody),
+    responses={201: creates({"description": "The store"}, storeId="$response.body#/storeId")},
 )
 async def create_store(
     request: Request, merchant_id: Annotated[str, Path(alias="merchantId")]
@@ -112,7 +131,8 @@ async def create_store(
 @ROUTES.post(
     "/sandbox/merchants/{merchantId}/credentials",
     status_code=201,
-    openapi_extra=json_body(wire.CredentialBody),
+    summary="Make an API credential (no body: one for all the merchant's stores)",
+    openapi_extra=json_body(wire.CredentialBody, required=False),
 )
 async def create_credential(
     request: Request, merchant_id: Annotated[str, Path(alias="merchantId")]
@@ -152,7 +172,14 @@ async def store_settings(
     return to_response(json_answer({"storeId": store_id, **body.model_dump()}))
 
 
-@ROUTES.post("/sandbox/orders", status_code=201, openapi_extra=json_body(wire.OrderBody))
+@ROUTES.post(
+    "/sandbox/orders",
+    status_code=201,
+    openapi_extra=json_body(wire.OrderBody),
+    responses={
+        201: creates({"description": "The authorised order"}, orderId="$response.body#/orderId")
+    },
+)
 async def create_order(request: Request) -> Response:
     _check_admin(request)
     body = parse(wire.OrderBody, await request.body())
@@ -168,6 +195,7 @@ async def create_order(request: Request) -> Response:
             payment_method=body.paymentMethod,
             expires_at=body.expiresAt,
             acknowledged=body.acknowledged,
+            on_hold=body.onHold,
         ),
     )
     return to_response(json_answer(order_summary(order), 201))

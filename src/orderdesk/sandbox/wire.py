@@ -19,7 +19,7 @@ from pydantic import (
 from orderdesk.domain.lines import MAX_LINES
 from orderdesk.providers.registry import PROVIDERS
 from orderdesk.store.merchants import Store
-from orderdesk.web.bodies import CompanyAddress, Minor, OrderLine
+from orderdesk.web.bodies import CompanyAddress, Minor, OrderLine, rule_broken
 
 
 class MerchantBody(BaseModel):
@@ -116,12 +116,16 @@ class Customer(BaseModel):
     def _few_small_extras(self) -> Customer:
         extras = self.model_extra or {}
         if len(extras) > MAX_CUSTOMER_EXTRAS:
-            raise ValueError(
+            raise rule_broken(
                 f"at most {MAX_CUSTOMER_EXTRAS} fields besides the named ones, not {len(extras)}"
             )
         for name, value in extras.items():
-            if len(name) > 50 or len(orjson.dumps(value)) > MAX_CUSTOMER_EXTRA_JSON:
-                raise ValueError(
+            try:
+                size = len(orjson.dumps(value))
+            except TypeError:  # an integer beyond 64 bits, or text that is not UTF-8
+                raise rule_broken(f"{name[:50]!r} is not JSON that can be stored") from None
+            if len(name) > 50 or size > MAX_CUSTOMER_EXTRA_JSON:
+                raise rule_broken(
                     f"{name[:50]}: a field besides the named ones takes a name of at most 50 "
                     f"characters and at most {MAX_CUSTOMER_EXTRA_JSON} bytes of JSON"
                 )
@@ -145,13 +149,41 @@ class OrderBody(BaseModel):
         description=f"Default: the first of the store's provider's. {_payment_methods()}",
     )
     acknowledged: bool = Field(False, description="As if the shop had acknowledged the order")
+    onHold: bool = Field(
+        False,
+        description="The order starts on hold until POST "
+        "/sandbox/orders/{orderId}/accept or /reject; only where the provider holds orders",
+    )
     expiresAt: AwareDatetime | None = Field(None, description="Default: 14 days from now")
+
+
+class PaymentBody(BaseModel):
+    """A customer's payment of one invoice, whole or part."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    ledgerId: str | None = Field(
+        None,
+        max_length=100,
+        description="The invoice paid: a capture's ledger id (an advance invoice: the "
+        "uncaptured chunk's). Default: the oldest invoice not paid whole",
+    )
+    amount: Minor | None = Field(
+        None, description="Minor units, more than 0. Default: all that is left to pay of it"
+    )
+
+    @field_validator("amount")
+    @classmethod
+    def _positive(cls, amount: int | None) -> int | None:
+        if amount is not None and amount <= 0:
+            raise ValueError("amount must be more than 0")
+        return amount
 
 
 class StoreSettingsBody(BaseModel):
     """How a store behaves in the sandbox; each setting omitted is its default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     creditCheck: Literal["approve", "reject"] = Field(
         "approve",

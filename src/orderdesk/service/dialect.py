@@ -49,6 +49,10 @@ class Dialect(Protocol):
         """The payment methods an order may have, the first one the sandbox's default;
         None: any (the default is ``invoice``)."""
 
+    @property
+    def holds(self) -> bool:
+        """Whether a new order may start on hold, for the provider to accept or reject."""
+
 
 #: The installed providers by name (the registry); looking up an unknown name raises
 #: :class:`UnknownProvider`.

@@ -17,6 +17,7 @@ from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.lines import CaptureLine
 from orderdesk.domain.money import is_currency
 from orderdesk.domain.order import Order, Segment, new_order
+from orderdesk.domain.payments import ADVANCE_INVOICE
 from orderdesk.service import wakeup
 from orderdesk.service.dialect import Dialects
 from orderdesk.service.unit_of_work import UnitOfWork
@@ -40,6 +41,7 @@ class NewOrder:
     payment_method: str | None  # None: the provider's first (see ``Dialect.payment_methods``)
     expires_at: datetime | None
     acknowledged: bool = False
+    on_hold: bool = False
 
 
 async def create_merchant(pool: asyncpg.Pool, name: str) -> str:
@@ -91,6 +93,12 @@ async def create_order(uow: UnitOfWork, request: NewOrder) -> tuple[Order, int]:
                 f"paymentMethod must be one of {', '.join(methods)}",
                 field="paymentMethod",
             )
+        if request.on_hold and not dialect.holds:
+            raise DomainError(
+                e.HOLD_NOT_SUPPORTED,
+                f"{store.provider} orders do not start on hold",
+                field="onHold",
+            )
         order = new_order(
             order_id=dialect.new_order_id(),
             provider=store.provider,
@@ -110,6 +118,8 @@ async def create_order(uow: UnitOfWork, request: NewOrder) -> tuple[Order, int]:
             else now + DEFAULT_EXPIRY,
             now=now,
             acknowledged=request.acknowledged,
+            on_hold=request.on_hold,
+            ready=method.lower() != ADVANCE_INVOICE,
         )
         seq = await orders.insert(conn, order, uow.written(order), settings.notify)
     wakeup.poke()

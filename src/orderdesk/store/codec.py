@@ -128,6 +128,9 @@ def state_doc(order: Order) -> dict[str, Any]:
         "items_replaced": order.items_replaced,
         "reauthorizations": [_reauthorization_doc(r) for r in order.reauthorizations],
         "acknowledged": order.acknowledged,
+        "on_hold": order.on_hold,
+        "rejected": order.rejected,
+        "session_id": order.session_id,
     }
 
 
@@ -161,6 +164,9 @@ def order_from_rows(
         items_replaced=doc["items_replaced"],
         reauthorizations=[_reauthorization(r) for r in doc.get("reauthorizations", ())],
         acknowledged=doc.get("acknowledged", True),  # orders from before 0020 count as acknowledged
+        on_hold=doc.get("on_hold", False),
+        rejected=doc.get("rejected", False),
+        session_id=doc.get("session_id", ""),
         events=[
             Event(ev[0], EventType(ev[1]), ev[2], ev[3], datetime.fromisoformat(ev[4]))
             for ev in event_rows

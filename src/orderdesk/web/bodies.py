@@ -9,8 +9,9 @@ import re
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
-from orderdesk.domain.errors import DomainError, invalid
+from orderdesk.domain.errors import DomainError, Kind, invalid
 from orderdesk.domain.lines import MAX_QUANTITY, CaptureLine
 from orderdesk.domain.money import MAX_MINOR
 from orderdesk.domain.vat import MAX_VAT_BP
@@ -54,7 +55,19 @@ def _refused(exc: ValidationError) -> DomainError:
     first = exc.errors(include_url=False)[0]
     where = _where(tuple(first["loc"]))
     message = f"{where}: {first['msg']}" if where else str(first["msg"])
+    if first["type"] == RULE:  # well-formed, but over a limit of orderdesk's: a 422
+        return DomainError(RULE, message, Kind.RULE, where or None)
     return invalid(message, where or None)
+
+
+#: The error type of a model's rule on well-formed values: a 422, not a 400.
+RULE = "LIMIT_EXCEEDED"
+
+
+def rule_broken(message: str) -> PydanticCustomError:
+    """Raise it in a model's validator for a rule JSON Schema cannot say (how many fields a
+    free-form object has, how large it is): the request is refused 422 ``LIMIT_EXCEEDED``."""
+    return PydanticCustomError(RULE, message)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

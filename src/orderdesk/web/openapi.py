@@ -44,6 +44,17 @@ def key_parameter(header: str) -> dict[str, Any]:
     }
 
 
+#: The key of a route's answer that names the ids it creates (see ``creates``).
+CREATES = "x-creates"
+
+
+def creates(answer: dict[str, Any], **ids: str) -> dict[str, Any]:
+    """A route's 2xx ``answer`` that creates ``ids``, each found where its runtime expression
+    says (``orderId="$response.body#/orderId"``). The document links the answer to every
+    operation that takes one of them as a path parameter or a required body field."""
+    return {**answer, CREATES: ids}
+
+
 def document(app: FastAPI, apis: Apis) -> dict[str, Any]:
     """The app's OpenAPI document, built once."""
     if app.openapi_schema is None:
@@ -67,6 +78,8 @@ def document(app: FastAPI, apis: Apis) -> dict[str, Any]:
                 if security.key_header and method != "get":
                     parameters = operation.setdefault("parameters", [])
                     parameters.append(key_parameter(security.key_header))
+        _drop_validation_422(schema)
+        _link_creations(schema)
         _hoist_definitions(schema)
         app.openapi_schema = schema
     return app.openapi_schema
@@ -85,6 +98,56 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
             methods = found.setdefault(template.count("{"), set())
             methods.update(method.upper() for method in operations)
     return sorted(found[min(found)]) if found else []
+
+
+def _drop_validation_422(document: dict[str, Any]) -> None:
+    """Remove the 422 FastAPI documents for a request it cannot validate: this app answers
+    one with 400 in the API's envelope (``app.py``'s ``validation_error``), never with 422."""
+    fastapi_422 = {"$ref": "#/components/schemas/HTTPValidationError"}
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            answer = operation["responses"].get("422", {})
+            if answer.get("content", {}).get("application/json", {}).get("schema") == fastapi_422:
+                del operation["responses"]["422"]
+    schemas = document.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+
+
+def _link_creations(document: dict[str, Any]) -> None:
+    """Turn each answer's ``x-creates`` into OpenAPI ``links`` (named by the operationId they
+    lead to), the sequences clients follow and Schemathesis's stateful phase walks."""
+    operations = [op for ops in document["paths"].values() for op in ops.values()]
+    for producer in operations:
+        for answer in producer["responses"].values():
+            created: dict[str, str] = answer.pop(CREATES, {})
+            links = {
+                target["operationId"]: link
+                for target in operations
+                if target is not producer and (link := _link(target, created))
+            }
+            if links:
+                answer["links"] = links
+
+
+def _link(target: dict[str, Any], created: dict[str, str]) -> dict[str, Any] | None:
+    """The link to ``target`` that passes it the ``created`` ids it takes, or None."""
+    parameters = {
+        p["name"]: created[p["name"]]
+        for p in target.get("parameters", [])
+        if p["in"] == "path" and p["name"] in created
+    }
+    body = target.get("requestBody", {}).get("content", {}).get("application/json", {})
+    required = body.get("schema", {}).get("required", [])
+    fields = {name: created[name] for name in required if name in created}
+    if not parameters and not fields:
+        return None
+    link: dict[str, Any] = {"operationId": target["operationId"]}
+    if parameters:
+        link["parameters"] = parameters
+    if fields:
+        link["requestBody"] = fields  # merged into the generated body
+    return link
 
 
 def _hoist_definitions(document: dict[str, Any]) -> None:

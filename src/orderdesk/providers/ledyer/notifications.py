@@ -3,7 +3,8 @@
 Ledyer has no notification for (``editCustomer``, ``extendExpiry``) are not sent.
 
 Ledyer documents no notification for an expired order; orderdesk sends
-``com.ledyer.order.expired`` (a shop can leave it out of its wanted events). Only a ``200``
+``com.ledyer.order.expired`` (a shop can leave it out of its wanted events). A customer's
+payment is ``com.ledyer.order.paid`` (docs/decisions.md). Only a ``200``
 answer counts as delivered.
 """
 
@@ -23,6 +24,7 @@ NAMING = Naming(
         EventType.PARTIAL_REFUND: "part_refund",
         EventType.CANCEL: "cancel",
         EventType.EXPIRE: "expired",
+        EventType.PAID: "paid",
     },
 )
 

@@ -33,6 +33,8 @@ STATUS_WORDS: dict[str, str] = {
     rules.LedyerStatus.FULLY_REFUNDED: "fully refunded",
     rules.LedyerStatus.EXPIRED: "the authorisation expired",
     rules.LedyerStatus.UNACKNOWLEDGED: "the merchant has not acknowledged it yet",
+    rules.LedyerStatus.PARTIALLY_PAID: "the customer has paid part of its invoices",
+    rules.LedyerStatus.FULLY_PAID: "the customer has paid its invoices",
 }
 #: Ledyer's own refusals in plain words (the back-office's).
 EXPLAINED = {
@@ -50,6 +52,7 @@ class Ledyer:
     status_words = STATUS_WORDS
     explained = EXPLAINED
     payment_methods = tuple(rules.PaymentMethod)
+    holds = False
     notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)

@@ -103,7 +103,8 @@ class LedyerOrder(TypedDict):
 
 
 class LedyerPaymentStatus(TypedDict):
-    """``GET /v1/orders/{orderId}/paymentstatus`` and ``GET /v1/paymentstatus?orderId=…``."""
+    """``GET /v1/orders/{orderId}/paymentstatus`` and ``GET /v1/paymentstatus?orderId=…`` (or
+    ``?sessionId=…``)."""
 
     note: Annotated[str, Field(examples=["Authorized"])]
     paymentMethod: LedyerPaymentMethod
@@ -111,7 +112,7 @@ class LedyerPaymentStatus(TypedDict):
         str,
         Field(
             description="orderInitiated, orderPending, paymentPending, paymentConfirmed,"
-            " orderCaptured, orderRefunded or orderCancelled"
+            " orderCaptured, orderRefunded, orderCancelled or unknown"
         ),
     ]
 

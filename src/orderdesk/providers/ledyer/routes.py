@@ -31,7 +31,7 @@ from orderdesk.service.unit_of_work import (
 )
 from orderdesk.web.answers import json_answer, to_response
 from orderdesk.web.bodies import parse
-from orderdesk.web.openapi import json_body
+from orderdesk.web.openapi import creates, json_body
 from orderdesk.web.requests import (
     base_url,
     idempotency_header,
@@ -70,6 +70,14 @@ LedgerId = Annotated[
 ]
 ORDER_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"description": "The whole order object", "model": LedyerOrder}
+}
+#: A capture's answer: the order can be acted on again, its first captured sub-order refunded.
+CAPTURED = {
+    200: creates(
+        ORDER_RESPONSE[200],
+        orderId="$request.path.orderId",
+        ledgerId="$response.body#/captured/0/ledgerId",
+    )
 }
 SubOrderId = Annotated[
     str,
@@ -214,15 +222,22 @@ async def payment_status_route(request: Request, order_id: OrderId) -> Response:
 )
 async def payment_status_query_route(
     request: Request,
-    order_id: Annotated[
-        str,
-        Query(
-            alias="orderId",
-            description="or_… (checkout sessions are not kept, so sessionId is not taken)",
-        ),
-    ],
+    order_id: Annotated[str | None, Query(alias="orderId", description="or_…")] = None,
+    session_id: Annotated[
+        str | None, Query(alias="sessionId", description="se_…: the order's checkout session")
+    ] = None,
 ) -> Response:
-    found = await request.app.state.uow.read(_order_ref(request, order_id))
+    """By the order's id or its checkout session's id (both: they must name the same order;
+    neither names none). The caller is authenticated first, as on every route."""
+    principal = authenticate(request, NAME)
+    if session_id is not None:
+        of_session = await search.order_of_session(request.app.state.pool, session_id)
+        if order_id not in (None, of_session):
+            raise search.no_order(f"Order {order_id} was not made in session {session_id}")
+        order_id = of_session
+    if order_id is None:
+        raise search.no_order("Name the order: orderId or sessionId")
+    found = await request.app.state.uow.read(OrderRef(principal, order_id, NAME))
     return _payment_status(found)
 
 
@@ -251,7 +266,7 @@ async def _capture(request: Request, order_id: str, *, partial: bool) -> Respons
 @ROUTES.post(
     "/v1/orders/{orderId}/partialcapture",
     summary="Capture order (partial)",
-    responses=ORDER_RESPONSE,
+    responses=CAPTURED,
     openapi_extra=json_body(wire.CaptureBody),
 )
 async def partial_capture_route(request: Request, order_id: OrderId) -> Response:
@@ -261,7 +276,7 @@ async def partial_capture_route(request: Request, order_id: OrderId) -> Response
 @ROUTES.post(
     "/v1/orders/{orderId}/capture",
     summary="Capture order (all remaining lines)",
-    responses=ORDER_RESPONSE,
+    responses=CAPTURED,
     openapi_extra=json_body(wire.CaptureBody),
 )
 async def capture_route(request: Request, order_id: OrderId) -> Response:

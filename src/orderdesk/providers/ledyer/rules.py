@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from orderdesk.domain import errors as e
+from orderdesk.domain import payments
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.ids import ORDER_LINE, prefixed
 from orderdesk.domain.lines import (
@@ -35,6 +36,8 @@ class LedyerStatus(StrEnum):
     FULLY_REFUNDED = "fullyRefunded"
     EXPIRED = "expired"
     UNACKNOWLEDGED = "unacknowledged"
+    PARTIALLY_PAID = "partiallyPaid"
+    FULLY_PAID = "fullyPaid"
 
 
 class Action(StrEnum):
@@ -75,6 +78,7 @@ class PaymentStatus(StrEnum):
     ORDER_CAPTURED = "orderCaptured"
     ORDER_REFUNDED = "orderRefunded"
     ORDER_CANCELLED = "orderCancelled"
+    UNKNOWN = "unknown"
 
 
 MAX_REFERENCE_LENGTH = 50
@@ -106,14 +110,29 @@ def statuses(order: Order, now: datetime) -> list[LedyerStatus]:
         out.append(LedyerStatus.EXPIRED)
     if not order.acknowledged:
         out.append(LedyerStatus.UNACKNOWLEDGED)
+    paid = paid_status(order)
+    if paid is not None:
+        out.append(paid)
     return out
+
+
+def paid_status(order: Order) -> LedyerStatus | None:
+    """``partiallyPaid`` or ``fullyPaid`` once the customer has paid something of what its
+    invoices (an advance invoice included) ask; None before."""
+    paid_on = payments.paid_on(order)
+    owed = [(paid_on[c.ledger_id], payments.due_on(order, c)) for c in payments.invoices(order)]
+    paid = sum(p for p, _ in owed)
+    if paid <= 0:
+        return None
+    full = all(p >= due for p, due in owed)
+    return LedyerStatus.FULLY_PAID if full else LedyerStatus.PARTIALLY_PAID
 
 
 def available_actions(order: Order, now: datetime) -> list[Action]:
     """Actions allowed on the uncaptured chunk now.
 
-    An advance invoice is never cancelled and is captured only once acknowledged; only a
-    service invoice with nothing captured may become an advance invoice.
+    An advance invoice is never cancelled and is captured only once acknowledged and paid
+    whole; only a service invoice with nothing captured may become an advance invoice.
     """
     if order.uncaptured is None or order.remaining == 0 or order.closed:
         return []
@@ -122,7 +141,7 @@ def available_actions(order: Order, now: datetime) -> list[Action]:
     actions = [Action.CANCEL, Action.EXTEND_ORDER_EXPIRY] if expired else list(Action)
     if advance:
         actions.remove(Action.CANCEL)
-    if advance and not order.acknowledged:
+    if advance and not (order.acknowledged and payments.is_advance_paid(order)):
         actions = [a for a in actions if a not in (Action.CAPTURE, Action.PARTIAL_CAPTURE)]
     if order.payment_method != PaymentMethod.SERVICE_INVOICE or order.captured_amount > 0:
         actions = [a for a in actions if a != Action.EDIT_PAYMENT_METHOD]
@@ -505,7 +524,10 @@ def edit_payment_method(order: Order, provider: str, type_: str, now: datetime) 
 
 
 def payment_status(order: Order) -> tuple[PaymentStatus, str]:
-    """The payment status and its note, from the order's ledger."""
+    """The payment status and its note, from the order's ledger; ``unknown`` once Ledyer
+    has closed the order (settled or written off: docs/decisions.md)."""
+    if order.closed:
+        return PaymentStatus.UNKNOWN, "Closed"
     captured = order.captured_amount
     if captured > 0 and order.refunded_amount >= captured and order.remaining == 0:
         return PaymentStatus.ORDER_REFUNDED, "Refunded"
@@ -513,8 +535,11 @@ def payment_status(order: Order) -> tuple[PaymentStatus, str]:
         return PaymentStatus.ORDER_CAPTURED, "Captured"
     if order.remaining == 0:
         return PaymentStatus.ORDER_CANCELLED, "Cancelled"
-    if order.payment_method == PaymentMethod.ADVANCE_INVOICE and not order.acknowledged:
-        return PaymentStatus.PAYMENT_PENDING, "Awaiting acknowledgement and payment"
+    if order.payment_method == PaymentMethod.ADVANCE_INVOICE:
+        if not order.acknowledged:
+            return PaymentStatus.PAYMENT_PENDING, "Awaiting acknowledgement and payment"
+        if not payments.is_advance_paid(order):
+            return PaymentStatus.PAYMENT_PENDING, "Awaiting payment"
     return PaymentStatus.PAYMENT_CONFIRMED, "Authorized"
 
 

@@ -10,10 +10,21 @@ from datetime import datetime
 
 import asyncpg
 
+from orderdesk.domain import errors as e
+from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.providers.ledyer import NAME
 from orderdesk.store.orders import SELECT_ORDERS, Loaded, loaded
 
 #: ``status[]`` values as predicates on the columns: the order's ``status[]`` contains it
 #: (``{now}``: the order's store's now, an SQL expression).
+#: What the customer paid of an order (its ``paid`` events: index ``order_events_paid``) and
+#: what its invoices ask: the captures less the credits, or, before any capture, the advance
+#: invoice (what is authorised).
+_PAID = (
+    "(SELECT coalesce(sum(v.amount), 0) FROM order_events v"
+    " WHERE v.order_id = o.id AND v.type = 'paid')"
+)
+_DUE = "CASE WHEN o.captured = 0 THEN o.authorized - o.cancelled ELSE o.captured - o.refunded END"
 STATUS_SQL = {
     "uncaptured": "o.status = 'uncaptured'",
     "partiallyCaptured": "o.status = 'partiallyCaptured'",
@@ -23,7 +34,27 @@ STATUS_SQL = {
     "fullyRefunded": "o.refunded > 0 AND o.refunded >= o.captured",
     "unacknowledged": "NOT o.acknowledged",
     "expired": ("o.expires_at <= {now} AND o.authorized > o.captured + o.cancelled"),
+    "partiallyPaid": f"{_PAID} > 0 AND {_PAID} < {_DUE}",
+    "fullyPaid": f"{_PAID} > 0 AND {_PAID} >= {_DUE}",
 }
+
+
+async def order_of_session(pool: asyncpg.Pool, session_id: str) -> str:
+    """The id of the Ledyer order made in a checkout session (index ``orders_session``); an
+    unknown session is an unknown order."""
+    async with pool.acquire() as conn:
+        found: str | None = await conn.fetchval(
+            "SELECT id FROM orders WHERE state ->> 'session_id' = $1 AND provider = $2",
+            session_id,
+            NAME,
+        )
+    if found is None:
+        raise no_order(f"No order was made in session {session_id}")
+    return found
+
+
+def no_order(message: str) -> DomainError:
+    return DomainError(e.ORDER_NOT_FOUND, message, Kind.NOT_FOUND)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from orderdesk.providers.ledyer.responses import LedyerAmount
 from orderdesk.providers.ledyer.views import amount, iso_z
 from orderdesk.store import settlements
 from orderdesk.web.answers import json_answer, to_response
+from orderdesk.web.requests import moment_query, time_param
 
 ROUTES = routes.ROUTES.sibling(tags=["Ledyer settlements"])
 
@@ -196,13 +197,11 @@ async def list_settlements(
     request: Request,
     size: Size = 100,
     from_id: FromId = None,
-    created_from: Annotated[
-        datetime | None,
-        Query(alias="createdFrom", description="ISO 8601, e.g. 2011-10-05T14:48:00.000Z"),
+    created_from_text: Annotated[
+        str | None, moment_query("createdFrom", "RFC 3339, e.g. 2011-10-05T14:48:00.000Z")
     ] = None,
-    created_to: Annotated[
-        datetime | None,
-        Query(alias="createdTo", description="ISO 8601, e.g. 2011-10-05T14:48:00.000Z"),
+    created_to_text: Annotated[
+        str | None, moment_query("createdTo", "RFC 3339, e.g. 2011-10-05T14:48:00.000Z")
     ] = None,
     currency: Annotated[Listed, _listed("currencies")] = None,
     id: Annotated[Listed, _listed("settlement ids")] = None,
@@ -210,6 +209,8 @@ async def list_settlements(
     store_id: Annotated[Listed, _listed("store ids", "storeId")] = None,
 ) -> Response:
     principal = authenticate(request, NAME)
+    created_from = time_param(created_from_text, "createdFrom", routes.AN_RFC3339_TIME)
+    created_to = time_param(created_to_text, "createdTo", routes.AN_RFC3339_TIME)
     stores = set(principal.store_ids)
     if (wanted := _values(store_id)) is not None:
         stores &= set(wanted)

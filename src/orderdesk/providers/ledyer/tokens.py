@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import Request
 from fastapi.responses import Response
+from typing_extensions import TypedDict
 
 from orderdesk.auth import oauth
 from orderdesk.auth.tokens import TokenForm, TokenScheme
@@ -16,11 +17,21 @@ SCHEME = TokenScheme(TokenForm.PASETO, ttl=3600, claims=(("iss", "orderdesk"), (
 ROUTES = RouteTable(NAME, tags=["Tokens"])
 
 
+class LedyerToken(TypedDict):
+    access_token: str
+    expires_in: int
+    scope: str
+    token_type: str
+
+
 @ROUTES.post(
     "/oauth/token",
     summary="Ledyer: get an access token",
-    openapi_extra={"requestBody": {"content": oauth.FORM}},
-    responses=oauth.TOO_MANY_FAILURES,
+    description="The client id and secret go in `Authorization: Basic`, `grant_type` in the"
+    " form (as Ledyer documents it; the query's `grant_type` with no form, as some clients send"
+    " it, is taken too).",
+    openapi_extra=oauth.form("grant_type", credentials=False),
+    responses={**oauth.responses(LedyerToken), **oauth.TOO_MANY_FAILURES},
 )
 async def token_route(request: Request) -> Response:
     form = await oauth.form_fields(request)
@@ -36,7 +47,7 @@ async def token_route(request: Request) -> Response:
     principal = await oauth.client_principal(request, *credentials, NAME)
     if isinstance(principal, Response):
         return principal
-    body = {
+    body: LedyerToken = {
         "access_token": oauth.issue(request, principal, SCHEME),
         "expires_in": SCHEME.ttl,
         "scope": "write",

@@ -71,6 +71,8 @@ LedyerStatusFilter = Literal[
     "cancelled",
     "unacknowledged",
     "expired",
+    "partiallyPaid",
+    "fullyPaid",
 ]
 PaymentMethodCategory = Literal["advanceInvoice", "card", "invoice", "serviceInvoice"]
 

@@ -27,6 +27,8 @@ NAMING = Naming(
         EventType.EXTEND_EXPIRY: "extended",
         EventType.REAUTHORIZE: "reauthorized",
         EventType.EXPIRE: "expired",
+        EventType.AUTHORIZE: "authorized",
+        EventType.REJECT: "rejected",
     },
 )
 

@@ -32,6 +32,7 @@ STATUS_WORDS: dict[str, str] = {
     rules.WalleyStatus.EXPIRED: "the authorisation expired",
     rules.WalleyStatus.CLOSED: "settled or written off by Walley",
     rules.WalleyStatus.CANCELLED: "released before anything was captured",
+    rules.WalleyStatus.ON_HOLD: "on hold: Walley has yet to accept or reject it",
 }
 #: Walley's own refusals in plain words (the back-office's).
 EXPLAINED = {
@@ -66,6 +67,7 @@ class Walley:
     status_words = STATUS_WORDS
     explained = EXPLAINED
     payment_methods = tuple(rules.PaymentMethod)
+    holds = True
     notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)

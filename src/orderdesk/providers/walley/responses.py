@@ -35,7 +35,9 @@ class WalleyItem(TypedDict):
 
 class WalleyInvoice(TypedDict):
     invoiceNumber: str
-    paymentStatus: str
+    paymentStatus: Annotated[
+        str, Field(json_schema_extra={"enum": ["NotPaid", "PartiallyPaid", "FullyPaid"]})
+    ]
     totalAmount: Annotated[Number, Field(description="Negative for a credit invoice (a refund)")]
     createdAt: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
     dueDate: Annotated[str, Field(json_schema_extra={"format": "date"})]
@@ -83,7 +85,7 @@ class WalleyOrder(TypedDict):
         str,
         Field(
             description="NotActivated, PartActivated, Activated, Returned, Expired, Closed,"
-            " Cancelled"
+            " Cancelled, OnHold"
         ),
     ]
     salesSegment: str

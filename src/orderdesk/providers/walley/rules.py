@@ -104,6 +104,7 @@ class WalleyStatus(StrEnum):
     EXPIRED = "Expired"
     CLOSED = "Closed"
     CANCELLED = "Cancelled"
+    ON_HOLD = "OnHold"
 
 
 #: Statuses in which what is not captured can still be cancelled.
@@ -183,8 +184,10 @@ def _minor(value: Decimal, where: str, exp: int, too_many_decimals: str) -> int:
 
 def status(order: Order, now: datetime) -> WalleyStatus:
     captured = order.captured_amount
-    if order.closed:
+    if order.closed or order.rejected:
         return WalleyStatus.CLOSED
+    if order.on_hold:
+        return WalleyStatus.ON_HOLD
     if captured == 0 and order.cancelled > 0:
         return WalleyStatus.CANCELLED
     if captured > 0 and order.refunded_amount >= captured and order.remaining == 0:

@@ -3,10 +3,9 @@ an opaque bearer token valid 3,599 seconds."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import Request
 from fastapi.responses import Response
+from typing_extensions import TypedDict
 
 from orderdesk.auth import oauth
 from orderdesk.auth.tokens import TokenForm, TokenScheme
@@ -18,11 +17,18 @@ SCHEME = TokenScheme(TokenForm.OPAQUE, ttl=3599)
 ROUTES = RouteTable(NAME, tags=["Tokens"])
 
 
+class WalleyToken(TypedDict):
+    token_type: str
+    expires_in: int
+    ext_expires_in: int
+    access_token: str
+
+
 @ROUTES.post(
     "/oauth2/v2.0/token",
     summary="Walley: get an access token",
-    openapi_extra={"requestBody": {"content": oauth.FORM}},
-    responses=oauth.TOO_MANY_FAILURES,
+    openapi_extra=oauth.form("grant_type", "client_id", "client_secret", credentials=True),
+    responses={**oauth.responses(WalleyToken), **oauth.TOO_MANY_FAILURES},
 )
 @ROUTES.post("/oauth2/v2.0/token/", include_in_schema=False)
 async def token_route(request: Request) -> Response:
@@ -36,7 +42,7 @@ async def token_route(request: Request) -> Response:
     principal = await oauth.client_principal(request, client_id, secret, NAME)
     if isinstance(principal, Response):
         return principal
-    body: dict[str, Any] = {
+    body: WalleyToken = {
         "token_type": "Bearer",
         "expires_in": SCHEME.ttl,
         "ext_expires_in": SCHEME.ttl,

@@ -11,10 +11,12 @@ from typing import Any
 
 import orjson
 
+from orderdesk.domain import payments
 from orderdesk.domain.errors import DomainError
 from orderdesk.domain.lines import Line
 from orderdesk.domain.money import exponent, major_string
 from orderdesk.domain.order import Chunk, Order, Reauthorization, document_reference
+from orderdesk.domain.payments import PaidStatus
 from orderdesk.providers.walley import rules as walley
 from orderdesk.providers.walley.errors import error_answer
 from orderdesk.providers.walley.responses import (
@@ -132,14 +134,19 @@ def order_view(order: Order, seq: int, now: datetime) -> WalleyOrderAnswer:
 def _invoices(order: Order, seq: int, exp: int) -> list[WalleyInvoice]:
     """One invoice per capture and one credit invoice (a negative total) per refund."""
     chunks = sorted((*order.captured, *order.refunded), key=lambda c: c.document_number)
-    credits = {chunk.ledger_id for chunk in order.refunded}
-    return [_invoice(chunk, seq, exp, chunk.ledger_id in credits) for chunk in chunks]
+    paid_on = payments.paid_on(order)
+    return [_invoice(order, chunk, seq, exp, paid_on.get(chunk.ledger_id)) for chunk in chunks]
 
 
-def _invoice(chunk: Chunk, seq: int, exp: int, credit: bool) -> WalleyInvoice:
+def _invoice(order: Order, chunk: Chunk, seq: int, exp: int, paid_on: int | None) -> WalleyInvoice:
+    """A capture's invoice (``paid_on``: what is paid of it) or a credit's (None)."""
+    credit = paid_on is None
+    paid = PaidStatus.NOT_PAID
+    if paid_on is not None:
+        paid = payments.status_of(paid_on, payments.due_on(order, chunk))
     return {
         "invoiceNumber": document_reference(seq, chunk.document_number),
-        "paymentStatus": "NotPaid",
+        "paymentStatus": paid,
         "totalAmount": decimal_number(-chunk.total if credit else chunk.total, exp),
         "createdAt": iso_offset(chunk.created_at),
         "dueDate": (chunk.created_at + INVOICE_DUE).date().isoformat(),

@@ -167,7 +167,7 @@ async def test_acknowledge_refusals_change_nothing(
     assert await api.snapshot(order_id) == before
 
 
-async def test_an_advance_invoice_is_captured_only_once_acknowledged(
+async def test_an_advance_invoice_is_captured_only_once_acknowledged_and_paid(
     api: Ledyer, merchant: Merchant
 ) -> None:
     order_id = await fresh(merchant, paymentMethod="advanceInvoice", acknowledged=False)
@@ -186,10 +186,22 @@ async def test_an_advance_invoice_is_captured_only_once_acknowledged(
     assert await api.snapshot(order_id) == before
     assert (await api.post(f"/v1/orders/{order_id}/acknowledge")).status_code == 201
     r = await api.send("GET", f"/v1/orders/{order_id}/paymentstatus")
+    assert r.json() == {
+        "note": "Awaiting payment",
+        "paymentMethod": {"provider": "ledyer", "type": "advanceInvoice"},
+        "status": "paymentPending",
+    }
+    assert error(await api.post(f"/v1/orders/{order_id}/capture", body)) == (
+        409,
+        "ACTION_NOT_AVAILABLE",
+    )
+    r = await merchant.client.post(f"/sandbox/orders/{order_id}/payments", headers=ADMIN)
+    assert r.status_code == 201, r.text
+    r = await api.send("GET", f"/v1/orders/{order_id}/paymentstatus")
     assert r.json()["status"] == "paymentConfirmed"
     r = await api.post(f"/v1/orders/{order_id}/capture", body)
     assert r.status_code == 200, r.text
-    assert r.json()["status"] == ["fullyCaptured"]
+    assert r.json()["status"] == ["fullyCaptured", "fullyPaid"]
 
 
 async def test_an_invoice_is_captured_before_acknowledge(api: Ledyer, merchant: Merchant) -> None:
@@ -295,9 +307,9 @@ async def test_payment_status_errors(
     api: Ledyer, merchant: Merchant, client: httpx.AsyncClient
 ) -> None:
     order_id = await fresh(merchant)
-    assert error(await api.send("GET", "/v1/paymentstatus")) == (400, "INVALID_REQUEST")
+    assert error(await api.send("GET", "/v1/paymentstatus")) == (404, "ORDER_NOT_FOUND")
     r = await api.send("GET", "/v1/paymentstatus?sessionId=se_1")
-    assert error(r) == (400, "INVALID_REQUEST")  # no checkout sessions here
+    assert error(r) == (404, "ORDER_NOT_FOUND")  # no order was made in that session
     r = await api.send("GET", "/v1/orders/or_unknown/paymentstatus")
     assert error(r) == (404, "ORDER_NOT_FOUND")
     assert (await client.get(f"/v1/orders/{order_id}/paymentstatus")).status_code == 401
