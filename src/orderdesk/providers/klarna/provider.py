@@ -47,6 +47,7 @@ class Klarna:
     status_words = STATUS_WORDS
     explained = EXPLAINED
     payment_methods = None  # any; shown upper-case as Klarna's initial_payment_method.type
+    holds = False
     notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)
