@@ -26,9 +26,9 @@ class KlarnaBackoffice:
         open_ = current in (rules.Status.AUTHORIZED, rules.Status.PART_CAPTURED)
         if not open_ or order.is_expired(now):
             return frozenset()
-        offered = {Offer.EXTEND}
-        if rules.fraud_status(order) == rules.FraudStatus.ACCEPTED:
-            offered |= {Offer.CAPTURE_LINES, Offer.CAPTURE_ALL}
+        offered: set[Offer] = set()
+        if rules.fraud_status(order) == rules.FraudStatus.ACCEPTED:  # pending: cancel only
+            offered |= {Offer.EXTEND, Offer.CAPTURE_LINES, Offer.CAPTURE_ALL}
         if order.captured_amount == 0:
             offered.add(Offer.CANCEL)
         return frozenset(offered)

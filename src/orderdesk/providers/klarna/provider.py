@@ -47,7 +47,7 @@ class Klarna:
     status_words = STATUS_WORDS
     explained = EXPLAINED
     payment_methods = None  # any; shown upper-case as Klarna's initial_payment_method.type
-    holds = False
+    holds = True  # an order on hold is fraud_status PENDING (rules.fraud_status)
     notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)

@@ -4,7 +4,7 @@ require.
 
 A refused action is a 403 with Klarna's ``*_NOT_ALLOWED`` code; a malformed value a 400
 ``BAD_VALUE``. Klarna's own data that the core does not model (the second merchant
-reference, addresses in Klarna's shape, shipping info, the fraud status) lives in the order's
+reference, addresses in Klarna's shape, shipping info) lives in the order's
 ``customer`` document under ``klarna``; a capture's shipping info and due date in its chunk's
 ``note`` (JSON).
 """
@@ -58,7 +58,11 @@ def extras(order: Order) -> dict[str, Any]:
 
 
 def fraud_status(order: Order) -> FraudStatus:
-    return FraudStatus(extras(order).get("fraud_status", FraudStatus.ACCEPTED))
+    """An order the sandbox made on hold is ``PENDING`` until the sandbox accepts it
+    (``ACCEPTED``) or rejects it (``REJECTED``, and nothing is authorised any more)."""
+    if order.on_hold:
+        return FraudStatus.PENDING
+    return FraudStatus.REJECTED if order.rejected else FraudStatus.ACCEPTED
 
 
 def status(order: Order, now: datetime) -> Status:
