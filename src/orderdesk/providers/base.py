@@ -10,12 +10,12 @@ the demo ask. Nothing outside ``providers/`` names a provider: it asks the :clas
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from importlib import import_module
-from typing import Protocol
+from typing import Any, Protocol
 
 from orderdesk.domain.lines import CaptureLine, Line
 from orderdesk.domain.order import Chunk, Order
@@ -160,6 +160,12 @@ class Provider(Dialect, ApiDialect, Protocol):
 
     def order_path(self, order_id: str) -> str:
         """Where the order is in the provider's API."""
+
+    @property
+    def order_shape(self) -> Callable[[bytes], dict[str, Any]] | None:
+        """The provider's own order body for ``POST /sandbox/orders`` (raw JSON) made into
+        the sandbox's common one (which then validates it), refused as ``web/bodies.py``
+        refuses a body; None: its stores take the common body only."""
 
     @property
     def backoffice(self) -> Backoffice: ...

@@ -5,8 +5,10 @@ Guarded by the admin token (``Authorization: Bearer <admin token>``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Path, Request
 from fastapi.responses import Response
 
@@ -175,6 +177,9 @@ async def store_settings(
 @ROUTES.post(
     "/sandbox/orders",
     status_code=201,
+    description="An authorised order in the store. A store whose provider has an order body "
+    "of its own takes that one too, in place of `orderLines` and the totals (README: the "
+    "provider's section).",
     openapi_extra=json_body(wire.OrderBody),
     responses={
         201: creates({"description": "The authorised order"}, orderId="$response.body#/orderId")
@@ -182,7 +187,7 @@ async def store_settings(
 )
 async def create_order(request: Request) -> Response:
     _check_admin(request)
-    body = parse(wire.OrderBody, await request.body())
+    body = await _order_body(request, await request.body())
     order, _ = await sandbox.create_order(
         request.app.state.uow,
         sandbox.NewOrder(
@@ -199,6 +204,28 @@ async def create_order(request: Request) -> Response:
         ),
     )
     return to_response(json_answer(order_summary(order), 201))
+
+
+async def _order_body(request: Request, raw: bytes) -> wire.OrderBody:
+    """The common body; or, without ``orderLines``, the store's provider's own order shape
+    made common (``Provider.order_shape``)."""
+    shape = await _own_shape(request, raw)
+    return parse(wire.OrderBody, raw if shape is None else orjson.dumps(shape(raw)))
+
+
+async def _own_shape(request: Request, raw: bytes) -> Callable[[bytes], dict[str, Any]] | None:
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or "orderLines" in data:
+        return None
+    store_id = data.get("storeId")
+    if not isinstance(store_id, str):
+        return None
+    async with request.app.state.pool.acquire() as conn:
+        store = await merchants.get_store(conn, store_id)
+    return None if store is None else PROVIDERS[store.provider].order_shape
 
 
 @ROUTES.post("/sandbox/orders/{orderId}/close", summary="Close an order (as the provider would)")

@@ -8,7 +8,16 @@ from datetime import datetime
 
 from orderdesk.domain.order import Order
 from orderdesk.providers.base import Provider
-from orderdesk.providers.klarna import NAME, TITLE, errors, notifications, routes, rules, search
+from orderdesk.providers.klarna import (
+    NAME,
+    TITLE,
+    errors,
+    notifications,
+    routes,
+    rules,
+    search,
+    wire,
+)
 from orderdesk.providers.klarna.backoffice import KlarnaBackoffice
 from orderdesk.providers.klarna.demo import KlarnaDemo
 from orderdesk.web.dialect import Security
@@ -48,6 +57,7 @@ class Klarna:
     explained = EXPLAINED
     payment_methods = None  # any; shown upper-case as Klarna's initial_payment_method.type
     holds = True  # an order on hold is fraud_status PENDING (rules.fraud_status)
+    order_shape = staticmethod(wire.sandbox_order)
     notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)

@@ -3,11 +3,14 @@ fields ignored (clients send ``order_tax_amount``, empty ``shipping_info`` entri
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderdesk.domain.lines import MAX_QUANTITY, CaptureLine
 from orderdesk.domain.money import MAX_MINOR
 from orderdesk.domain.vat import MAX_VAT_BP
+from orderdesk.web.bodies import parse
 
 #: Klarna's limits (its OM specification): texts, lines and shipping entries per request.
 MAX_TEXT = 255
@@ -149,3 +152,81 @@ class ExtendDueDateBody(_Body):
 def is_empty(body: bytes) -> bool:
     """No body: nothing, ``{}`` or ``null`` (clients send a JSON type on body-less POSTs)."""
     return body.strip() in (b"", b"{}", b"null", b"[]")
+
+
+class SandboxOrderBody(BaseModel):
+    """``POST /sandbox/orders`` for a Klarna store in Klarna's own words: ``order_lines``,
+    ``order_amount`` (and ``order_tax_amount``), the merchant references and addresses as
+    Klarna's checkout has them; the sandbox's own fields (``storeId``, ``onHold``,
+    ``expiresAt``, …) as in its common body."""
+
+    model_config = ConfigDict(strict=True, extra="allow", title="KlarnaSandboxOrder")
+
+    order_lines: list[KlarnaLineBody] = Field(min_length=1, max_length=MAX_LINES)
+    order_amount: int = Field(ge=0, le=MAX_MINOR, description="Minor units")
+    order_tax_amount: int | None = Field(None, ge=0, le=MAX_MINOR)
+    merchant_reference1: str | None = Field(None, max_length=MAX_TEXT)
+    merchant_reference2: str | None = Field(None, max_length=MAX_TEXT)
+    billing_address: KlarnaAddressBody | None = None
+    shipping_address: KlarnaAddressBody | None = None
+
+
+def _common_line(line: KlarnaLineBody) -> dict[str, Any]:
+    made = line.command()
+    return {
+        "reference": made.reference,
+        "description": made.description,
+        "type": made.type,
+        "quantity": made.quantity,
+        "unitPrice": made.unit_price,
+        "unitDiscountAmount": made.unit_discount,
+        "totalAmount": made.total_amount,
+        "totalVatAmount": made.total_vat,
+        "vat": made.vat,
+    }
+
+
+def _common_address(address: KlarnaAddressBody) -> dict[str, Any]:
+    contact = {
+        "firstName": address.given_name,
+        "lastName": address.family_name,
+        "email": address.email,
+        "phone": address.phone,
+    }
+    common = {
+        "companyName": address.organization_name,
+        "careOf": address.care_of,
+        "streetAddress": address.street_address,
+        "streetAddress2": address.street_address2,
+        "postalCode": address.postal_code,
+        "city": address.city,
+        "country": address.country,
+        "contact": {k: v for k, v in contact.items() if v is not None},
+    }
+    return {k: v for k, v in common.items() if v is not None}
+
+
+def sandbox_order(raw: bytes) -> dict[str, Any]:
+    """A sandbox order in Klarna's words as the sandbox's common body (``Provider.order_shape``):
+    the lines and totals renamed, the first reference the order's, the second kept as
+    Klarna's, the addresses the customer's."""
+    body = parse(SandboxOrderBody, raw)
+    common: dict[str, Any] = dict(body.model_extra or {})
+    common["orderLines"] = [_common_line(line) for line in body.order_lines]
+    common["totalOrderAmount"] = body.order_amount
+    if body.order_tax_amount is not None:
+        common["totalOrderVatAmount"] = body.order_tax_amount
+    if body.merchant_reference1 is not None:
+        common["merchantReference"] = body.merchant_reference1
+    customer = dict(common.get("customer") or {})
+    if body.merchant_reference2 is not None:
+        customer["klarna"] = {"merchant_reference2": body.merchant_reference2}
+    for name, address in (
+        ("billingAddress", body.billing_address),
+        ("shippingAddress", body.shipping_address),
+    ):
+        if address is not None:
+            customer[name] = _common_address(address)
+    if customer:
+        common["customer"] = customer
+    return common

@@ -53,6 +53,7 @@ class Ledyer:
     explained = EXPLAINED
     payment_methods = tuple(rules.PaymentMethod)
     holds = False
+    order_shape = None
     notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)

@@ -68,6 +68,7 @@ class Walley:
     explained = EXPLAINED
     payment_methods = tuple(rules.PaymentMethod)
     holds = True
+    order_shape = None
     notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)
