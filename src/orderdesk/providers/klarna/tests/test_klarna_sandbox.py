@@ -194,3 +194,13 @@ async def test_the_journal_lists_klarna_requests(api: Klarna, client: httpx.Asyn
             break
         await asyncio.sleep(0.1)
     assert path in page.text and "201" in page.text
+
+
+async def test_a_klarna_key_on_another_order_is_a_conflict(api: Klarna) -> None:
+    first, second = await api.new_order(), await api.new_order()
+    key = {"klarna-idempotency-key": f"k-{uuid.uuid4()}"}
+    made = await api.send("POST", f"{BASE}/{first}/captures", {"captured_amount": 100}, key)
+    assert made.status_code == 201
+    other = await api.send("POST", f"{BASE}/{second}/captures", {"captured_amount": 100}, key)
+    assert error(other) == (409, "CONFLICT")
+    assert (await api.order(second))["captured_amount"] == 0
