@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from orderdesk.domain.lines import MAX_LINES
+from orderdesk.domain.money import MAX_MINOR
 from orderdesk.providers.registry import PROVIDERS
 from orderdesk.store.merchants import Store
 from orderdesk.web.bodies import CompanyAddress, Minor, OrderLine, rule_broken
@@ -168,16 +169,9 @@ class PaymentBody(BaseModel):
         description="The invoice paid: a capture's ledger id (an advance invoice: the "
         "uncaptured chunk's). Default: the oldest invoice not paid whole",
     )
-    amount: Minor | None = Field(
+    amount: Annotated[int, Field(ge=1, le=MAX_MINOR)] | None = Field(
         None, description="Minor units, more than 0. Default: all that is left to pay of it"
     )
-
-    @field_validator("amount")
-    @classmethod
-    def _positive(cls, amount: int | None) -> int | None:
-        if amount is not None and amount <= 0:
-            raise ValueError("amount must be more than 0")
-        return amount
 
 
 class StoreSettingsBody(BaseModel):
