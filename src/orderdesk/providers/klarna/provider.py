@@ -8,7 +8,16 @@ from datetime import datetime
 
 from orderdesk.domain.order import Order
 from orderdesk.providers.base import Provider
-from orderdesk.providers.klarna import NAME, TITLE, errors, notifications, routes, rules, search
+from orderdesk.providers.klarna import (
+    NAME,
+    TITLE,
+    errors,
+    notifications,
+    routes,
+    rules,
+    search,
+    settlements,
+)
 from orderdesk.providers.klarna.backoffice import KlarnaBackoffice
 from orderdesk.providers.klarna.demo import KlarnaDemo
 from orderdesk.web.dialect import Security
@@ -35,14 +44,14 @@ EXPLAINED = {
 class Klarna:
     name = NAME
     title = TITLE
-    prefixes = ("/ordermanagement/", "//ordermanagement/")
+    prefixes = ("/ordermanagement/", "//ordermanagement/", "/settlements/")
     security = Security(
         "KlarnaBasic",
         "a credential's client id and secret as username and password",
         "Klarna-Idempotency-Key",
         http_scheme="basic",
     )
-    route_tables = (routes.ROUTES,)
+    route_tables = (routes.ROUTES, settlements.ROUTES)
     statuses = tuple(rules.Status)
     status_words = STATUS_WORDS
     explained = EXPLAINED
