@@ -56,7 +56,8 @@ TX_SQL = (
     "  coalesce(o.state -> 'captured', '[]') || coalesce(o.state -> 'refunded', '[]')) d"
     "  WHERE d ->> 'ledger_id' = l.ledger_id LIMIT 1) c ON true"
     f" WHERE l.store_id = $1 AND l.kind IN ('capture', 'refund') AND {_ENDED}{_DAYS}"
-    " AND l.seq > $4 ORDER BY l.seq LIMIT $5 OFFSET $6"
+    " AND l.seq > $4 AND ($7::text IS NULL OR l.order_id = $7)"
+    " ORDER BY l.seq LIMIT $5 OFFSET $6"
 )
 TX_VAT_SQL = (
     "SELECT ol.order_id, ol.chunk, ol.vat, sum(ol.total_vat)::bigint AS vat_amount"
@@ -157,10 +158,12 @@ async def transactions(
     after: int,
     limit: int,
     offset: int = 0,
+    order_id: str | None = None,
 ) -> list[Transaction]:
-    """The store's captures and refunds of the ended days ``first``…``last``, after the
-    ledger row ``after`` (and ``offset`` more), in ledger order."""
-    rows = await conn.fetch(TX_SQL, store_id, first, last, after, limit, offset)
+    """The store's captures and refunds of the ended days ``first``…``last`` (of one order
+    if ``order_id`` is given), after the ledger row ``after`` (and ``offset`` more), in
+    ledger order."""
+    rows = await conn.fetch(TX_SQL, store_id, first, last, after, limit, offset, order_id)
     vat: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     if rows:
         orders, chunks = [r["order_id"] for r in rows], [r["ledger_id"] for r in rows]

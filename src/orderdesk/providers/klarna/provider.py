@@ -16,6 +16,7 @@ from orderdesk.providers.klarna import (
     routes,
     rules,
     search,
+    settlements,
     wire,
 )
 from orderdesk.providers.klarna.backoffice import KlarnaBackoffice
@@ -44,14 +45,14 @@ EXPLAINED = {
 class Klarna:
     name = NAME
     title = TITLE
-    prefixes = ("/ordermanagement/", "//ordermanagement/")
+    prefixes = ("/ordermanagement/", "//ordermanagement/", "/settlements/")
     security = Security(
         "KlarnaBasic",
         "a credential's client id and secret as username and password",
         "Klarna-Idempotency-Key",
         http_scheme="basic",
     )
-    route_tables = (routes.ROUTES,)
+    route_tables = (routes.ROUTES, settlements.ROUTES)
     statuses = tuple(rules.Status)
     status_words = STATUS_WORDS
     explained = EXPLAINED

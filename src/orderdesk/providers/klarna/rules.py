@@ -292,7 +292,12 @@ def add_order_shipping_info(order: Order, entries: list[dict[str, Any]]) -> None
 def capture_id(chunk: Chunk) -> str:
     """A capture's (or refund's) id: its ledger id in lower-case hex, so it survives
     WordPress' ``sanitize_key()``."""
-    return ksuid_decode(chunk.ledger_id.partition("_")[2]).hex()
+    return ledger_capture_id(chunk.ledger_id)
+
+
+def ledger_capture_id(ledger_id: str) -> str:
+    """The ``capture_id`` (or ``refund_id``) of the chunk with this ledger id."""
+    return ksuid_decode(ledger_id.partition("_")[2]).hex()
 
 
 def find_capture(order: Order, wanted: str) -> Chunk:
