@@ -2,13 +2,14 @@
 machine.
 
 ``python -m bench.ab BASE_SRC NEW_SRC [--rounds 4] [--captures 1000] [--clients 8]
-[--dialects walley ledyer]`` starts ``orderdesk serve --workers 2`` from each ``src`` folder
-(through PYTHONPATH, same virtual environment), each on a fresh database, and measures Walley
-and Ledyer captures (one new order each), then the same requests again (each a replay of its
-stored answer), taking turns — A first in odd rounds, B first in even ones — so a
-disturbance on a shared machine hits both alike. Besides requests/s and their p99 latency it
-prints the CPU each request cost the server's processes and PostgreSQL (``bench/cpu.py``),
-which another job on the machine disturbs far less, and last each figure's ratio B ÷ A. Used
+[--dialects walley ledyer klarna]`` starts ``orderdesk serve --workers 2`` from each ``src``
+folder (through PYTHONPATH, same virtual environment), each on a fresh database, and measures
+the dialects' captures (Walley and Ledyer unless told; one new order each), then the same
+requests again (each a replay of its stored answer), taking turns — A first in odd rounds,
+B first in even ones — so a disturbance on a shared machine hits both alike. Besides
+requests/s and their p99 latency it prints the CPU each request cost the server's processes
+and PostgreSQL (``bench/cpu.py``), which another job on the machine disturbs far less, and
+last each figure's ratio B ÷ A. Used
 to show that the request journal (issue 14) costs captures nothing measurable, and that the
 providers' redesign (issue 20) costs no speed:
 ``git archive main | tar -x -C /tmp/base && python -m bench.ab /tmp/base/src src``.
@@ -104,7 +105,7 @@ async def measure_round(
     """``count`` captures of new orders in ``dialect``, then their replays."""
     lines = TEMPLATES[dialect]
     orders = await shop.create_orders(dialect, lines, args.captures)
-    work = captures(dialect, shop.tokens[dialect], orders, lines)
+    work = captures(dialect, shop.authorization[dialect], orders, lines)
     return [
         await measure(samples, (index, dialect, "captures"), work.jobs, server, pids, args.clients),
         await measure(
@@ -169,7 +170,7 @@ def main() -> None:
     parser.add_argument("--captures", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument(
-        "--dialects", nargs="+", default=["walley", "ledyer"], choices=["walley", "ledyer"]
+        "--dialects", nargs="+", default=["walley", "ledyer"], choices=list(TEMPLATES)
     )
     args = parser.parse_args()
     asyncio.run(run(args.trees, args))

@@ -27,7 +27,10 @@ import asyncpg
 
 from bench.captures import Captures
 from bench.load import Cell, Pids, measure
-from orderdesk.domain.order import CaptureMeta, Order
+from orderdesk.domain.order import CaptureMeta, Chunk, Order
+from orderdesk.providers.klarna import rules as klarna
+from orderdesk.providers.klarna import views as klarna_views
+from orderdesk.providers.klarna import wire as klarna_wire
 from orderdesk.providers.ledyer import rules as ledyer
 from orderdesk.providers.ledyer import wire as ledyer_wire
 from orderdesk.providers.registry import PROVIDERS
@@ -48,15 +51,29 @@ class Prepared:
     key: tuple[Any, ...]
 
 
-def _apply(dialect: str, order: Order, body: bytes, now: datetime) -> None:
-    """What the capture use case does to the order (see ``service/capture.py``) at ``now``
-    (on the store's clock)."""
+def _apply(dialect: str, order: Order, body: bytes, now: datetime) -> Chunk:
+    """What the capture use case does to the order (each provider's ``actions.capture``) at
+    ``now`` (on the store's clock)."""
     if dialect == "walley":
-        walley.capture(order, walley_wire.capture_request(walley_wire.parse_body(body)), now)
-    else:
-        parsed = parse(ledyer_wire.CaptureBody, body)
-        lines = [line.command() for line in parsed.orderLines]
-        ledyer.partial_capture(order, lines, parsed.totalCaptureAmount, CaptureMeta(), now)
+        return walley.capture(order, walley_wire.capture_request(walley_wire.parse_body(body)), now)
+    if dialect == "klarna":
+        sent = parse(klarna_wire.CaptureBody, body)
+        wanted = None if sent.order_lines is None else [x.command() for x in sent.order_lines]
+        request = klarna.CaptureRequest(sent.captured_amount, wanted, sent.description)
+        return klarna.capture(order, request, now)
+    parsed = parse(ledyer_wire.CaptureBody, body)
+    lines = [line.command() for line in parsed.orderLines]
+    return ledyer.partial_capture(order, lines, parsed.totalCaptureAmount, CaptureMeta(), now)
+
+
+def _reply_head(dialect: str, order: Order, chunk: Chunk) -> tuple[int, dict[str, str]]:
+    """The status and headers orderdesk stores with the capture's answer."""
+    if dialect == "walley":
+        return 202, {"location": f"/manage/orders/{order.id}"}
+    if dialect == "klarna":
+        reply = klarna_views.Created("captures", "Capture-Id").present(order, 0, chunk)
+        return reply.status, reply.headers
+    return 200, {"content-type": "application/json"}
 
 
 async def prepare(
@@ -70,11 +87,8 @@ async def prepare(
         assert loaded is not None, order_id
         order = loaded.order
         body = job.raw.split(b"\r\n\r\n", 1)[1]
-        _apply(work.dialect, order, body, datetime.now(UTC) + loaded.clock)
-        if work.dialect == "walley":
-            status, headers = 202, {"location": f"/manage/orders/{order_id}"}
-        else:
-            status, headers = 200, {"content-type": "application/json"}
+        chunk = _apply(work.dialect, order, body, datetime.now(UTC) + loaded.clock)
+        status, headers = _reply_head(work.dialect, order, chunk)
         dialect = PROVIDERS[order.provider]
         written = orders.Written(
             dialect.status_word(order, order.updated_at), dialect.notifier.render

@@ -18,7 +18,10 @@ LEDYER_LINES = [
     line("1334227", "SAMSUNG Galaxy S20 FE 4G 128GB (6GB RAM) 6.5 Smartphone - Cl", 1, 489000),
     line("231654", 'APPLE iPhone 13 Pro 5G 256GB - 6.1\\" Smartphone - Guld', 1, 999000),
 ]
-TEMPLATES = {"walley": WALLEY_LINES, "ledyer": LEDYER_LINES}
+# Klarna's: the SDK's capture example's shape, a part capture of the first of two lines.
+KLARNA_LINES = [line("BIKE-1", "City bike", 1, 599900), line("LAMP-2", "Bike lamp", 2, 24950)]
+TEMPLATES = {"walley": WALLEY_LINES, "ledyer": LEDYER_LINES, "klarna": KLARNA_LINES}
+KLARNA_BASE = "/ordermanagement/v1/orders"
 
 
 @dataclass
@@ -55,21 +58,53 @@ def _ledyer_body(first: dict[str, Any], line_id: str) -> bytes:
     )
 
 
+def klarna_line(common: dict[str, Any]) -> dict[str, Any]:
+    """A sandbox line (``bench.sandbox.line``) as Klarna's clients send it."""
+    return {
+        "type": common["type"],
+        "reference": common["reference"],
+        "name": common["description"],
+        "quantity": common["quantity"],
+        "quantity_unit": "pcs",
+        "unit_price": common["unitPrice"],
+        "tax_rate": common["vat"],
+        "total_amount": common["totalAmount"],
+        "total_discount_amount": 0,
+        "total_tax_amount": common["totalVatAmount"],
+    }
+
+
+def _klarna_body(first: dict[str, Any]) -> bytes:
+    """``POST …/captures`` of one line, as the SDK's example sends it."""
+    return orjson.dumps(
+        {
+            "captured_amount": first["totalAmount"],
+            "description": "bench",
+            "order_lines": [klarna_line(first)],
+        }
+    )
+
+
 def captures(
-    dialect: str, token: str, orders: list[dict[str, Any]], lines: list[dict[str, Any]]
+    dialect: str, authorization: str, orders: list[dict[str, Any]], lines: list[dict[str, Any]]
 ) -> Captures:
-    """Capture ``lines[0]`` of every order (all made from ``lines``), with a new key each."""
+    """Capture ``lines[0]`` of every order (all made from ``lines``), with a new key each;
+    ``authorization`` is the dialect's ``Authorization`` header (Bearer or Basic)."""
     first = lines[0]
     amount: int = first["totalAmount"]
     answers: list[Response | None] = [None] * len(orders)
     jobs: list[Job] = []
     for index, order in enumerate(orders):
         order_id = order["orderId"]
-        headers = {"Authorization": f"Bearer {token}", **JSON}
+        headers = {"Authorization": authorization, **JSON}
         if dialect == "walley":
             path = f"/manage/orders/{order_id}/capture"
             headers["X-Idempotency"] = str(uuid.uuid4())
             body = _walley_body(first)
+        elif dialect == "klarna":
+            path = f"{KLARNA_BASE}/{order_id}/captures"
+            headers["Klarna-Idempotency-Key"] = str(uuid.uuid4())
+            body = _klarna_body(first)
         else:
             path = f"/v1/orders/{order_id}/partialcapture"
             headers["Idempotency-Key"] = str(uuid.uuid4())
@@ -89,6 +124,13 @@ def _checker(
                 return f"{response.status} {response.body[:300]!r}"
             if response.headers.get("location") != f"/manage/orders/{order_id}":
                 return f"Location {response.headers.get('location')!r}"
+            return None
+        if dialect == "klarna":
+            if response.status != 201:
+                return f"{response.status} {response.body[:300]!r}"
+            path = f"{KLARNA_BASE}/{order_id}/captures/{response.headers.get('capture-id')}"
+            if response.headers.get("location") != path:
+                return f"Location {response.headers.get('location')!r}, Capture-Id missing?"
             return None
         if response.status != 200:
             return f"{response.status} {response.body[:300]!r}"

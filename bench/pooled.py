@@ -53,7 +53,7 @@ class Setup:
 
     async def work(self, count: int) -> Captures:
         orders = await self.shop.create_orders("walley", LINES["walley"], count)
-        return captures("walley", self.shop.tokens["walley"], orders, LINES["walley"])
+        return captures("walley", self.shop.authorization["walley"], orders, LINES["walley"])
 
 
 async def start(url: str, env: dict[str, str], out: Path, label: str) -> Server:

@@ -13,7 +13,7 @@ from typing import Any
 
 from bench.load import Cell
 
-DIALECTS = ("walley", "ledyer")
+DIALECTS = ("walley", "ledyer", "klarna")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,7 @@ class Result:
     """One cell of the run: what was measured (``kind``), in which dialect, under what label."""
 
     kind: str  # orderdesk | replay | raw | raw-exact | localstripe | lines | db-size
-    dialect: str  # walley | ledyer | stripe
+    dialect: str  # walley | ledyer | klarna | stripe
     label: str  # "32 clients", "1,000 lines", "1,000,000 orders"
     cell: Cell
 
@@ -148,9 +148,10 @@ def headline(results: list[Result], top: int, mid: int, sizes: tuple[str, str]) 
     """The targets of issue 6 with the measured figures, per dialect."""
     find = Lookup(results)
     peer = find.get("localstripe", "stripe", top)
+    names = " | ".join(d.title() for d in DIALECTS)
     rows = [
-        "| figure | Walley | Ledyer | target | Walley | Ledyer |",
-        "|---|---|---|---|---|---|",
+        f"| figure | {names} | target | {names} |",
+        "|---|" + "---|" * 2 * len(DIALECTS) + "---|",
     ]
 
     def add(
@@ -163,9 +164,9 @@ def headline(results: list[Result], top: int, mid: int, sizes: tuple[str, str]) 
     ) -> None:
         values = {d: value(d) for d in DIALECTS}
         cells = [shown(v) if v is not None else "–" for v in values.values()]
-        verdicts = (
-            [_verdict(v, limit, better) for v in values.values()] if limit is not None else ["", ""]
-        )
+        verdicts = [
+            _verdict(v, limit, better) if limit is not None else "" for v in values.values()
+        ]
         rows.append(f"| {label} | {' | '.join(cells)} | {target} | {' | '.join(verdicts)} |")
 
     def per_s(kind: str) -> Callable[[str], float | None]:
@@ -217,10 +218,8 @@ def scaling_table(results: list[Result], kind: str, title: str) -> str:
     """p50 / p99 / mean latency at one client, per label (lines or database size)."""
     find = Lookup(results)
     labels = list(dict.fromkeys(r.label for r in results if r.kind == kind))
-    rows = [
-        f"| {title} | Walley p50 | p99 | mean | Ledyer p50 | p99 | mean |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    heads = " | ".join(f"{d.title()} p50 | p99 | mean" for d in DIALECTS)
+    rows = [f"| {title} | {heads} |", "|---|" + "---|" * 3 * len(DIALECTS)]
     for label in labels:
         cells = []
         for dialect in DIALECTS:

@@ -117,7 +117,7 @@ class Target:
         """``count`` new orders and a capture request for each."""
         lines = lines or TEMPLATES[dialect]
         orders = await self.shop.create_orders(dialect, lines, count)
-        return captures(dialect, self.shop.tokens[dialect], orders, lines)
+        return captures(dialect, self.shop.authorization[dialect], orders, lines)
 
     async def send(self, jobs: Sequence[Job], clients: int) -> Cell:
         return await http_cell(HOST, self.server.port, jobs, clients, self.pids)

@@ -1,4 +1,6 @@
-"""Setting orderdesk up through its sandbox API: merchant, stores, credential, tokens, orders."""
+"""Setting orderdesk up through its sandbox API: merchant, stores, credential, the
+``Authorization`` header of each dialect (a bearer token from its token endpoint; Klarna: HTTP
+Basic on every request), orders."""
 
 from __future__ import annotations
 
@@ -40,13 +42,14 @@ def article_lines(count: int) -> list[dict[str, Any]]:
 
 @dataclass
 class Shop:
-    """A merchant with a Walley and a Ledyer store, a credential for both, and bearer tokens."""
+    """A merchant with a Walley, a Ledyer and a Klarna store, a credential for all three, and
+    each dialect's ``Authorization`` header."""
 
     server: Server
     admin: dict[str, str]
     stores: dict[str, str]
     client_id: str
-    tokens: dict[str, str]
+    authorization: dict[str, str]
 
     async def create_orders(
         self, dialect: str, lines: list[dict[str, Any]], count: int, concurrency: int = 4
@@ -84,7 +87,8 @@ async def _call(
 
 
 async def open_shop(server: Server, admin_token: str) -> Shop:
-    """Create the merchant, its two stores and a credential; fetch a token per dialect."""
+    """Create the merchant, its three stores and a credential; fetch a token per dialect that
+    has one."""
     admin = {"Authorization": f"Bearer {admin_token}"}
     connection = await Connection.open(HOST, server.port)
     try:
@@ -94,7 +98,7 @@ async def open_shop(server: Server, admin_token: str) -> Shop:
         )
         base = f"/sandbox/merchants/{merchant['merchantId']}"
         stores: dict[str, str] = {}
-        for dialect in ("walley", "ledyer"):
+        for dialect in ("walley", "ledyer", "klarna"):
             store_body = orjson.dumps({"provider": dialect, "currency": "SEK", "country": "SE"})
             store = await _call(connection, "POST", f"{base}/stores", store_body, headers)
             stores[dialect] = store["storeId"]
@@ -119,5 +123,9 @@ async def open_shop(server: Server, admin_token: str) -> Shop:
         )
     finally:
         await connection.close()
-    tokens = {"walley": walley["access_token"], "ledyer": ledyer["access_token"]}
-    return Shop(server, admin, stores, client_id, tokens)
+    authorization = {
+        "walley": f"Bearer {walley['access_token']}",
+        "ledyer": f"Bearer {ledyer['access_token']}",
+        "klarna": f"Basic {basic}",
+    }
+    return Shop(server, admin, stores, client_id, authorization)

@@ -4,7 +4,6 @@ applies once however many processes receive it at the same time."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -22,16 +21,6 @@ from tests.support.sandbox import Merchant
 from tests.support.server import Server
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-async def twin(server: Server, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
-    """A second server process on the first one's database, as on a second machine."""
-    second = Server(server.database_url, tmp_path_factory.mktemp("twin") / "twin.log", workers=1)
-    await second.start()
-    yield second
-    second.stop()
-    assert second.errors() == []
 
 
 @pytest.mark.parametrize("dialect", ["walley", "ledyer"])

@@ -20,6 +20,7 @@ from tests.support.server import Server
 CAPTURES = 120  # per dialect
 IN_FLIGHT = 16
 KILL_AFTER = 80  # answers the client sees before the power cut
+IN_PROGRESS = "IDEMPOTENCY_REQUEST_IN_PROGRESS"
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Call:
     headers: dict[str, str]
     body: dict[str, Any]
     answer: httpx.Response | None = None
+    busy: str = IN_PROGRESS
+    """The error code of the dialect's ``409`` for the key still in flight."""
 
     async def send(self, client: httpx.AsyncClient) -> httpx.Response:
         return await client.post(self.path, json=self.body, headers=self.headers)
@@ -78,27 +81,32 @@ async def retry(client: httpx.AsyncClient, call: Call) -> httpx.Response:
     """Resend with the same key until the answer is not "still in progress"."""
     for _ in range(100):
         r = await call.send(client)
-        if r.status_code != 409 or error_code(r) != "IDEMPOTENCY_REQUEST_IN_PROGRESS":
+        if r.status_code != 409 or error_code(r) != call.busy:
             return r
         await asyncio.sleep(0.1)
     raise AssertionError(f"{call.key} stayed in progress")
 
 
 async def complete_then_replay(
-    clients: list[httpx.AsyncClient], calls: list[Call], unanswered: list[Call]
+    clients: list[httpx.AsyncClient],
+    calls: list[Call],
+    unanswered: list[Call],
+    succeeded: frozenset[int] = frozenset({200, 202}),
 ) -> None:
     """Resend every unanswered call, then every call once more (the clients taking turns):
-    each answer the second time is the stored one, and every capture was answered."""
+    each answer the second time is the stored one (status, body and ``Location``, which
+    names what was made), and every capture was answered with a status of ``succeeded``."""
     for i, call in enumerate(unanswered):
         call.answer = await retry(clients[i % len(clients)], call)
     for i, call in enumerate(calls):
         again = await retry(clients[(i + 1) % len(clients)], call)
         assert call.answer is not None
-        assert (again.status_code, again.content) == (
+        assert (again.status_code, again.content, again.headers.get("location")) == (
             call.answer.status_code,
             call.answer.content,
+            call.answer.headers.get("location"),
         ), call.key
-    assert {call.answer.status_code for call in calls if call.answer} == {200, 202}
+    assert {call.answer.status_code for call in calls if call.answer} == succeeded
 
 
 async def applied(database_url: str, keys: list[str]) -> int:

@@ -7,8 +7,12 @@ import httpx
 
 
 def error_code(r: httpx.Response) -> str:
-    """Walley ``{"error": {"errors": [{"reason"}]}}`` or Ledyer ``{"errors": [{"code"}]}``."""
+    """Walley ``{"error": {"errors": [{"reason"}]}}``, Ledyer ``{"errors": [{"code"}]}``, or
+    an envelope with a top-level ``{"error_code"}``."""
     body = r.json()
+    if "error_code" in body:
+        top: str = body["error_code"]
+        return top
     if "error" in body:
         reason: str = body["error"]["errors"][0]["reason"]
         return reason

@@ -42,6 +42,16 @@ async def server(
     assert running.errors() == [], Path(running.log).read_text()
 
 
+@pytest.fixture(scope="module")
+async def twin(server: Server, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
+    """A second server process on the first one's database, as on a second machine."""
+    second = Server(server.database_url, tmp_path_factory.mktemp("twin") / "twin.log", workers=1)
+    await second.start()
+    yield second
+    second.stop()
+    assert second.errors() == []
+
+
 @pytest.fixture
 async def remote(server: Server) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
