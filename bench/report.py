@@ -85,6 +85,8 @@ SYSTEMS = {
     "localstripe": "localstripe PI capture",
     "lines": "orderdesk {dialect}, {label}",
     "db-size": "orderdesk {dialect}, {label}",
+    "history": "orderdesk {dialect}, {label}",
+    "history-raw": "raw asyncpg, orderdesk's SQL ({dialect}), {label}",
 }
 
 
@@ -230,6 +232,33 @@ def scaling_table(results: list[Result], kind: str, title: str) -> str:
     return "\n".join(rows)
 
 
+def history_table(results: list[Result]) -> str:
+    """p50 at one client per number of earlier captures: orderdesk, its SQL alone, and the
+    ratio of the two (what the Python and HTTP around the SQL add)."""
+    find = Lookup(results)
+    labels = list(dict.fromkeys(r.label for r in results if r.kind == "history"))
+    rows = [
+        "| earlier captures | Walley p50 | its SQL p50 | ratio | Ledyer p50 | its SQL p50"
+        " | ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label in labels:
+        cells = []
+        for dialect in DIALECTS:
+            s = find.get("history", dialect, label=label)
+            raw = find.get("history-raw", dialect, label=label)
+            if s and raw:
+                cells += [
+                    _ms(s["p50_ms"]),
+                    _ms(raw["p50_ms"]),
+                    f"{s['p50_ms'] / raw['p50_ms']:.1f}",
+                ]
+            else:
+                cells += ["–"] * 3
+        rows.append(f"| {label.split()[0]} | {' | '.join(cells)} |")
+    return "\n".join(rows)
+
+
 def machine(postgres: str) -> str:
     """CPUs, memory, Python and PostgreSQL versions of this machine, in one line."""
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
@@ -272,6 +301,8 @@ def render(
             "### Every cell\n\n" + detail_table(results),
             "### Capture latency by order size (1 client)\n\n"
             + scaling_table(results, "lines", "lines per order"),
+            "### Capture latency by earlier captures of the order (1 client)\n\n"
+            + history_table(results),
             "### Capture latency by database size (1 client)\n\n"
             + scaling_table(results, "db-size", "orders in the database"),
         ]

@@ -51,6 +51,7 @@ class Plan:
     peer_batch: int  # localstripe is emptied before each batch of PaymentIntents
     peer_batches: int  # per round
     lines: dict[int, int]  # lines per order -> captures
+    history: dict[int, int]  # earlier captures per order -> captures
     db_sizes: tuple[int, int]
     db_captures: int  # per dialect and database size
     db_warmup: int
@@ -70,6 +71,7 @@ FULL = Plan(
     peer_batch=100,
     peer_batches=3,
     lines={1: 300, 10: 300, 100: 300, 1000: 99},
+    history={1: 100, 10: 100, 100: 40},
     db_sizes=(1_000, 1_000_000),
     db_captures=300,
     db_warmup=100,
@@ -83,6 +85,7 @@ SMOKE = Plan(
     peer_batch=32,
     peer_batches=1,
     lines={1: 4, 100: 4},
+    history={1: 4, 10: 4},
     db_sizes=(100, 500),
     db_captures=16,
     db_warmup=8,
@@ -119,16 +122,30 @@ class Target:
         orders = await self.shop.create_orders(dialect, lines, count)
         return captures(dialect, self.shop.tokens[dialect], orders, lines)
 
+    async def with_history(self, dialect: str, count: int, earlier: int) -> Captures:
+        """``count`` new orders of ``earlier + 1`` lines, each line but the last captured
+        already (one capture each), and a capture request of the last line for each."""
+        lines = article_lines(earlier + 1)
+        orders = await self.shop.create_orders(dialect, lines, count)
+        token = self.shop.tokens[dialect]
+        for index in range(earlier):
+            done = await self.send(captures(dialect, token, orders, lines, index).jobs, 4)
+            if done.failures:
+                raise RuntimeError(f"earlier captures failed: {done.failures[:3]}")
+        return captures(dialect, token, orders, lines, earlier)
+
     async def send(self, jobs: Sequence[Job], clients: int) -> Cell:
         return await http_cell(HOST, self.server.port, jobs, clients, self.pids)
 
     async def wrong(self, work: Captures) -> int:
         """How many orders of ``work`` do not hold exactly the one expected capture."""
         right: int = await self.monitor.fetchval(
-            "SELECT count(*) FROM orders WHERE id = ANY($1) AND captured = $2"
-            " AND jsonb_array_length(state->'captured') = 1",
+            "SELECT count(*) FROM orders o WHERE id = ANY($1) AND captured = $2"
+            " AND (SELECT count(*) FROM order_chunks h WHERE h.order_id = o.id"
+            " AND h.kind = 'captured') = $3",
             work.order_ids,
             work.amount,
+            work.chunks,
         )
         return len(work.order_ids) - right
 
@@ -314,6 +331,35 @@ class Run:
         await self.rounds(slots)
         await self.verify(main, *works)
 
+    async def history(self, main: Target) -> None:
+        """One capture of orders with 1 to 100 earlier captures, one client: orderdesk, and
+        orderdesk's SQL on its own (raw asyncpg) on other orders of the same history."""
+        slots, works = [], []
+        for earlier, n in self.plan.history.items():
+            label = f"{earlier:,} earlier capture{'s' if earlier > 1 else ''}"
+            for dialect in TEMPLATES:
+                work = await main.with_history(dialect, n, earlier)
+                raw = await main.with_history(dialect, n + 1, earlier)
+                await main.send(raw.jobs[:1], 1)  # a real answer to store under the raw keys
+                stored = raw.answers[0]
+                assert stored is not None
+                rest = Captures(
+                    dialect,
+                    raw.jobs[1:],
+                    raw.answers[1:],
+                    raw.order_ids[1:],
+                    raw.amount,
+                    raw.chunks,
+                )
+                prepared = await baseline.prepare(
+                    main.monitor, main.shop.client_id, rest, stored.body
+                )
+                slots.append(Slot("history", dialect, label, self.http(main, work.jobs, 1)))
+                slots.append(Slot("history-raw", dialect, label, self.raw(main, prepared, 1, True)))
+                works += [work, rest]
+        await self.rounds(slots)
+        await self.verify(main, *works)
+
     async def db_size(self) -> None:
         """The same captures on a database of ``db_sizes[0]`` orders and of ``db_sizes[1]``."""
         plan = self.plan
@@ -347,10 +393,12 @@ class Run:
             main = await self.target("main")
             if self.lines_only:
                 await self.lines(main)
+                await self.history(main)
                 return
             work = await self.throughput(main)
             await self.replay(main, work)
             await self.lines(main)
+            await self.history(main)
             main.server.stop()
             await self.db_size()
         finally:
@@ -387,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--lines-only",
         action="store_true",
-        help="only the order-size figures (one line captured from orders of 1 to 1,000 lines)",
+        help="only the order-size figures (one line captured from orders of 1 to 1,000 lines,"
+        " and from orders with 1 to 100 earlier captures)",
     )
     args = parser.parse_args(argv)
 

@@ -16,7 +16,17 @@ import pytest
 from tests.support.database import admin_url
 
 ROOT = Path(__file__).parents[2]
-KINDS = {"orderdesk", "raw", "raw-exact", "localstripe", "replay", "lines", "db-size"}
+KINDS = {
+    "orderdesk",
+    "raw",
+    "raw-exact",
+    "localstripe",
+    "replay",
+    "lines",
+    "history",
+    "history-raw",
+    "db-size",
+}
 
 
 @pytest.mark.e2e
