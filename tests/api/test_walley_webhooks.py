@@ -12,13 +12,16 @@ import hashlib
 import hmac
 import itertools
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from tests.support.receiver import Received, Receiver
 from tests.support.sandbox import ADMIN, SHOES, TSHIRTS, Merchant, advance, deliveries, notify
 
 WALLEY_SCHEDULE = [5, 10, 180, 3600, 14400, 28800, 57600, 86400]
+README = Path(__file__).parents[2] / "README.md"
 
 
 def shop_accepts(request: Received, secret: str) -> bool:
@@ -28,6 +31,17 @@ def shop_accepts(request: Received, secret: str) -> bool:
     signed = timestamp.encode() + b"." + request.body
     expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, request.headers["walley-signature"])
+
+
+def readme_receiver() -> Callable[[dict[str, str], bytes, str], bool]:
+    """The check the README shows shops, exactly as written there."""
+    text = README.read_text(encoding="utf-8")
+    at = text.index("def walley_webhook_is_genuine")
+    code = text[text.rindex("```python\n", 0, at) + len("```python\n") : text.index("```", at)]
+    scope: dict[str, Any] = {}
+    exec(code, scope)
+    check: Callable[[dict[str, str], bytes, str], bool] = scope["walley_webhook_is_genuine"]
+    return check
 
 
 async def _secret(merchant: Merchant) -> str:
@@ -66,6 +80,7 @@ async def test_every_delivery_carries_walley_s_headers_and_a_signature_the_shop_
         assert request.headers["walley-timestamp"] == str(int(occurred.timestamp()))
         assert shop_accepts(request, secret)
         assert not shop_accepts(request, "not-" + secret)
+        assert readme_receiver()(request.headers, request.body, secret)
     assert [request.json()["Type"] for request in (created, captured)] == [
         "walley:order:created",
         "walley:order:captured",
