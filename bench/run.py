@@ -1,4 +1,5 @@
-"""``python -m bench``: measure orderdesk's captures against raw PostgreSQL and localstripe.
+"""``python -m bench``: measure orderdesk's captures against raw PostgreSQL and localstripe,
+and with notifications on against off.
 
 Prints the Markdown tables of ``docs/benchmarks.md`` and writes them, with every figure as
 JSON, to ``bench/results/<time>/``. Exits 1 if any request failed or any check did not hold.
@@ -361,7 +362,7 @@ class Run:
         server of their own; the orders are made with notifications off, so each capture
         sends one notification (Walley's signed)."""
         target = await self.target("notify")
-        receiver = Receiver().start()
+        receiver = Receiver(keep_alive=True).start()
         try:
             await self.warm(target, self.plan.db_warmup)
             slots, works = [], []
