@@ -385,11 +385,9 @@ class Order:
         self.items_replaced = True
 
     def extend_expiry(self, now: datetime) -> datetime:
-        """Move the expiry 14 days on from now or from the current expiry, whichever is later.
-        The event's amount is what had expired and is authorised again (0: nothing had)."""
-        again = self.remaining if self.is_expired(now) else 0
+        """Move the expiry 14 days on from now or from the current expiry, whichever is later."""
         self.expires_at = max(self.expires_at, now) + EXPIRY_EXTENSION
-        self._event(EventType.EXTEND_EXPIRY, again, self.uncaptured_ledger(), now)
+        self._event(EventType.EXTEND_EXPIRY, 0, self.uncaptured_ledger(), now)
         return self.expires_at
 
     def replace_customer(self, changes: dict[str, Any], now: datetime) -> None:

@@ -5,7 +5,8 @@ Body: ``{"Type": "walley:order:<event>", "Timestamp", "Payload": {"OrderId", "Re
 ``AuthorizationId`` and ``CustomerToken``, ``reauthorized`` adds ``OriginalAmount`` (the
 order's worth before). ``authorized`` is sent when an order that was on hold is accepted (a
 ``readyForCapture`` that is not part of the order's creation), ``extended`` when an expired
-order is authorised again (``Amount``: what had expired). ``editCustomer`` is not sent.
+order is authorised again (``Amount``: what had expired, its ``expire`` event's).
+``editCustomer`` is not sent.
 
 Headers: ``User-Agent`` in Walley's form, ``Walley-CorrelationId`` (the write that caused the
 event), ``Walley-Timestamp`` (the event's UNIX time), ``Walley-Signature`` (the HMAC, see
@@ -68,12 +69,22 @@ def render(order: Order, event: Event) -> Notification | None:
 
 def _notified(order: Order, event: Event) -> bool:
     """``authorized`` only for an order accepted after it was on hold, ``extended`` only when
-    an expired order was authorised again (the extend's amount: what had expired)."""
+    an expired order was authorised again."""
     if event.type == EventType.READY_FOR_CAPTURE:
         return not _part_of_creation(order, event)
     if event.type == EventType.EXTEND_EXPIRY:
-        return event.amount > 0
+        return _expired_before(order, event) is not None
     return True
+
+
+def _expired_before(order: Order, extend: Event) -> Event | None:
+    """The ``expire`` event an extend authorised again: one since the extend before it."""
+    for event in reversed(order.events[: order.events.index(extend)]):
+        if event.type == EventType.EXPIRE:
+            return event
+        if event.type == EventType.EXTEND_EXPIRY:
+            return None
+    return None
 
 
 def _part_of_creation(order: Order, event: Event) -> bool:
@@ -99,6 +110,10 @@ def _body(order: Order, event: Event, name: str) -> dict[str, Any]:
         payload["Status"] = "Authorized" if authorized else "OnHold"
         payload["AuthorizationId"] = None  # orders made by the tokenized flow only
         payload["CustomerToken"] = None
+    elif event.type == EventType.EXTEND_EXPIRY:
+        expired = _expired_before(order, event)
+        assert expired is not None  # else not notified (_notified)
+        payload["Amount"] = orjson.Fragment(major_string(expired.amount, exp))
     elif event.type == EventType.REAUTHORIZE:
         original = amount - _reauthorized_change(order, event)
         payload["OriginalAmount"] = orjson.Fragment(major_string(original, exp))

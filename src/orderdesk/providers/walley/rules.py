@@ -269,8 +269,11 @@ def cancel(order: Order, now: datetime, action_reference: str | None = None) -> 
 
 
 def extend(order: Order, now: datetime) -> datetime:
-    """Extend the expiry: NotActivated, PartActivated, or Expired (authorised again)."""
+    """Extend the expiry: NotActivated, PartActivated, or Expired (authorised again: its
+    ``expire`` event is recorded first, if the sweep has not yet, so that what had expired is
+    what ``walley:order:extended`` says)."""
     _require_open(order, now, e.EXTEND_INVALID_ORDER_STATUS, "have its expiry extended")
+    order.record_expiry(now)
     return order.extend_expiry(now)
 
 

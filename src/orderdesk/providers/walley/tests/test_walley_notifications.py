@@ -1,6 +1,6 @@
 """Which of an order's events Walley notifies of, and with what (dev.walleypay.com, "Webhooks
 for orders"): ``authorized`` only for an order accepted after it was on hold, ``extended`` only
-for an expired order authorised again, worth what had expired."""
+for an expired order authorised again, worth what had expired (its ``expire`` event's)."""
 
 from __future__ import annotations
 
@@ -57,8 +57,11 @@ def test_an_expired_order_extended_sends_extended_worth_what_had_expired() -> No
     rules.capture_minor(order, WalleyCapture(9500, None, False, meta), NOW)
     expired_at = order.expires_at + timedelta(hours=1)
     rules.extend(order, expired_at)
-    extend = order.events[-1]
-    assert extend.type == EventType.EXTEND_EXPIRY and extend.amount == 19000
+    expire, extend = order.events[-2:]
+    assert (expire.type, expire.amount) == (EventType.EXPIRE, 19000)  # recorded by the extend
+    assert expire.created_at == expired_at - timedelta(hours=1)
+    assert extend.type == EventType.EXTEND_EXPIRY
+    assert _sent(order, expire) is not None  # walley:order:expired, as the sweep would send
     sent = _sent(order, extend)
     assert sent == {
         "Type": "walley:order:extended",
@@ -70,3 +73,5 @@ def test_an_expired_order_extended_sends_extended_worth_what_had_expired() -> No
             "Currency": "SEK",
         },
     }
+    rules.extend(order, expired_at + timedelta(days=1))  # open again: nothing had expired
+    assert _sent(order, order.events[-1]) is None
