@@ -20,7 +20,7 @@ DIALECTS = ("walley", "ledyer")
 class Result:
     """One cell of the run: what was measured (``kind``), in which dialect, under what label."""
 
-    kind: str  # orderdesk | replay | raw | raw-exact | localstripe | lines | db-size
+    kind: str  # orderdesk | replay | raw | raw-exact | localstripe | lines | db-size | notify-…
     dialect: str  # walley | ledyer | stripe
     label: str  # "32 clients", "1,000 lines", "1,000,000 orders"
     cell: Cell
@@ -87,6 +87,8 @@ SYSTEMS = {
     "db-size": "orderdesk {dialect}, {label}",
     "history": "orderdesk {dialect}, {label}",
     "history-raw": "raw asyncpg, orderdesk's SQL ({dialect}), {label}",
+    "notify-off": "orderdesk {dialect} capture, notifications off",
+    "notify-on": "orderdesk {dialect} capture, notifications on (delivered)",
 }
 
 
@@ -177,6 +179,10 @@ def headline(results: list[Result], top: int, mid: int, sizes: tuple[str, str]) 
         ours = find.get("orderdesk", dialect, top)
         return ours["per_second"] / other["per_second"] if ours and other else None
 
+    def ratio_of(kind: str, other: str, dialect: str) -> float | None:
+        ours, theirs = find.get(kind, dialect, mid), find.get(other, dialect, mid)
+        return ours["per_second"] / theirs["per_second"] if ours and theirs else None
+
     def p99(kind: str, clients: int) -> Callable[[str], float | None]:
         return lambda d: (find.get(kind, d, clients) or {}).get("p99_ms")
 
@@ -204,6 +210,13 @@ def headline(results: list[Result], top: int, mid: int, sizes: tuple[str, str]) 
     add(f"capture p99, {mid} clients", p99("orderdesk", mid), _ms, "≤ 15 ms", 15.0, lower)
     add(f"replay p99, {mid} clients", p99("replay", mid), _ms, "≤ 5 ms", 5.0, lower)
     add("replay p99, 1 client", p99("replay", 1), _ms, "≤ 5 ms", 5.0, lower)
+    add(
+        f"captures/s notifications on ÷ off, {mid} clients",
+        lambda d: ratio_of("notify-on", "notify-off", d),
+        lambda v: f"{v:.2f}",
+        "≥ 0.9",  # issue 23
+        0.9,
+    )
     add(
         f"capture p50, {sizes[1]} vs {sizes[0]}",
         growth,

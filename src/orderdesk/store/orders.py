@@ -112,9 +112,10 @@ def _write_deliveries(p: dict[str, str]) -> str:
     URL, so a store without one pays for an empty CTE only)."""
     return (
         "INSERT INTO deliveries (order_id, store_id, event_id, event_type, url, body, next_at,"
-        f" created_at) SELECT {p['id']}, {p['store_id']}, x.event_id, x.type, x.url, x.body,"
-        f" x.at, x.at FROM jsonb_to_recordset({p['deliveries']}::jsonb)"
-        " AS x(n integer, event_id text, type text, url text, body text, at timestamptz)"
+        f" created_at, correlation_id) SELECT {p['id']}, {p['store_id']}, x.event_id, x.type,"
+        f" x.url, x.body, x.at, x.at, x.correlation_id"
+        f" FROM jsonb_to_recordset({p['deliveries']}::jsonb) AS x(n integer, event_id text,"
+        " type text, url text, body text, at timestamptz, correlation_id text)"
     )
 
 
@@ -277,7 +278,8 @@ class Written:
 def delivery_docs(
     order: Order, events_from: int, target: Target | None, render: Render
 ) -> list[dict[str, Any]]:
-    """The outbox rows (as ``_write_deliveries`` reads them) of the new events' notifications."""
+    """The outbox rows (as ``_write_deliveries`` reads them) of the new events' notifications,
+    each with the write's correlation id: its last event's (what its answer says)."""
     if target is None:
         return []
     made = pending(order, events_from, target.events, render)
@@ -290,6 +292,7 @@ def delivery_docs(
             "url": target.url,
             "body": x.body,
             "at": at[x.event_id],
+            "correlation_id": order.events[-1].id,
         }
         for n, x in enumerate(made)
     ]
