@@ -8,8 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
+import pytest
 
 from orderdesk.domain import ids
+from orderdesk.domain.errors import DomainError
 from orderdesk.domain.order import CaptureMeta, Event, EventType, Order
 from orderdesk.providers.walley import notifications, rules
 from orderdesk.providers.walley.rules import WalleyCapture
@@ -56,7 +58,12 @@ def test_an_expired_order_extended_sends_extended_worth_what_had_expired() -> No
     meta = CaptureMeta(description=None, action_reference=None)
     rules.capture_minor(order, WalleyCapture(9500, None, False, meta), NOW)
     expired_at = order.expires_at + timedelta(hours=1)
-    rules.extend(order, expired_at)
+    # Walley's API extends only NotActivated or PartActivated orders (rules.extend refuses an
+    # Expired one); an expired order is authorised again on Walley's side, as here.
+    with pytest.raises(DomainError):
+        rules.extend(order, expired_at)
+    order.record_expiry(expired_at)
+    order.extend_expiry(expired_at + timedelta(days=14), expired_at)
     expire, extend = order.events[-2:]
     assert (expire.type, expire.amount) == (EventType.EXPIRE, 19000)  # recorded by the extend
     assert expire.created_at == expired_at - timedelta(hours=1)
@@ -73,5 +80,5 @@ def test_an_expired_order_extended_sends_extended_worth_what_had_expired() -> No
             "Currency": "SEK",
         },
     }
-    rules.extend(order, expired_at + timedelta(days=1))  # open again: nothing had expired
+    rules.extend(order, expired_at + timedelta(days=1))  # open: nothing had expired
     assert _sent(order, order.events[-1]) is None
