@@ -33,7 +33,9 @@ class Captures:
     answers: list[Response | None]
     order_ids: list[str]
     amount: int
-    """Minor units each capture takes: the order's ``captured`` column afterwards."""
+    """The order's ``captured`` column afterwards, in minor units."""
+    chunks: int = 1
+    """The order's captured chunks afterwards (one per capture)."""
 
 
 def _decimal(minor: int) -> str:
@@ -86,15 +88,20 @@ def _klarna_body(first: dict[str, Any]) -> bytes:
 
 
 def captures(
-    dialect: str, authorization: str, orders: list[dict[str, Any]], lines: list[dict[str, Any]]
+    dialect: str,
+    authorization: str,
+    orders: list[dict[str, Any]],
+    lines: list[dict[str, Any]],
+    index: int = 0,
 ) -> Captures:
-    """Capture ``lines[0]`` of every order (all made from ``lines``), with a new key each;
-    ``authorization`` is the dialect's ``Authorization`` header (Bearer or Basic)."""
-    first = lines[0]
-    amount: int = first["totalAmount"]
+    """Capture ``lines[index]`` of every order (all made from ``lines``, the ones before it
+    captured already, one capture each), with a new key each; ``authorization`` is the
+    dialect's ``Authorization`` header (Bearer or Basic)."""
+    first = lines[index]
+    amount: int = sum(x["totalAmount"] for x in lines[: index + 1])
     answers: list[Response | None] = [None] * len(orders)
     jobs: list[Job] = []
-    for index, order in enumerate(orders):
+    for n, order in enumerate(orders):
         order_id = order["orderId"]
         headers = {"Authorization": authorization, **JSON}
         if dialect == "walley":
@@ -108,10 +115,11 @@ def captures(
         else:
             path = f"/v1/orders/{order_id}/partialcapture"
             headers["Idempotency-Key"] = str(uuid.uuid4())
-            body = _ledyer_body(first, order["lineIds"][0])
+            body = _ledyer_body(first, order["lineIds"][index])
         raw = request_bytes("POST", path, body, headers)
-        jobs.append(Job(raw, _checker(dialect, order_id, amount, answers, index)))
-    return Captures(dialect, jobs, answers, [o["orderId"] for o in orders], amount)
+        jobs.append(Job(raw, _checker(dialect, order_id, amount, answers, n)))
+    order_ids = [o["orderId"] for o in orders]
+    return Captures(dialect, jobs, answers, order_ids, amount, index + 1)
 
 
 def _checker(

@@ -20,7 +20,7 @@ DIALECTS = ("walley", "ledyer", "klarna")
 class Result:
     """One cell of the run: what was measured (``kind``), in which dialect, under what label."""
 
-    kind: str  # orderdesk | replay | raw | raw-exact | localstripe | lines | db-size
+    kind: str  # orderdesk | replay | raw | raw-exact | localstripe | lines | db-size | notify-…
     dialect: str  # walley | ledyer | klarna | stripe
     label: str  # "32 clients", "1,000 lines", "1,000,000 orders"
     cell: Cell
@@ -85,6 +85,10 @@ SYSTEMS = {
     "localstripe": "localstripe PI capture",
     "lines": "orderdesk {dialect}, {label}",
     "db-size": "orderdesk {dialect}, {label}",
+    "history": "orderdesk {dialect}, {label}",
+    "history-raw": "raw asyncpg, orderdesk's SQL ({dialect}), {label}",
+    "notify-off": "orderdesk {dialect} capture, notifications off",
+    "notify-on": "orderdesk {dialect} capture, notifications on (delivered)",
 }
 
 
@@ -176,6 +180,10 @@ def headline(results: list[Result], top: int, mid: int, sizes: tuple[str, str]) 
         ours = find.get("orderdesk", dialect, top)
         return ours["per_second"] / other["per_second"] if ours and other else None
 
+    def ratio_of(kind: str, other: str, dialect: str) -> float | None:
+        ours, theirs = find.get(kind, dialect, mid), find.get(other, dialect, mid)
+        return ours["per_second"] / theirs["per_second"] if ours and theirs else None
+
     def p99(kind: str, clients: int) -> Callable[[str], float | None]:
         return lambda d: (find.get(kind, d, clients) or {}).get("p99_ms")
 
@@ -204,6 +212,13 @@ def headline(results: list[Result], top: int, mid: int, sizes: tuple[str, str]) 
     add(f"replay p99, {mid} clients", p99("replay", mid), _ms, "≤ 5 ms", 5.0, lower)
     add("replay p99, 1 client", p99("replay", 1), _ms, "≤ 5 ms", 5.0, lower)
     add(
+        f"captures/s notifications on ÷ off, {mid} clients",
+        lambda d: ratio_of("notify-on", "notify-off", d),
+        lambda v: f"{v:.2f}",
+        "≥ 0.9",  # issue 23
+        0.9,
+    )
+    add(
         f"capture p50, {sizes[1]} vs {sizes[0]}",
         growth,
         lambda v: f"{v * 100:+.1f} %",
@@ -226,6 +241,33 @@ def scaling_table(results: list[Result], kind: str, title: str) -> str:
             s = find.get(kind, dialect, label=label)
             cells += [_ms(s["p50_ms"]), _ms(s["p99_ms"]), _ms(s["mean_ms"])] if s else ["–"] * 3
         rows.append(f"| {label} | {' | '.join(cells)} |")
+    return "\n".join(rows)
+
+
+def history_table(results: list[Result]) -> str:
+    """p50 at one client per number of earlier captures: orderdesk, its SQL alone, and the
+    ratio of the two (what the Python and HTTP around the SQL add)."""
+    find = Lookup(results)
+    labels = list(dict.fromkeys(r.label for r in results if r.kind == "history"))
+    rows = [
+        "| earlier captures | Walley p50 | its SQL p50 | ratio | Ledyer p50 | its SQL p50"
+        " | ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label in labels:
+        cells = []
+        for dialect in DIALECTS:
+            s = find.get("history", dialect, label=label)
+            raw = find.get("history-raw", dialect, label=label)
+            if s and raw:
+                cells += [
+                    _ms(s["p50_ms"]),
+                    _ms(raw["p50_ms"]),
+                    f"{s['p50_ms'] / raw['p50_ms']:.1f}",
+                ]
+            else:
+                cells += ["–"] * 3
+        rows.append(f"| {label.split()[0]} | {' | '.join(cells)} |")
     return "\n".join(rows)
 
 
@@ -271,6 +313,8 @@ def render(
             "### Every cell\n\n" + detail_table(results),
             "### Capture latency by order size (1 client)\n\n"
             + scaling_table(results, "lines", "lines per order"),
+            "### Capture latency by earlier captures of the order (1 client)\n\n"
+            + history_table(results),
             "### Capture latency by database size (1 client)\n\n"
             + scaling_table(results, "db-size", "orders in the database"),
         ]

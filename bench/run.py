@@ -1,4 +1,5 @@
-"""``python -m bench``: measure orderdesk's captures against raw PostgreSQL and localstripe.
+"""``python -m bench``: measure orderdesk's captures against raw PostgreSQL and localstripe,
+and with notifications on against off.
 
 Prints the Markdown tables of ``docs/benchmarks.md`` and writes them, with every figure as
 JSON, to ``bench/results/<time>/``. Exits 1 if any request failed or any check did not hold.
@@ -10,6 +11,7 @@ localstripe, orderdesk, …), so a disturbance on a shared machine hits all of t
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
@@ -35,6 +37,7 @@ from bench.servers import (
     start_localstripe,
     start_orderdesk,
 )
+from tests.support.receiver import Receiver
 
 ADMIN_TOKEN = "bench-admin-token"
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -51,12 +54,14 @@ class Plan:
     peer_batch: int  # localstripe is emptied before each batch of PaymentIntents
     peer_batches: int  # per round
     lines: dict[int, int]  # lines per order -> captures
+    history: dict[int, int]  # earlier captures per order -> captures
     db_sizes: tuple[int, int]
     db_captures: int  # per dialect and database size
     db_warmup: int
     matching: tuple[int, ...]  # lines per order of the in-process item-matching figures
     matching_repeat: int
-    mid: int = 8  # the client count of the p99 targets
+    notify_captures: int  # per dialect and mode (notifications on, off)
+    mid: int = 8  # the client count of the p99 targets and of notifications on ÷ off
 
     @property
     def levels(self) -> tuple[int, ...]:
@@ -70,11 +75,13 @@ FULL = Plan(
     peer_batch=100,
     peer_batches=3,
     lines={1: 300, 10: 300, 100: 300, 1000: 99},
+    history={1: 100, 10: 100, 100: 40},
     db_sizes=(1_000, 1_000_000),
     db_captures=300,
     db_warmup=100,
     matching=(100, 1_000, 5_000),
     matching_repeat=5,
+    notify_captures=1500,
 )
 SMOKE = Plan(
     rounds=1,
@@ -83,11 +90,13 @@ SMOKE = Plan(
     peer_batch=32,
     peer_batches=1,
     lines={1: 4, 100: 4},
+    history={1: 4, 10: 4},
     db_sizes=(100, 500),
     db_captures=16,
     db_warmup=8,
     matching=(100, 1_000),
     matching_repeat=1,
+    notify_captures=16,
 )
 
 
@@ -119,16 +128,30 @@ class Target:
         orders = await self.shop.create_orders(dialect, lines, count)
         return captures(dialect, self.shop.authorization[dialect], orders, lines)
 
+    async def with_history(self, dialect: str, count: int, earlier: int) -> Captures:
+        """``count`` new orders of ``earlier + 1`` lines, each line but the last captured
+        already (one capture each), and a capture request of the last line for each."""
+        lines = article_lines(earlier + 1)
+        orders = await self.shop.create_orders(dialect, lines, count)
+        authorization = self.shop.authorization[dialect]
+        for index in range(earlier):
+            done = await self.send(captures(dialect, authorization, orders, lines, index).jobs, 4)
+            if done.failures:
+                raise RuntimeError(f"earlier captures failed: {done.failures[:3]}")
+        return captures(dialect, authorization, orders, lines, earlier)
+
     async def send(self, jobs: Sequence[Job], clients: int) -> Cell:
         return await http_cell(HOST, self.server.port, jobs, clients, self.pids)
 
     async def wrong(self, work: Captures) -> int:
         """How many orders of ``work`` do not hold exactly the one expected capture."""
         right: int = await self.monitor.fetchval(
-            "SELECT count(*) FROM orders WHERE id = ANY($1) AND captured = $2"
-            " AND jsonb_array_length(state->'captured') = 1",
+            "SELECT count(*) FROM orders o WHERE id = ANY($1) AND captured = $2"
+            " AND (SELECT count(*) FROM order_chunks h WHERE h.order_id = o.id"
+            " AND h.kind = 'captured') = $3",
             work.order_ids,
             work.amount,
+            work.chunks,
         )
         return len(work.order_ids) - right
 
@@ -153,10 +176,10 @@ class Run:
         workers: int,
         out: Path,
         quiet: float = 0.0,
-        lines_only: bool = False,
+        only: str | None = None,
     ) -> None:
         self.plan = plan
-        self.lines_only = lines_only
+        self.only = only
         self.quiet = quiet
         self.waited = 0.0
         self.admin_url = admin_url
@@ -314,6 +337,35 @@ class Run:
         await self.rounds(slots)
         await self.verify(main, *works)
 
+    async def history(self, main: Target) -> None:
+        """One capture of orders with 1 to 100 earlier captures, one client: orderdesk, and
+        orderdesk's SQL on its own (raw asyncpg) on other orders of the same history."""
+        slots, works = [], []
+        for earlier, n in self.plan.history.items():
+            label = f"{earlier:,} earlier capture{'s' if earlier > 1 else ''}"
+            for dialect in TEMPLATES:
+                work = await main.with_history(dialect, n, earlier)
+                raw = await main.with_history(dialect, n + 1, earlier)
+                await main.send(raw.jobs[:1], 1)  # a real answer to store under the raw keys
+                stored = raw.answers[0]
+                assert stored is not None
+                rest = Captures(
+                    dialect,
+                    raw.jobs[1:],
+                    raw.answers[1:],
+                    raw.order_ids[1:],
+                    raw.amount,
+                    raw.chunks,
+                )
+                prepared = await baseline.prepare(
+                    main.monitor, main.shop.client_id, rest, stored.body
+                )
+                slots.append(Slot("history", dialect, label, self.http(main, work.jobs, 1)))
+                slots.append(Slot("history-raw", dialect, label, self.raw(main, prepared, 1, True)))
+                works += [work, rest]
+        await self.rounds(slots)
+        await self.verify(main, *works)
+
     async def db_size(self) -> None:
         """The same captures on a database of ``db_sizes[0]`` orders and of ``db_sizes[1]``."""
         plan = self.plan
@@ -334,6 +386,51 @@ class Run:
         for target, work in works:
             await self.verify(target, work)
 
+    def notified(
+        self, target: Target, receiver: Receiver, dialect: str, on: bool, jobs: Sequence[Job]
+    ) -> Callable[[int], Awaitable[Cell]]:
+        """A part of ``jobs`` with the store's notifications on (to ``receiver``) or off. With
+        them on, the part lasts until the receiver has got each of its captures'
+        notifications: the rate is what the server sustains, deliveries included."""
+
+        async def run(index: int) -> Cell:
+            work = part(jobs, index, self.plan.rounds)
+            await target.shop.notify(dialect, receiver.url if on else None)
+            expected = len(receiver.received) + (len(work) if on else 0)
+            cell = await target.send(work, self.plan.mid)
+            start = time.perf_counter()
+            deadline = start + 120
+            while len(receiver.received) < expected and time.perf_counter() < deadline:
+                await asyncio.sleep(0.005)
+            cell.wall += time.perf_counter() - start
+            if len(receiver.received) != expected:
+                cell.failures.append(f"{len(receiver.received)} notifications, not {expected}")
+            return cell
+
+        return run
+
+    async def notifications(self) -> None:
+        """Captures with notifications on against off, at ``plan.mid`` clients, in turns, on a
+        server of their own; the orders are made with notifications off, so each capture
+        sends one notification (Walley's signed)."""
+        target = await self.target("notify")
+        receiver = Receiver(keep_alive=True).start()
+        try:
+            await self.warm(target, self.plan.db_warmup)
+            slots, works = [], []
+            for dialect in TEMPLATES:
+                for on in (False, True):
+                    work = await target.captures(dialect, self.plan.notify_captures)
+                    run = self.notified(target, receiver, dialect, on, work.jobs)
+                    kind = "notify-on" if on else "notify-off"
+                    slots.append(Slot(kind, dialect, clients_label(self.plan.mid), run))
+                    works.append(work)
+            await self.rounds(slots)
+            await self.verify(target, *works)
+        finally:
+            receiver.stop()
+            target.server.stop()
+
     async def close(self) -> None:
         for monitor in self.monitors:
             await monitor.close()
@@ -345,13 +442,20 @@ class Run:
     async def main(self) -> None:
         try:
             main = await self.target("main")
-            if self.lines_only:
+            if self.only == "lines":
                 await self.lines(main)
+                await self.history(main)
+                return
+            if self.only == "notifications":
+                main.server.stop()
+                await self.notifications()
                 return
             work = await self.throughput(main)
             await self.replay(main, work)
             await self.lines(main)
+            await self.history(main)
             main.server.stop()
+            await self.notifications()
             await self.db_size()
         finally:
             await self.close()
@@ -386,15 +490,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--lines-only",
-        action="store_true",
-        help="only the order-size figures (one line captured from orders of 1 to 1,000 lines)",
+        action="store_const",
+        const="lines",
+        dest="only",
+        help="only the order-size figures (one line captured from orders of 1 to 1,000 lines,"
+        " and from orders with 1 to 100 earlier captures)",
+    )
+    parser.add_argument(
+        "--notifications-only",
+        action="store_const",
+        const="notifications",
+        dest="only",
+        help="only captures/s with notifications on ÷ off",
     )
     args = parser.parse_args(argv)
 
     plan = SMOKE if args.smoke else FULL
     out = args.results / time.strftime("%Y%m%d-%H%M%S")
     quiet = args.quiet_wait if args.quiet_wait is not None else (0.0 if args.smoke else 60.0)
-    run = Run(plan, args.database_url, args.workers, out, quiet, args.lines_only)
+    run = Run(plan, args.database_url, args.workers, out, quiet, args.only)
     started = time.monotonic()
     postgres = uvloop.run(server_version(args.database_url))
     uvloop.run(run.main())

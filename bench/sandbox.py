@@ -51,6 +51,16 @@ class Shop:
     client_id: str
     authorization: dict[str, str]
 
+    async def notify(self, dialect: str, url: str | None) -> None:
+        """Point the dialect's store's notifications at ``url`` (None: send none)."""
+        connection = await Connection.open(HOST, self.server.port)
+        try:
+            path = f"/sandbox/stores/{self.stores[dialect]}/notifications"
+            body = orjson.dumps({"url": url})
+            await _call(connection, "PUT", path, body, {**self.admin, **JSON})
+        finally:
+            await connection.close()
+
     async def create_orders(
         self, dialect: str, lines: list[dict[str, Any]], count: int, concurrency: int = 4
     ) -> list[dict[str, Any]]:

@@ -137,3 +137,22 @@ async def test_a_store_beyond_the_choices_listed_is_still_found(
         assert f'<option value="{store}" selected>' in page.text
     finally:
         await pool.execute("DELETE FROM stores WHERE id LIKE '0-inbox-%'")
+
+
+async def test_a_walley_delivery_shows_its_signed_headers_and_the_store_its_secret(
+    client: httpx.AsyncClient, merchant: Merchant, receiver: Receiver
+) -> None:
+    await signed_in(client)
+    settings = await notify(merchant, "walley", receiver.url, ["walley:order:created"])
+    store = merchant.stores["walley"]
+    page = await client.get("/admin/deliveries", params={"store": store})
+    assert f"<code>{settings['webhookSecret']}</code>" in page.text
+    order_id = (await merchant.order("walley", [SHOES]))["orderId"]
+    await receiver.wait_for(1, lambda doc: doc["Payload"]["OrderId"] == order_id)
+    [delivery] = await deliveries(merchant, "walley", orderId=order_id)
+    page = await client.get(f"/admin/deliveries/{delivery['deliveryId']}")
+    with receiver.lock:
+        sent = next(x for x in receiver.received if x.body.decode() == delivery["body"])
+    shown = dict(HEADER.findall(html.unescape(page.text)))
+    assert shown == sent.headers  # Walley-Signature and the rest, as they were sent
+    assert shown["walley-signature"] and shown["walley-live"] == "False"

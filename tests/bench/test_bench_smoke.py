@@ -16,7 +16,19 @@ import pytest
 from tests.support.database import admin_url
 
 ROOT = Path(__file__).parents[2]
-KINDS = {"orderdesk", "raw", "raw-exact", "localstripe", "replay", "lines", "db-size"}
+KINDS = {
+    "orderdesk",
+    "raw",
+    "raw-exact",
+    "localstripe",
+    "replay",
+    "lines",
+    "history",
+    "history-raw",
+    "db-size",
+    "notify-off",
+    "notify-on",
+}
 
 
 @pytest.mark.e2e
@@ -32,6 +44,7 @@ async def test_the_smoke_benchmark_runs_and_every_request_succeeds(tmp_path: Pat
     out, err = await asyncio.wait_for(process.communicate(), timeout=180)
     assert process.returncode == 0, err.decode()[-4000:]
     assert "| orderdesk / raw PostgreSQL |" in out.decode()
+    assert "| captures/s notifications on ÷ off, 8 clients |" in out.decode()
     (results_file,) = tmp_path.glob("*/results.json")
     results = json.loads(results_file.read_text())["results"]
     assert {r["kind"] for r in results} == KINDS

@@ -73,8 +73,10 @@ def orderdesk_check(database_url: str, *args: str) -> subprocess.CompletedProces
     )
 
 
-def ledger_holds(database_url: str) -> None:
-    """``orderdesk check`` finds no order whose row disagrees with its ledger (exit 0)."""
-    done = orderdesk_check(database_url)
+def ledger_holds(database_url: str, store: str | None = None) -> None:
+    """``orderdesk check`` finds no order whose row disagrees with its ledger (exit 0); with
+    ``store``, only that store's (a database other tests share holds one that
+    ``tests/cli/test_check.py`` spoils on purpose)."""
+    done = orderdesk_check(database_url, *(() if store is None else ("--store", store)))
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.rstrip().endswith("checked against their ledger: 0 differences")

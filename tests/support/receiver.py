@@ -38,6 +38,7 @@ class Receiver:
     default: int = 200
     statuses: list[int] = field(default_factory=list)
     delay: float = 0.0
+    keep_alive: bool = False  # HTTP/1.1 connections kept open, as a shop's web server keeps them
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
@@ -51,6 +52,9 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if receiver.keep_alive else "HTTP/1.0"
+            disable_nagle_algorithm = True  # the body is written apart from the headers
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)

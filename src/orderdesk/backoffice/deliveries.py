@@ -78,6 +78,7 @@ async def inbox_page(request: Request) -> Response:
     async with pages.pool(request).acquire() as conn:
         stores = await merchants.list_stores(conn)  # the first 500, for the choice
         chosen = await merchants.get_store(conn, q["store"]) if q.get("store") else None
+        settings = None if chosen is None else await outbox.store_settings(conn, chosen.id)
         try:
             found = await outbox.find_deliveries(conn, _filter(q, chosen), PAGE_SIZE + 1)
         except Refused as refused:
@@ -103,6 +104,7 @@ async def inbox_page(request: Request) -> Response:
         refusal=refusal,
         next_url=next_url,
         first_url=f"{PREFIX}/deliveries?" + urlencode(kept) if q.get("before") else None,
+        settings=settings,
     )
 
 
@@ -122,6 +124,9 @@ async def delivery_page(request: Request) -> Response:
     delivery = await _delivery(request)
     async with pages.pool(request).acquire() as conn:
         settings = await outbox.store_settings(conn, delivery["storeId"])
+        sending = await outbox.sending(conn, int(delivery["deliveryId"]))
+    if sending is None:  # its order was deleted meanwhile
+        raise HTTPException(404, f"There is no notification {delivery['deliveryId']}")
     next_at = delivery["nextAttemptAt"]
     due = (
         next_at is not None
@@ -134,7 +139,7 @@ async def delivery_page(request: Request) -> Response:
         session,
         await pages.sessions(request),
         d=delivery,
-        headers=outbox_service.request_headers(delivery["url"], delivery["body"]),
+        headers=outbox_service.request_headers(PROVIDERS, sending),
         due=due,
     )
 

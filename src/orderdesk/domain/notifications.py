@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -66,15 +66,32 @@ Render = Callable[[Order, Event], Notification | None]
 
 
 @dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One delivery as it is posted: what a provider's request headers are made of."""
+
+    body: str
+    occurred_at: datetime  # the event's time, on the store's clock
+    correlation_id: str  # the write that caused the event (its answer's X-Correlation-Id)
+    secret: str  # the store's webhook secret
+
+
+def no_headers(outgoing: Outgoing) -> Mapping[str, str]:
+    """A provider that documents no headers of its own sends only orderdesk's."""
+    return {}
+
+
+@dataclass(frozen=True, slots=True)
 class Notifier:
     """How a provider notifies a shop: the notifications' types (``naming``), each event's
-    notification (``render``), which answers count as delivered, and how long the next
-    attempt after a failed one waits (after the schedule's last wait, none)."""
+    notification (``render``), which answers count as delivered, how long the next attempt
+    after a failed one waits (after the schedule's last wait, none) and the request headers
+    of each delivery (over orderdesk's ``User-Agent`` and ``Content-Type``)."""
 
     naming: Naming
     render: Render
     delivered: Callable[[int], bool]
     retry_schedule: tuple[timedelta, ...] = DEFAULT_RETRY_SCHEDULE
+    headers: Callable[[Outgoing], Mapping[str, str]] = no_headers
 
     @property
     def types(self) -> tuple[str, ...]:

@@ -1,7 +1,9 @@
 """Sandbox API for notifications and settlement reports (admin token).
 
-- ``PUT/GET /sandbox/stores/{storeId}/notifications``: the store's notification URL and the
-  notification types it wants;
+- ``PUT/GET /sandbox/stores/{storeId}/notifications``: the store's notification URL, the
+  notification types it wants and its webhook secret (a provider that signs its deliveries
+  signs them with it);
+- ``POST /sandbox/stores/{storeId}/webhook-secret``: a new webhook secret;
 - ``GET /sandbox/stores/{storeId}/deliveries``, ``GET /sandbox/deliveries/{deliveryId}``,
   ``POST /sandbox/deliveries/{deliveryId}/resend``: what was sent, every attempt, what is next;
 - ``GET /sandbox/stores/{storeId}/settlements.csv``: the settlement report of a period.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -133,6 +136,20 @@ async def _store_view(
 @ROUTES.get("/sandbox/stores/{storeId}/notifications", summary="The store's notification settings")
 async def get_notifications(request: Request, store_id: StoreId) -> Response:
     return await _store_view(request, store_id, _settings_view)
+
+
+@ROUTES.post(
+    "/sandbox/stores/{storeId}/webhook-secret",
+    summary="Rotate the store's webhook secret",
+    description="A new secret (64 hex digits) replaces the old one at once: a provider that"
+    " signs its deliveries signs every attempt from now on with it, retries of earlier"
+    " deliveries too. Answers the store's notification settings.",
+)
+async def rotate_webhook_secret(request: Request, store_id: StoreId) -> Response:
+    _check_admin(request)
+    async with request.app.state.pool.acquire() as conn:
+        found = await outbox.rotate_webhook_secret(conn, store_id, secrets.token_hex(32))
+    return _no_store(store_id) if found is None else to_response(json_answer(_settings_view(found)))
 
 
 def _event_type(found: StoreSettings, event_type: str | None) -> str | None:

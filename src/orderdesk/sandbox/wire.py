@@ -95,8 +95,8 @@ MAX_CUSTOMER_EXTRA_JSON = 500
 
 
 class Customer(BaseModel):
-    """The customer as a checkout left it: the lengths Ledyer's edit-customer body allows
-    (``web/bodies.py``: names and e-mail 200, phone 30, references 100, addresses), and a few
+    """The customer as a checkout left it: the lengths of the common address and contact
+    shapes (``web/bodies.py``: names and e-mail 200, phone 30, references 100, addresses), and a few
     fields more, each small."""
 
     model_config = ConfigDict(extra="allow")
@@ -181,15 +181,15 @@ class StoreSettingsBody(BaseModel):
 
     creditCheck: Literal["approve", "reject"] = Field(
         "approve",
-        description="The outcome of the credit check a raise needs (Walley reauthorize, "
-        "Ledyer edit)",
+        description="The outcome of the credit check a raise of an order's amount needs "
+        "(a reauthorization, an edit above the authorization)",
     )
     creditCheckSeconds: float = Field(
         0,
         ge=0,
         le=3600,
-        description="How long the credit check takes (0: answered at once; a Ledyer edit "
-        "waits for it)",
+        description="How long the credit check takes (0: answered at once; an edit that "
+        "answers synchronously waits for it)",
     )
     manageableAfterSeconds: float = Field(
         0,

@@ -20,13 +20,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
 
+from orderdesk.domain.notifications import Outgoing
 from orderdesk.ops import metrics
 from orderdesk.service import wakeup
 from orderdesk.service.dialect import Dialects
@@ -44,9 +45,19 @@ HEADERS = {"user-agent": USER_AGENT, "content-type": "application/json"}
 _BUILDER = httpx.Client(headers=HEADERS, transport=httpx.BaseTransport(), trust_env=False)
 
 
-def request_headers(url: str, body: str) -> list[tuple[str, str]]:
+def provider_headers(dialects: Dialects, delivery: Claimed) -> Mapping[str, str]:
+    """The headers the store's provider adds to a delivery's POST (Walley's signature …)."""
+    outgoing = Outgoing(
+        delivery.body, delivery.occurred_at, delivery.correlation_id, delivery.secret
+    )
+    return dialects[delivery.provider].notifier.headers(outgoing)
+
+
+def request_headers(dialects: Dialects, delivery: Claimed) -> list[tuple[str, str]]:
     """The headers of a delivery's POST, in the order they are sent."""
-    return _BUILDER.build_request("POST", url, content=body).headers.multi_items()
+    extra = provider_headers(dialects, delivery)
+    request = _BUILDER.build_request("POST", delivery.url, content=delivery.body, headers=extra)
+    return request.headers.multi_items()
 
 
 def next_step(
@@ -75,7 +86,12 @@ class Sender:
         status: int | None = None
         error: str | None = None
         try:
-            request = self.client.build_request("POST", delivery.url, content=delivery.body)
+            request = self.client.build_request(
+                "POST",
+                delivery.url,
+                content=delivery.body,
+                headers=provider_headers(self.dialects, delivery),
+            )
             response = await self.client.send(request, stream=True)
             try:
                 status = response.status_code

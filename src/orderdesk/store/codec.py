@@ -1,5 +1,10 @@
 """The Order aggregate as stored: ``orders.state`` (a JSONB document of the small parts),
-``order_lines`` rows and ``order_events`` rows.
+``order_chunks`` rows (the captured and refunded chunks' headers), ``order_lines`` rows and
+``order_events`` rows.
+
+An issued chunk's header never changes, so a save inserts the headers of the chunks the change
+made (:func:`chunk_rows`) and the state document holds none: what a change writes does not
+grow with the order's earlier captures.
 
 Line rows are compared with the rows an order was loaded with (:func:`line_changes`), so a
 save writes only the lines that changed — a capture of one line from a 1,000-line order
@@ -103,8 +108,23 @@ def _reauthorization(doc: dict[str, Any]) -> Reauthorization:
     )
 
 
+#: The chunk lists kept in ``order_chunks``, as ``order_chunks.kind`` names them.
+HISTORY = ("captured", "refunded")
+
+
 def state_doc(order: Order) -> dict[str, Any]:
-    """The ``orders.state`` document: everything but the lines and the events."""
+    """The whole order but its lines and events (an order's version keeps it so):
+    :func:`head_doc` and the issued chunks' headers."""
+    return {
+        **head_doc(order),
+        "captured": [_chunk_doc(chunk) for chunk in order.captured],
+        "refunded": [_chunk_doc(chunk) for chunk in order.refunded],
+    }
+
+
+def head_doc(order: Order) -> dict[str, Any]:
+    """The ``orders.state`` document: everything but the lines, the events and the issued
+    chunks' headers."""
     return {
         "id": order.id,
         "provider": order.provider,
@@ -121,8 +141,6 @@ def state_doc(order: Order) -> dict[str, Any]:
         "expires_at": order.expires_at.isoformat(),
         "authorized": order.authorized,
         "uncaptured": _chunk_doc(order.uncaptured) if order.uncaptured else None,
-        "captured": [_chunk_doc(chunk) for chunk in order.captured],
-        "refunded": [_chunk_doc(chunk) for chunk in order.refunded],
         "cancelled": order.cancelled,
         "closed": order.closed,
         "items_replaced": order.items_replaced,
@@ -132,6 +150,27 @@ def state_doc(order: Order) -> dict[str, Any]:
         "rejected": order.rejected,
         "session_id": order.session_id,
     }
+
+
+def chunk_rows(order: Order, issued: tuple[int, int] = (0, 0)) -> list[dict[str, Any]]:
+    """The ``order_chunks`` rows of the chunks issued after the first ``issued`` (captured,
+    refunded) ones — those the order was loaded with."""
+    return [
+        {"kind": kind, "n": n, "ledger_id": chunk.ledger_id, "header": _chunk_doc(chunk)}
+        for kind, chunks, start in zip(
+            HISTORY, (order.captured, order.refunded), issued, strict=True
+        )
+        for n, chunk in enumerate(chunks[start:], start=start)
+    ]
+
+
+def with_chunks(head: dict[str, Any], chunk_rows: list[list[Any]]) -> dict[str, Any]:
+    """The whole state document from ``orders.state`` and the order's ``order_chunks`` rows
+    as (kind, header) pairs in (kind, n) order."""
+    doc: dict[str, Any] = {**head, "captured": [], "refunded": []}
+    for kind, header in chunk_rows:
+        doc[kind].append(header)
+    return doc
 
 
 def order_from_rows(

@@ -111,7 +111,7 @@ async def reset_store(conn: asyncpg.Connection, store_id: str) -> dict[str, int]
             " (SELECT id FROM orders WHERE store_id = $1)",
             store_id,
         )
-        for table in ("order_lines", "order_events", "ledger", "order_versions"):
+        for table in ("order_chunks", "order_lines", "order_events", "ledger", "order_versions"):
             await conn.execute(
                 f"DELETE FROM {table}"
                 " WHERE order_id IN (SELECT id FROM orders WHERE store_id = $1)",

@@ -1,5 +1,5 @@
-"""Reading and writing orders: the ``orders`` row, its ``order_lines``, ``order_events``,
-``ledger`` and ``deliveries`` rows — all in one statement each way.
+"""Reading and writing orders: the ``orders`` row, its ``order_chunks``, ``order_lines``,
+``order_events``, ``ledger`` and ``deliveries`` rows — all in one statement each way.
 
 The ledger is the truth: a write adds to the order's captured, refunded and cancelled amounts
 (and its authorisation) what the very ledger rows and events it appends add up to
@@ -23,11 +23,13 @@ from orderdesk.store import idempotency
 from orderdesk.store.codec import (
     LINE_COLUMNS,
     LineRow,
+    chunk_rows,
     event_doc,
+    head_doc,
     line_changes,
     line_rows,
     order_from_rows,
-    state_doc,
+    with_chunks,
 )
 
 
@@ -51,6 +53,7 @@ _WRITE = (
     "currency",
     "entries",
     "deliveries",
+    "chunks",
 )
 #: An insert's parameters after those.
 _NEW = ("authorized", "order_reference", "provider", "created_at")
@@ -94,14 +97,25 @@ def _write_ledger(p: dict[str, str]) -> str:
     )
 
 
+def _write_chunks(p: dict[str, str]) -> str:
+    """The headers of the chunks the change issued (``codec.chunk_rows``)."""
+    return (
+        "INSERT INTO order_chunks (order_id, ledger_id, kind, n, header)"
+        f" SELECT {p['id']}, x.ledger_id, x.kind, x.n, x.header"
+        f" FROM jsonb_to_recordset({p['chunks']}::jsonb)"
+        " AS x(ledger_id text, kind text, n integer, header jsonb)"
+    )
+
+
 def _write_deliveries(p: dict[str, str]) -> str:
     """The outbox rows of the change's notifications ([] when the store has no notification
     URL, so a store without one pays for an empty CTE only)."""
     return (
         "INSERT INTO deliveries (order_id, store_id, event_id, event_type, url, body, next_at,"
-        f" created_at) SELECT {p['id']}, {p['store_id']}, x.event_id, x.type, x.url, x.body,"
-        f" x.at, x.at FROM jsonb_to_recordset({p['deliveries']}::jsonb)"
-        " AS x(n integer, event_id text, type text, url text, body text, at timestamptz)"
+        f" created_at, correlation_id) SELECT {p['id']}, {p['store_id']}, x.event_id, x.type,"
+        f" x.url, x.body, x.at, x.at, x.correlation_id"
+        f" FROM jsonb_to_recordset({p['deliveries']}::jsonb) AS x(n integer, event_id text,"
+        " type text, url text, body text, at timestamptz, correlation_id text)"
     )
 
 
@@ -115,8 +129,8 @@ def _insert_sql() -> str:
         f" {p['status']}, {p['merchant_reference']}, {p['state']}, {p['order_reference']},"
         f" {p['provider']}, {p['merchant_id']}, {p['store_id']}, {p['currency']},"
         f" {p['created_at']}, {_state_columns(p)}) RETURNING seq),"
-        f" l AS ({_write_lines(p)}), e AS ({_write_events(p)}), g AS ({_write_ledger(p)}),"
-        f" n AS ({_write_deliveries(p)} ORDER BY x.n)"
+        f" h AS ({_write_chunks(p)}), l AS ({_write_lines(p)}), e AS ({_write_events(p)}),"
+        f" g AS ({_write_ledger(p)}), n AS ({_write_deliveries(p)} ORDER BY x.n)"
         " SELECT seq FROM o"
     )
 
@@ -167,6 +181,7 @@ def _save_sql(with_reply: bool) -> str:
         f" merchant_reference = {p['merchant_reference']}, state = {p['state']},"
         f" (payment_method, acknowledged) = ({_state_columns(p)})"
         f" WHERE id = {p['id']} AND xmin::text = {p['version']}{holds_key} RETURNING 1),"
+        f" h AS ({_write_chunks(p)}{applied}),"
         f" l AS ({_write_lines(p)}{applied} ON CONFLICT (order_id, id) DO UPDATE SET {upsert}),"
         f" d AS (DELETE FROM order_lines WHERE order_id = {p['id']}"
         f" AND id = ANY({p['deleted']}::text[]) AND EXISTS (SELECT FROM o)),"
@@ -193,6 +208,8 @@ SELECT_ORDERS = (
     " ORDER BY l.chunk, l.position) FROM order_lines l WHERE l.order_id = o.id)::text AS lines,"
     " (SELECT json_agg(json_build_array(e.id, e.type, e.amount, e.ledger_id, e.created_at)"
     " ORDER BY e.seq) FROM order_events e WHERE e.order_id = o.id)::text AS events,"
+    " (SELECT json_agg(json_build_array(h.kind, h.header) ORDER BY h.kind, h.n)"
+    " FROM order_chunks h WHERE h.order_id = o.id)::text AS chunks,"
     " st.clock_offset, st.notification_url, st.notification_events"
     " FROM orders o JOIN stores st ON st.id = o.store_id"
 )
@@ -242,6 +259,7 @@ class Loaded:
     seq: int
     lines: dict[str, LineRow]
     events: int
+    issued: tuple[int, int] = (0, 0)  # how many captured and refunded chunks it had
     version: str = ""  # the row's xmin as read: ``SAVE_SQL`` writes only over this version
     clock: timedelta = timedelta(0)  # the store's test clock: its now is the server's + this
     notify: Target | None = None  # where the store wants its notifications
@@ -260,7 +278,8 @@ class Written:
 def delivery_docs(
     order: Order, events_from: int, target: Target | None, render: Render
 ) -> list[dict[str, Any]]:
-    """The outbox rows (as ``_write_deliveries`` reads them) of the new events' notifications."""
+    """The outbox rows (as ``_write_deliveries`` reads them) of the new events' notifications,
+    each with the write's correlation id: its last event's (what its answer says)."""
     if target is None:
         return []
     made = pending(order, events_from, target.events, render)
@@ -273,13 +292,19 @@ def delivery_docs(
             "url": target.url,
             "body": x.body,
             "at": at[x.event_id],
+            "correlation_id": order.events[-1].id,
         }
         for n, x in enumerate(made)
     ]
 
 
 def _write_args(
-    order: Order, rows: Sequence[LineRow], events_from: int, written: Written, deliveries: Any
+    order: Order,
+    rows: Sequence[LineRow],
+    events_from: int,
+    written: Written,
+    deliveries: Any,
+    issued: tuple[int, int] = (0, 0),
 ) -> tuple[Any, ...]:
     """The values of ``_WRITE``."""
     return (
@@ -288,7 +313,7 @@ def _write_args(
         order.updated_at,
         written.status,
         order.merchant_reference,
-        state_doc(order),
+        head_doc(order),
         [dict(zip(LINE_COLUMNS, row, strict=True)) for row in rows],
         [event_doc(event) for event in order.events[events_from:]],
         order.store_id,
@@ -305,6 +330,7 @@ def _write_args(
             for entry in order.new_entries
         ],
         deliveries,
+        chunk_rows(order, issued),
     )
 
 
@@ -336,7 +362,7 @@ def save_args(loaded: Loaded, written: Written) -> tuple[Any, ...]:
     changes = line_changes(order, loaded.lines)
     deliveries = delivery_docs(order, loaded.events, loaded.notify, written.render)
     return (
-        *_write_args(order, changes.upserted, loaded.events, written, deliveries),
+        *_write_args(order, changes.upserted, loaded.events, written, deliveries, loaded.issued),
         *added_by(order.new_entries, order.events[loaded.events :]),
         changes.deleted,
         loaded.version,
@@ -406,12 +432,14 @@ async def claim_and_lock(
 def loaded(row: asyncpg.Record) -> Loaded:
     """An order from a row of ``SELECT_ORDERS``."""
     lines = [tuple(line) for line in orjson.loads(row["lines"] or "[]")]
-    order = order_from_rows(row["state"], lines, orjson.loads(row["events"] or "[]"))
+    doc = with_chunks(row["state"], orjson.loads(row["chunks"] or "[]"))
+    order = order_from_rows(doc, lines, orjson.loads(row["events"] or "[]"))
     return Loaded(
         order,
         row["seq"],
         {line[0]: line for line in lines},
         len(order.events),
+        (len(order.captured), len(order.refunded)),
         row["version"],
         row["clock_offset"],
         Target.of(row["notification_url"], row["notification_events"]),

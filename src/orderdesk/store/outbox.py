@@ -18,7 +18,8 @@ from orderdesk.store.orders import Target
 
 _CLAIMED = (
     "SELECT d.id, d.order_id, d.url, d.body, d.event_type,"
-    " jsonb_array_length(d.attempts) AS tries, st.clock_offset, st.provider"
+    " jsonb_array_length(d.attempts) AS tries, st.clock_offset, st.provider, d.created_at,"
+    " coalesce(d.correlation_id, d.event_id) AS correlation_id, st.webhook_secret"
     " FROM deliveries d JOIN stores st ON st.id = d.store_id"
 )
 # Due deliveries, oldest first, at most one per order: the first still pending, so that an
@@ -54,6 +55,9 @@ class Claimed:
     tries: int
     clock: timedelta
     provider: str  # the store's: it decides what counts as delivered and when to retry
+    occurred_at: datetime  # the event's time (the store's clock)
+    correlation_id: str  # the write that queued it
+    secret: str  # the store's webhook secret
 
 
 class AttemptView(TypedDict):
@@ -92,6 +96,9 @@ def _claimed(r: asyncpg.Record) -> Claimed:
         r["tries"],
         r["clock_offset"],
         r["provider"],
+        r["created_at"],
+        r["correlation_id"],
+        r["webhook_secret"],
     )
 
 
@@ -104,6 +111,12 @@ async def claim_due(conn: asyncpg.Connection, delivery_id: int, due: datetime) -
     """Lock the delivery due at ``due`` until the transaction ends (waiting for a worker that
     is sending it); None when it is no longer pending at that time."""
     row = await conn.fetchrow(CLAIM_DUE_SQL, delivery_id, due)
+    return None if row is None else _claimed(row)
+
+
+async def sending(conn: asyncpg.Connection, delivery_id: int) -> Claimed | None:
+    """A delivery as its next attempt would post it, without claiming it (to show it)."""
+    row = await conn.fetchrow(f"{_CLAIMED} WHERE d.id = $1", delivery_id)
     return None if row is None else _claimed(row)
 
 
@@ -321,6 +334,7 @@ class StoreSettings:
     provider: str
     notify: Target | None
     clock: timedelta
+    webhook_secret: str
 
     def view(self, now: datetime) -> dict[str, Any]:
         events = self.notify.events if self.notify else None
@@ -328,11 +342,12 @@ class StoreSettings:
             "storeId": self.store_id,
             "url": self.notify.url if self.notify else None,
             "events": None if events is None else sorted(events),
+            "webhookSecret": self.webhook_secret,
             "clock": {"now": now.isoformat(), "offsetSeconds": self.clock.total_seconds()},
         }
 
 
-_SETTINGS = "id, provider, notification_url, notification_events, clock_offset"
+_SETTINGS = "id, provider, notification_url, notification_events, clock_offset, webhook_secret"
 
 
 def _settings(row: asyncpg.Record) -> StoreSettings:
@@ -341,6 +356,7 @@ def _settings(row: asyncpg.Record) -> StoreSettings:
         row["provider"],
         Target.of(row["notification_url"], row["notification_events"]),
         row["clock_offset"],
+        row["webhook_secret"],
     )
 
 
@@ -358,5 +374,17 @@ async def set_notifications(
         store_id,
         url,
         events,
+    )
+    return None if row is None else _settings(row)
+
+
+async def rotate_webhook_secret(
+    conn: asyncpg.Connection, store_id: str, secret: str
+) -> StoreSettings | None:
+    """Replace the store's webhook secret: deliveries sent from now on are signed with it."""
+    row = await conn.fetchrow(
+        f"UPDATE stores SET webhook_secret = $2 WHERE id = $1 RETURNING {_SETTINGS}",
+        store_id,
+        secret,
     )
     return None if row is None else _settings(row)

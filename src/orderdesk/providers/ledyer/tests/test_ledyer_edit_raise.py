@@ -62,7 +62,7 @@ async def test_an_approved_credit_check_raises_the_order(
     assert order["events"][0]["amount"] == sek(47800)
     stored = await checked_order(database_url, created["orderId"])
     assert stored.authorized == 47800
-    ledger_holds(database_url)
+    ledger_holds(database_url, merchant.stores["ledyer"])
     # the plugin then captures the whole order: the raised amount is there to capture
     capture = WOO_EDIT_ADDING_AN_ITEM.split(b',"totalOrderAmount"')[0] + (
         b',"totalCaptureAmount":47800}'
@@ -150,4 +150,4 @@ async def test_a_retry_during_the_credit_check_never_raises_twice(
     replayed = await api.post(path, WOO_EDIT_ADDING_AN_ITEM, **KEY)
     assert {replayed.content} == done
     assert (await checked_order(database_url, created["orderId"])).authorized == 47800
-    ledger_holds(database_url)
+    ledger_holds(database_url, merchant.stores["ledyer"])
