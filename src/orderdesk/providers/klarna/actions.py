@@ -102,7 +102,7 @@ async def add_capture_shipping_info(
     act: Act, capture_id: str, entries: list[dict[str, Any]], presenter: Presenter[None]
 ) -> Reply:
     def change(order: Order, now: datetime) -> None:
-        rules.add_capture_shipping_info(rules.find_capture(order, capture_id), entries)
+        rules.add_capture_shipping_info(order, rules.find_capture(order, capture_id), entries)
 
     return await act.change(change, presenter)
 

@@ -103,12 +103,6 @@ async def get_order_route(request: Request, order_id: OrderId) -> Response:
     return _done(views.order_answer(found.order, utcnow()))
 
 
-@route("POST", "/acknowledge", summary="Acknowledge order", status_code=204, responses=NO_CONTENT)
-async def acknowledge_route(request: Request, order_id: OrderId) -> Response:
-    await _no_body(request)
-    return _done(await actions.acknowledge(await _act(request, order_id), views.NoContent()))
-
-
 @route(
     "PATCH",
     "/authorization",
@@ -127,12 +121,6 @@ async def authorization_route(request: Request, order_id: OrderId) -> Response:
 
     act = await _act(request, order_id)
     return _done(await actions.update_authorization(act, Parsed(command), views.NoContent()))
-
-
-@route("POST", "/cancel", summary="Cancel order", status_code=204, responses=NO_CONTENT)
-async def cancel_route(request: Request, order_id: OrderId) -> Response:
-    await _no_body(request)
-    return _done(await actions.cancel(await _act(request, order_id), views.NoContent()))
 
 
 @route(
@@ -274,19 +262,6 @@ async def customer_details_route(request: Request, order_id: OrderId) -> Respons
 
 
 @route(
-    "POST",
-    "/extend-authorization-time",
-    summary="Extend authorization time",
-    status_code=204,
-    responses=NO_CONTENT,
-)
-async def extend_route(request: Request, order_id: OrderId) -> Response:
-    await _no_body(request)
-    act = await _act(request, order_id)
-    return _done(await actions.extend_authorization(act, views.NoContent()))
-
-
-@route(
     "PATCH",
     "/merchant-references",
     summary="Update merchant references",
@@ -335,19 +310,6 @@ async def refund_get_route(request: Request, order_id: OrderId, refund_id: Refun
 
 @route(
     "POST",
-    "/release-remaining-authorization",
-    summary="Release remaining authorization",
-    status_code=204,
-    responses=NO_CONTENT,
-)
-async def release_route(request: Request, order_id: OrderId) -> Response:
-    await _no_body(request)
-    act = await _act(request, order_id)
-    return _done(await actions.release_remaining(act, views.NoContent()))
-
-
-@route(
-    "POST",
     "/shipping-info",
     summary="Add shipping info to the order",
     status_code=204,
@@ -358,3 +320,33 @@ async def shipping_route(request: Request, order_id: OrderId) -> Response:
     entries = _shipping(parse(wire.ShippingInfoBody, await request.body()).shipping_info)
     act = await _act(request, order_id)
     return _done(await actions.add_shipping_info(act, entries, views.NoContent()))
+
+
+BodylessAction = Callable[[Act, views.NoContent], Awaitable[Reply]]
+
+
+def bodyless(suffix: str, summary: str, action: BodylessAction, name: str) -> None:
+    """A ``POST`` that takes no body and answers ``204``: ``action`` on the order."""
+
+    async def endpoint(request: Request, order_id: OrderId) -> Response:
+        await _no_body(request)
+        return _done(await action(await _act(request, order_id), views.NoContent()))
+
+    endpoint.__name__ = endpoint.__qualname__ = name  # the operation's id
+    route("POST", suffix, summary=summary, status_code=204, responses=NO_CONTENT)(endpoint)
+
+
+bodyless("/acknowledge", "Acknowledge order", actions.acknowledge, "acknowledge_route")
+bodyless("/cancel", "Cancel order", actions.cancel, "cancel_route")
+bodyless(
+    "/extend-authorization-time",
+    "Extend authorization time",
+    actions.extend_authorization,
+    "extend_route",
+)
+bodyless(
+    "/release-remaining-authorization",
+    "Release remaining authorization",
+    actions.release_remaining,
+    "release_route",
+)

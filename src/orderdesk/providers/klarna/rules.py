@@ -318,41 +318,52 @@ def _note(data: dict[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
-def capture_data(chunk: Chunk) -> dict[str, Any]:
-    """What a capture keeps of Klarna's: its shipping info, delay and due-date extension."""
+def capture_data(order: Order, chunk: Chunk) -> dict[str, Any]:
+    """What a capture keeps of Klarna's: the shipping info and delay it was made with (its
+    chunk's ``note``: an issued chunk is never written again) and what was added since — more
+    shipping info, a due-date extension — kept with the order's own data by capture."""
     try:
-        data = json.loads(chunk.note) if chunk.note else {}
+        made = json.loads(chunk.note) if chunk.note else {}
     except ValueError:
-        data = {}
-    return data if isinstance(data, dict) else {}
+        made = {}
+    made = made if isinstance(made, dict) else {}
+    since = extras(order).get("captures", {}).get(chunk.ledger_id, {})
+    shipping = [*made.get("shipping_info", []), *since.get("shipping_info", [])]
+    return {**made, **since, "shipping_info": shipping[-MAX_SHIPPING_KEPT:]}
 
 
-def add_capture_shipping_info(chunk: Chunk, entries: list[dict[str, Any]]) -> None:
-    data = capture_data(chunk)
-    data["shipping_info"] = [*data.get("shipping_info", []), *entries][-MAX_SHIPPING_KEPT:]
-    chunk.note = _note(data)
+def _update_capture(order: Order, chunk: Chunk, **changes: Any) -> None:
+    own = extras(order)
+    captures = dict(own.get("captures", {}))
+    captures[chunk.ledger_id] = {**captures.get(chunk.ledger_id, {}), **changes}
+    order.customer = {**order.customer, EXTRAS: {**own, "captures": captures}}
 
 
-def due_date(chunk: Chunk) -> datetime:
-    return chunk.created_at + DUE_AFTER + timedelta(days=capture_data(chunk).get("due_days", 0))
+def add_capture_shipping_info(order: Order, chunk: Chunk, entries: list[dict[str, Any]]) -> None:
+    since = extras(order).get("captures", {}).get(chunk.ledger_id, {})
+    added = [*since.get("shipping_info", []), *entries][-MAX_SHIPPING_KEPT:]
+    _update_capture(order, chunk, shipping_info=added)
+
+
+def due_date(order: Order, chunk: Chunk) -> datetime:
+    days = capture_data(order, chunk).get("due_days", 0)
+    return chunk.created_at + DUE_AFTER + timedelta(days=days)
 
 
 def extend_due_date(order: Order, chunk: Chunk, days: int) -> datetime:
     """``PATCH …/captures/{id}/extend-due-date``: one of the offered extensions, once."""
-    data = capture_data(chunk)
-    if data.get("due_days"):
+    if capture_data(order, chunk).get("due_days"):
         raise k.refused(k.NOT_ALLOWED, "The due date of this capture was already extended")
     if refunded_by_capture(order)[chunk.ledger_id] >= chunk.total:
         raise k.refused(k.NOT_ALLOWED, "The capture is refunded")
     if days not in DUE_DATE_OPTIONS:
         raise _bad(f"number_of_days must be one of {', '.join(map(str, DUE_DATE_OPTIONS))}")
-    data["due_days"] = days
-    chunk.note = _note(data)
-    return due_date(chunk)
+    _update_capture(order, chunk, due_days=days)
+    return due_date(order, chunk)
 
 
-def due_date_options(chunk: Chunk) -> list[int]:
-    return [] if capture_data(chunk).get("due_days") else list(DUE_DATE_OPTIONS)
+def due_date_options(order: Order, chunk: Chunk) -> list[int]:
+    return [] if capture_data(order, chunk).get("due_days") else list(DUE_DATE_OPTIONS)
 
 
 def refunded_by_capture(order: Order) -> dict[str, int]:

@@ -101,7 +101,7 @@ def _shipping(entries: list[dict[str, Any]]) -> list[KlarnaShippingInfo]:
 
 def capture_view(order: Order, chunk: Chunk, refunded: int) -> KlarnaCapture:
     customer = chunk.customer or order.customer
-    data = rules.capture_data(chunk)
+    data = rules.capture_data(order, chunk)
     return {
         "capture_id": rules.capture_id(chunk),
         "klarna_reference": document_reference(0, chunk.document_number),
@@ -114,7 +114,7 @@ def capture_view(order: Order, chunk: Chunk, refunded: int) -> KlarnaCapture:
         "billing_address": _address(customer, "billing_address", "billingAddress"),
         "shipping_address": _address(customer, "shipping_address", "shippingAddress"),
         "shipping_info": _shipping(data.get("shipping_info", [])),
-        "due_date": moment(rules.due_date(chunk)),
+        "due_date": moment(rules.due_date(order, chunk)),
     }
 
 
@@ -189,7 +189,7 @@ def due_date_options(order: Order, chunk: Chunk) -> KlarnaDueDateOptions:
         "currency": order.currency,
         "options": [
             {"number_of_days": days, "amount": EXTENSION_FEE[days]}
-            for days in rules.due_date_options(chunk)
+            for days in rules.due_date_options(order, chunk)
         ],
     }
 
