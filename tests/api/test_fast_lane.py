@@ -58,6 +58,24 @@ ROUTES = (
     ("POST", "/v1/orders/{orderId}/reference"),
     ("POST", "/v1/orders/{orderId}/acknowledge"),
     ("POST", "/v1/orders/{orderId}/paymentmethod"),
+) + tuple(
+    (method, base + suffix)
+    # Klarna's, also under the doubled slash its WooCommerce plugin sent up to 1.6.10
+    for base in ("/ordermanagement/v1/orders/{orderId}", "//ordermanagement/v1/orders/{orderId}")
+    for method, suffix in (
+        ("GET", ""),
+        ("POST", "/acknowledge"),
+        ("PATCH", "/authorization"),
+        ("POST", "/cancel"),
+        ("POST", "/captures"),
+        ("GET", "/captures"),
+        ("PATCH", "/customer-details"),
+        ("POST", "/extend-authorization-time"),
+        ("PATCH", "/merchant-references"),
+        ("POST", "/refunds"),
+        ("POST", "/release-remaining-authorization"),
+        ("POST", "/shipping-info"),
+    )
 )
 OrderId = Annotated[str, Path(alias="orderId")]
 #: The query parameters a route takes after the order id.

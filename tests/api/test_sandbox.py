@@ -79,7 +79,7 @@ async def test_discount_lines_may_be_negative(merchant: Merchant) -> None:
     [
         ({"provider": "walley", "country": "SE", "currency": "XXX"}, 422, "UNKNOWN_CURRENCY"),
         ({"provider": "walley", "country": "SE", "currency": "sek"}, 400, "INVALID_REQUEST"),
-        ({"provider": "klarna", "country": "SE", "currency": "SEK"}, 400, "INVALID_REQUEST"),
+        ({"provider": "adyen", "country": "SE", "currency": "SEK"}, 400, "INVALID_REQUEST"),
         (
             {"provider": "ledyer", "country": "SE", "currency": "SEK", "segment": "B2X"},
             400,

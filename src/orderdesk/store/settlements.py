@@ -45,16 +45,15 @@ SETTLEMENT_VAT_SQL = (
     f" WHERE l.store_id = ANY($1::text[]) AND l.kind IN ('capture', 'refund'){_DAYS}"
     " GROUP BY 1, 2, 3, 4 ORDER BY 4"
 )
-# The invoice's number and customer are on its chunk, in the order's state.
+# The invoice's number and customer are on its chunk's header (``order_chunks``).
 TX_SQL = (
     "SELECT l.seq, l.kind, l.order_id, o.merchant_reference, l.ledger_id, l.action_reference,"
     " CASE l.kind WHEN 'refund' THEN -l.amount ELSE l.amount END AS amount, l.currency,"
     " l.created_at, l.store_id, o.seq AS order_seq,"
-    " (c.doc ->> 'document_number')::int AS document_number, c.doc -> 'customer' AS customer"
+    " (c.header ->> 'document_number')::int AS document_number,"
+    " c.header -> 'customer' AS customer"
     " FROM ledger l JOIN stores st ON st.id = l.store_id JOIN orders o ON o.id = l.order_id"
-    " LEFT JOIN LATERAL (SELECT d AS doc FROM jsonb_array_elements("
-    "  coalesce(o.state -> 'captured', '[]') || coalesce(o.state -> 'refunded', '[]')) d"
-    "  WHERE d ->> 'ledger_id' = l.ledger_id LIMIT 1) c ON true"
+    " LEFT JOIN order_chunks c ON c.order_id = l.order_id AND c.ledger_id = l.ledger_id"
     f" WHERE l.store_id = $1 AND l.kind IN ('capture', 'refund') AND {_ENDED}{_DAYS}"
     " AND l.seq > $4 AND ($7::text IS NULL OR l.order_id = $7)"
     " ORDER BY l.seq LIMIT $5 OFFSET $6"

@@ -12,12 +12,9 @@ import asyncpg
 import httpx
 import pytest
 
-from orderdesk.app import create_app
-from orderdesk.config import Settings
-from orderdesk.demo import create_demo, walkthrough
 from orderdesk.providers.klarna import TITLE
-from orderdesk.providers.registry import PROVIDERS
 from tests.cli.test_seed import seeded
+from tests.support.apps import demo_walkthrough, running_app
 from tests.support.database import admin_url, create_database, drop_database
 from tests.support.sandbox import ADMIN_TOKEN
 from tests.support.server import Server
@@ -31,10 +28,7 @@ def klarna_commands(printed: str) -> list[str]:
 
 
 async def test_the_printed_walkthrough_runs_verbatim(server: Server) -> None:
-    app = create_app(Settings(database_url=server.database_url, admin_token=ADMIN_TOKEN))
-    async with app.router.lifespan_context(app):
-        demo = await create_demo(app.state.uow, PROVIDERS)
-    printed = walkthrough(demo, PROVIDERS, server.url, ADMIN_TOKEN)
+    demo, printed = await demo_walkthrough(server.database_url, server.url, ADMIN_TOKEN)
     order_id = demo.orders["klarna"]["order"]
     assert f"{TITLE} order (store klarna-demo-se): {order_id}" in printed
     get, capture = klarna_commands(printed)
@@ -83,8 +77,7 @@ async def test_a_scenario_seeds_klarna_orders(empty_database: str, tmp_path: Pat
     assert [(s["storeId"], s["provider"]) for s in report["stores"]] == [("klarna-se-7", "klarna")]
     orders = [order["orderId"] for order in report["orders"]]
     assert len(orders) == 2
-    app = create_app(Settings(database_url=empty_database, admin_token="seed-admin"))
-    async with app.router.lifespan_context(app):
+    async with running_app(empty_database, "seed-admin") as app:
         transport = httpx.ASGITransport(app=app)
         auth = ("od_klarna_ci", "klarna-ci-secret-0001")
         async with httpx.AsyncClient(transport=transport, base_url="http://t", auth=auth) as c:
