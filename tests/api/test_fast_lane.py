@@ -39,7 +39,27 @@ PER_ORDER = re.compile(
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
 NUMBER_HEADERS = ("x-correlation-id", "content-length")
 
-#: Every route on one order of both dialects: the lane must serve exactly these.
+#: Klarna's routes on one order, also under the doubled slash its WooCommerce plugin sent up
+#: to 1.6.10.
+KLARNA_ROUTES = tuple(
+    (method, base + suffix)
+    for base in ("/ordermanagement/v1/orders/{orderId}", "//ordermanagement/v1/orders/{orderId}")
+    for method, suffix in (
+        ("GET", ""),
+        ("POST", "/acknowledge"),
+        ("PATCH", "/authorization"),
+        ("POST", "/cancel"),
+        ("POST", "/captures"),
+        ("GET", "/captures"),
+        ("PATCH", "/customer-details"),
+        ("POST", "/extend-authorization-time"),
+        ("PATCH", "/merchant-references"),
+        ("POST", "/refunds"),
+        ("POST", "/release-remaining-authorization"),
+        ("POST", "/shipping-info"),
+    )
+)
+#: Every route on one order of every dialect: the lane must serve exactly these.
 ROUTES = (
     ("GET", "/manage/orders/{orderId}"),
     ("POST", "/manage/orders/{orderId}/capture"),
@@ -58,24 +78,7 @@ ROUTES = (
     ("POST", "/v1/orders/{orderId}/reference"),
     ("POST", "/v1/orders/{orderId}/acknowledge"),
     ("POST", "/v1/orders/{orderId}/paymentmethod"),
-) + tuple(
-    (method, base + suffix)
-    # Klarna's, also under the doubled slash its WooCommerce plugin sent up to 1.6.10
-    for base in ("/ordermanagement/v1/orders/{orderId}", "//ordermanagement/v1/orders/{orderId}")
-    for method, suffix in (
-        ("GET", ""),
-        ("POST", "/acknowledge"),
-        ("PATCH", "/authorization"),
-        ("POST", "/cancel"),
-        ("POST", "/captures"),
-        ("GET", "/captures"),
-        ("PATCH", "/customer-details"),
-        ("POST", "/extend-authorization-time"),
-        ("PATCH", "/merchant-references"),
-        ("POST", "/refunds"),
-        ("POST", "/release-remaining-authorization"),
-        ("POST", "/shipping-info"),
-    )
+    *KLARNA_ROUTES,
 )
 OrderId = Annotated[str, Path(alias="orderId")]
 #: The query parameters a route takes after the order id.
