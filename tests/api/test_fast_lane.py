@@ -403,9 +403,13 @@ def test_every_fast_route_takes_only_what_the_lane_passes(app: FastAPI) -> None:
     checked above): a parameter added to one of these routes must be added to the lane too."""
     document = app.openapi()
     table = {(method, r.path): r for r in routes(app) for method in r.methods}
+    keys = {"/manage/": "X-Idempotency", "/v1/": "Idempotency-Key"}
+    keys["/ordermanagement/"] = "Klarna-Idempotency-Key"
     for method, template in ROUTES:
+        if template.startswith("//"):  # the doubled slash is the same endpoint, undocumented
+            continue
         operation = document["paths"][template][method.lower()]
-        key = "X-Idempotency" if template.startswith("/manage/") else "Idempotency-Key"
+        key = next(header for prefix, header in keys.items() if template.startswith(prefix))
         named = [(p["in"], p["name"]) for p in operation["parameters"]]
         query = QUERY.get((method, template), ())
         expected = [("path", "orderId")] + [("query", name) for name in query]

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from orderdesk.app import create_app
 from orderdesk.config import Settings
-from orderdesk.demo import create_demo, walkthrough
+from orderdesk.demo import Demo, create_demo, walkthrough
 from orderdesk.providers.registry import PROVIDERS
 
 
@@ -22,10 +22,8 @@ async def running_app(database_url: str, admin_token: str) -> AsyncIterator[Fast
         yield app
 
 
-async def demo_walkthrough(
-    database_url: str, base: str, admin_token: str
-) -> tuple[dict[str, dict[str, str]], str]:
+async def demo_walkthrough(database_url: str, base: str, admin_token: str) -> tuple[Demo, str]:
     """The demo data ``orderdesk serve`` makes, and the walkthrough it prints for ``base``."""
     async with running_app(database_url, admin_token) as app:
         demo = await create_demo(app.state.uow, PROVIDERS)
-    return demo.orders, walkthrough(demo, PROVIDERS, base, admin_token)
+    return demo, walkthrough(demo, PROVIDERS, base, admin_token)
