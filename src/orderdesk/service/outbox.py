@@ -119,11 +119,9 @@ class Sent:
     next_at: datetime | None
 
 
-async def _record(
-    conn: asyncpg.Connection, dialects: Dialects, delivery: Claimed, attempt: Attempt
-) -> Sent:
-    """Record an attempt; a failed one is tried again on the provider's schedule, counted
-    from when it was made."""
+def _outcome(dialects: Dialects, delivery: Claimed, attempt: Attempt) -> Sent:
+    """What follows an attempt: a failed one is tried again on the provider's schedule,
+    counted from when it was made."""
     state: State
     next_at: datetime | None
     if attempt.error is None:
@@ -131,17 +129,22 @@ async def _record(
     else:
         schedule = dialects[delivery.provider].notifier.retry_schedule
         state, next_at = next_step(schedule, delivery.tries, attempt.at)
-    await outbox.record(conn, delivery.id, attempt, state, next_at)
-    metrics.notification_attempt(state)
-    log.info(
-        "notification %s (%s, order %s) to %s: %s",
-        delivery.id,
-        delivery.event_type,
-        delivery.order_id,
-        delivery.url,
-        state if attempt.error is None else f"{attempt.error}; {state}",
-    )
     return Sent(delivery, attempt, state, next_at)
+
+
+async def _record(conn: asyncpg.Connection, sent: list[Sent]) -> None:
+    """Record the attempts of deliveries of distinct orders, in one statement."""
+    await outbox.record(conn, [(s.delivery.id, s.attempt, s.state, s.next_at) for s in sent])
+    for s in sent:
+        metrics.notification_attempt(s.state)
+        log.info(
+            "notification %s (%s, order %s) to %s: %s",
+            s.delivery.id,
+            s.delivery.event_type,
+            s.delivery.order_id,
+            s.delivery.url,
+            s.state if s.attempt.error is None else f"{s.attempt.error}; {s.state}",
+        )
 
 
 async def deliver_due(pool: asyncpg.Pool, sender: Sender, limit: int = 16) -> int:
@@ -153,8 +156,13 @@ async def deliver_due(pool: asyncpg.Pool, sender: Sender, limit: int = 16) -> in
         attempts = await asyncio.gather(
             *(sender.send(delivery, datetime.now(UTC) + delivery.clock) for delivery in claimed)
         )
-        for delivery, attempt in zip(claimed, attempts, strict=True):
-            await _record(conn, sender.dialects, delivery, attempt)
+        await _record(
+            conn,
+            [
+                _outcome(sender.dialects, delivery, attempt)
+                for delivery, attempt in zip(claimed, attempts, strict=True)
+            ],
+        )
     return len(claimed)
 
 
@@ -167,7 +175,9 @@ async def attempt_due(
         delivery = await outbox.claim_due(conn, delivery_id, due)
         if delivery is None:
             return None
-        return await _record(conn, sender.dialects, delivery, await sender.send(delivery, due))
+        sent = _outcome(sender.dialects, delivery, await sender.send(delivery, due))
+        await _record(conn, [sent])
+        return sent
 
 
 async def resend(pool: asyncpg.Pool, delivery_id: int) -> DeliveryView | None:
