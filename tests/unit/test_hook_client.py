@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from orderdesk.providers.registry import PROVIDERS
-from orderdesk.service.outbox import Sender
+from orderdesk.service.outbox import Sender, request_headers
 from orderdesk.store.outbox import Attempt, Claimed
 
 OK = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
@@ -202,8 +202,6 @@ async def test_walley_s_signed_headers_go_as_the_back_office_shows_them(
     await sender.send(signed, datetime.now(UTC))
     lines = endpoint.heads[0].decode().split("\r\n")[1:]
     sent = [tuple(line.split(": ", 1)) for line in lines]
-    from orderdesk.service.outbox import request_headers
-
     assert [(name.lower(), value) for name, value in sent] == request_headers(PROVIDERS, signed)
     assert [name for name, _ in sent] == [
         "Host",
