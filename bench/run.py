@@ -27,6 +27,7 @@ import uvloop
 from bench import baseline, bulk, cpu, matching, peer
 from bench.captures import TEMPLATES, Captures, captures, replays
 from bench.load import Cell, Job, http_cell, merge, part
+from bench.receiver import Receiver
 from bench.report import Result, clients_label, machine, render, summary
 from bench.sandbox import Shop, article_lines, open_shop
 from bench.servers import (
@@ -38,7 +39,6 @@ from bench.servers import (
     start_orderdesk,
 )
 from orderdesk.providers.registry import PROVIDERS
-from tests.support.receiver import Receiver
 
 ADMIN_TOKEN = "bench-admin-token"
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -400,15 +400,15 @@ class Run:
         async def run(index: int) -> Cell:
             work = part(jobs, index, self.plan.rounds)
             await target.shop.notify(dialect, receiver.url if on else None)
-            expected = len(receiver.received) + (len(work) if on else 0)
+            expected = receiver.received + (len(work) if on else 0)
             cell = await target.send(work, self.plan.mid)
             start = time.perf_counter()
             deadline = start + 120
-            while len(receiver.received) < expected and time.perf_counter() < deadline:
+            while receiver.received < expected and time.perf_counter() < deadline:
                 await asyncio.sleep(0.005)
             cell.wall += time.perf_counter() - start
-            if len(receiver.received) != expected:
-                cell.failures.append(f"{len(receiver.received)} notifications, not {expected}")
+            if receiver.received != expected:
+                cell.failures.append(f"{receiver.received} notifications, not {expected}")
             return cell
 
         return run
@@ -418,7 +418,7 @@ class Run:
         server of their own; the orders are made with notifications off, so each capture
         sends one notification (Walley's signed)."""
         target = await self.target("notify")
-        receiver = Receiver(keep_alive=True).start()
+        receiver = await Receiver().start()
         try:
             await self.warm(target, self.plan.db_warmup)
             slots, works = [], []
@@ -432,7 +432,7 @@ class Run:
             await self.rounds(slots)
             await self.verify(target, *works)
         finally:
-            receiver.stop()
+            await receiver.stop()
             target.server.stop()
 
     async def close(self) -> None:

@@ -56,7 +56,9 @@ class Settings(BaseSettings):
         0.5, gt=0, description="how often a delivery worker looks for due notifications"
     )
     notification_timeout_seconds: float = Field(
-        10.0, gt=0, description="how long a shop's notification endpoint may take to answer"
+        10.0,
+        gt=0,
+        description="how long a delivery attempt may take, from connecting to its whole answer",
     )
     expiry_sweep_seconds: float = Field(
         1.0, gt=0, description="how often orders whose expiry passed are expired"

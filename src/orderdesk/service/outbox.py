@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import httpx
 
 from orderdesk.domain.notifications import Outgoing
 from orderdesk.ops import metrics
 from orderdesk.service import wakeup
 from orderdesk.service.dialect import Dialects
+from orderdesk.service.hook_client import HookClient, endpoint, request_head
 from orderdesk.store import outbox
 from orderdesk.store.outbox import Attempt, Claimed, DeliveryView, State
 
@@ -38,11 +38,7 @@ log = logging.getLogger("orderdesk.notifications")
 
 MAX_ANSWER_BYTES = 4096
 USER_AGENT = "orderdesk-notifications/0.1"
-HEADERS = {"user-agent": USER_AGENT, "content-type": "application/json"}
-
-# Builds requests as ``Sender``'s client does (its headers over httpx's defaults, then Host
-# and Content-Length) and sends none: no transport, no proxies from the environment.
-_BUILDER = httpx.Client(headers=HEADERS, transport=httpx.BaseTransport(), trust_env=False)
+HEADERS = {"User-Agent": USER_AGENT, "Content-Type": "application/json"}
 
 
 def provider_headers(dialects: Dialects, delivery: Claimed) -> Mapping[str, str]:
@@ -53,11 +49,23 @@ def provider_headers(dialects: Dialects, delivery: Claimed) -> Mapping[str, str]
     return dialects[delivery.provider].notifier.headers(outgoing)
 
 
+def wire_headers(dialects: Dialects, delivery: Claimed, length: int) -> list[tuple[str, str]]:
+    """The headers of a delivery's POST as sent: ``Host`` (and ``Authorization`` when the URL
+    names a user), the worker's headers with the provider's over them, ``Content-Length``."""
+    merged = {name.lower(): (name, value) for name, value in HEADERS.items()}
+    for name, value in provider_headers(dialects, delivery).items():
+        merged[name.lower()] = (name, value)
+    return [
+        *endpoint(delivery.url).headers,
+        *merged.values(),
+        ("Content-Length", str(length)),
+    ]
+
+
 def request_headers(dialects: Dialects, delivery: Claimed) -> list[tuple[str, str]]:
-    """The headers of a delivery's POST, in the order they are sent."""
-    extra = provider_headers(dialects, delivery)
-    request = _BUILDER.build_request("POST", delivery.url, content=delivery.body, headers=extra)
-    return request.headers.multi_items()
+    """The headers of a delivery's POST, in the order they are sent (names in lower case)."""
+    length = len(delivery.body.encode())
+    return [(name.lower(), value) for name, value in wire_headers(dialects, delivery, length)]
 
 
 def next_step(
@@ -70,15 +78,13 @@ def next_step(
 
 
 class Sender:
-    """Posts one notification: a timeout, no redirects, at most ``MAX_ANSWER_BYTES`` read."""
+    """Posts one notification: a timeout for the whole attempt, no redirects, at most
+    ``MAX_ANSWER_BYTES`` of the answer read."""
 
     def __init__(self, timeout: float, dialects: Dialects) -> None:
         self.dialects = dialects
-        self.client = httpx.AsyncClient(
-            timeout=timeout,
-            follow_redirects=False,
-            headers=HEADERS,
-        )
+        self.timeout = timeout
+        self.client = HookClient()
 
     async def send(self, delivery: Claimed, at: datetime) -> Attempt:
         """Post ``delivery``; the attempt is recorded as made at ``at`` (the store's time)."""
@@ -86,32 +92,21 @@ class Sender:
         status: int | None = None
         error: str | None = None
         try:
-            request = self.client.build_request(
-                "POST",
-                delivery.url,
-                content=delivery.body,
-                headers=provider_headers(self.dialects, delivery),
-            )
-            response = await self.client.send(request, stream=True)
-            try:
-                status = response.status_code
-                seen = 0
-                async for chunk in response.aiter_raw():
-                    seen += len(chunk)
-                    if seen > MAX_ANSWER_BYTES:
-                        break  # the answer is not needed; reading on would only cost
-            finally:
-                await response.aclose()
-        except httpx.TimeoutException:
+            body = delivery.body.encode()
+            target = endpoint(delivery.url)
+            head = request_head(target, wire_headers(self.dialects, delivery, len(body)))
+            async with asyncio.timeout(self.timeout):
+                status = await self.client.post(target, head, body, MAX_ANSWER_BYTES)
+        except TimeoutError:
             error = "timeout"
-        except (httpx.HTTPError, OSError, ValueError) as exc:
+        except (OSError, ValueError, EOFError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
         if status is not None and not self.dialects[delivery.provider].notifier.delivered(status):
             error = f"answered {status}"
         return Attempt(at, status, (time.perf_counter() - start) * 1000, error)
 
     async def close(self) -> None:
-        await self.client.aclose()
+        await self.client.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,11 +119,9 @@ class Sent:
     next_at: datetime | None
 
 
-async def _record(
-    conn: asyncpg.Connection, dialects: Dialects, delivery: Claimed, attempt: Attempt
-) -> Sent:
-    """Record an attempt; a failed one is tried again on the provider's schedule, counted
-    from when it was made."""
+def _outcome(dialects: Dialects, delivery: Claimed, attempt: Attempt) -> Sent:
+    """What follows an attempt: a failed one is tried again on the provider's schedule,
+    counted from when it was made."""
     state: State
     next_at: datetime | None
     if attempt.error is None:
@@ -136,17 +129,22 @@ async def _record(
     else:
         schedule = dialects[delivery.provider].notifier.retry_schedule
         state, next_at = next_step(schedule, delivery.tries, attempt.at)
-    await outbox.record(conn, delivery.id, attempt, state, next_at)
-    metrics.notification_attempt(state)
-    log.info(
-        "notification %s (%s, order %s) to %s: %s",
-        delivery.id,
-        delivery.event_type,
-        delivery.order_id,
-        delivery.url,
-        state if attempt.error is None else f"{attempt.error}; {state}",
-    )
     return Sent(delivery, attempt, state, next_at)
+
+
+async def _record(conn: asyncpg.Connection, sent: list[Sent]) -> None:
+    """Record the attempts of deliveries of distinct orders, in one statement."""
+    await outbox.record(conn, [(s.delivery.id, s.attempt, s.state, s.next_at) for s in sent])
+    for s in sent:
+        metrics.notification_attempt(s.state)
+        log.info(
+            "notification %s (%s, order %s) to %s: %s",
+            s.delivery.id,
+            s.delivery.event_type,
+            s.delivery.order_id,
+            s.delivery.url,
+            s.state if s.attempt.error is None else f"{s.attempt.error}; {s.state}",
+        )
 
 
 async def deliver_due(pool: asyncpg.Pool, sender: Sender, limit: int = 16) -> int:
@@ -158,8 +156,13 @@ async def deliver_due(pool: asyncpg.Pool, sender: Sender, limit: int = 16) -> in
         attempts = await asyncio.gather(
             *(sender.send(delivery, datetime.now(UTC) + delivery.clock) for delivery in claimed)
         )
-        for delivery, attempt in zip(claimed, attempts, strict=True):
-            await _record(conn, sender.dialects, delivery, attempt)
+        await _record(
+            conn,
+            [
+                _outcome(sender.dialects, delivery, attempt)
+                for delivery, attempt in zip(claimed, attempts, strict=True)
+            ],
+        )
     return len(claimed)
 
 
@@ -172,7 +175,9 @@ async def attempt_due(
         delivery = await outbox.claim_due(conn, delivery_id, due)
         if delivery is None:
             return None
-        return await _record(conn, sender.dialects, delivery, await sender.send(delivery, due))
+        sent = _outcome(sender.dialects, delivery, await sender.send(delivery, due))
+        await _record(conn, [sent])
+        return sent
 
 
 async def resend(pool: asyncpg.Pool, delivery_id: int) -> DeliveryView | None:

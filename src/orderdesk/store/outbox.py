@@ -5,6 +5,7 @@ Times in ``deliveries`` are in the store's clock (the server's now + ``stores.cl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -34,14 +35,18 @@ CLAIM_SQL = (
 CLAIM_DUE_SQL = (
     f"{_CLAIMED} WHERE d.id = $1 AND d.state = 'pending' AND d.next_at = $2 FOR UPDATE OF d"
 )
-# An attempt, and once it settles the delivery (delivered or failed) the order's later
-# deliveries that waited behind it fall due no earlier than the attempt ($5): an advancing
-# clock sends them after it, not at the times they were queued.
+# Attempts of deliveries of distinct orders (a claim takes one per order), one row each:
+# and once one settles (delivered or failed) its order's later deliveries that waited behind
+# it fall due no earlier than the attempt: an advancing clock sends them after it, not at the
+# times they were queued.
 RECORD_SQL = (
-    "WITH done AS (UPDATE deliveries SET attempts = attempts || $2::jsonb, state = $3,"
-    " next_at = $4 WHERE id = $1 RETURNING order_id)"
-    " UPDATE deliveries p SET next_at = $5 FROM done WHERE $3 <> 'pending'"
-    " AND p.order_id = done.order_id AND p.id > $1 AND p.state = 'pending' AND p.next_at < $5"
+    "WITH a AS (SELECT * FROM unnest($1::bigint[], $2::jsonb[], $3::text[],"
+    " $4::timestamptz[], $5::timestamptz[]) AS a(id, attempt, state, next_at, at)),"
+    " done AS (UPDATE deliveries d SET attempts = d.attempts || a.attempt, state = a.state,"
+    " next_at = a.next_at FROM a WHERE d.id = a.id RETURNING d.id, d.order_id, a.state, a.at)"
+    " UPDATE deliveries p SET next_at = done.at FROM done WHERE done.state <> 'pending'"
+    " AND p.order_id = done.order_id AND p.id > done.id AND p.state = 'pending'"
+    " AND p.next_at < done.at"
 )
 
 
@@ -122,12 +127,18 @@ async def sending(conn: asyncpg.Connection, delivery_id: int) -> Claimed | None:
 
 async def record(
     conn: asyncpg.Connection,
-    delivery_id: int,
-    attempt: Attempt,
-    state: str,
-    next_at: datetime | None,
+    attempts: Sequence[tuple[int, Attempt, str, datetime | None]],
 ) -> None:
-    await conn.execute(RECORD_SQL, delivery_id, [attempt.doc()], state, next_at, attempt.at)
+    """Record attempts (delivery id, attempt, state after it, next attempt), each of a
+    delivery of another order."""
+    await conn.execute(
+        RECORD_SQL,
+        [delivery_id for delivery_id, _, _, _ in attempts],
+        [[attempt.doc()] for _, attempt, _, _ in attempts],
+        [state for _, _, state, _ in attempts],
+        [next_at for _, _, _, next_at in attempts],
+        [attempt.at for _, attempt, _, _ in attempts],
+    )
 
 
 async def backlog(conn: asyncpg.Connection) -> int:
