@@ -6,15 +6,9 @@ An invoice shows the customer it was issued to (kept on the chunk), not today's.
 
 from __future__ import annotations
 
-from fpdf import FPDF
-
 from orderdesk.domain.money import exponent, grouped_string
 from orderdesk.domain.order import Chunk, Order
-
-
-def _latin1(text: str) -> str:
-    """fpdf2's core fonts are Latin-1; anything else is replaced rather than crashing."""
-    return text.encode("latin-1", "replace").decode("latin-1")
+from orderdesk.web.pdf import document, latin1, table
 
 
 def render_invoice(order: Order, chunk: Chunk, document_reference: str) -> bytes:
@@ -25,11 +19,7 @@ def render_invoice(order: Order, chunk: Chunk, document_reference: str) -> bytes
     def money(minor: int) -> str:
         return f"{order.currency} {grouped_string(minor, exp)}"
 
-    pdf = FPDF()
-    pdf.set_title(f"{title} {document_reference}")
-    pdf.set_creator("orderdesk")
-    pdf.set_creation_date(chunk.created_at)  # the same document, byte for byte, on every fetch
-    pdf.add_page()
+    pdf = document(f"{title} {document_reference}", chunk.created_at)  # same bytes every fetch
     pdf.set_font("Helvetica", "B", 18)
     pdf.cell(0, 12, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
@@ -51,26 +41,24 @@ def render_invoice(order: Order, chunk: Chunk, document_reference: str) -> bytes
     ):
         if value:
             pdf.cell(45, 6, label)
-            pdf.cell(0, 6, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 6, latin1(value), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     widths = (70, 16, 30, 18, 30)
-    pdf.set_font("Helvetica", "B", 10)
-    for width, title in zip(widths, ("Item", "Qty", "Unit price", "VAT", "Total"), strict=True):
-        pdf.cell(width, 7, title, border="B")
-    pdf.ln()
-    pdf.set_font("Helvetica", size=10)
-    for line in chunk.lines:
-        unit = line.unit_price if line.unit_price is not None else line.total_amount
-        cells = (
-            _latin1(line.description or line.reference)[:40],
-            str(line.quantity),
-            money(unit),
-            f"{line.vat / 100:g} %",
-            money(line.total_amount),
-        )
-        for width, text in zip(widths, cells, strict=True):
-            pdf.cell(width, 6, text)
-        pdf.ln()
+    table(
+        pdf,
+        widths,
+        ("Item", "Qty", "Unit price", "VAT", "Total"),
+        (
+            (
+                (line.description or line.reference)[:40],
+                str(line.quantity),
+                money(line.unit_price if line.unit_price is not None else line.total_amount),
+                f"{line.vat / 100:g} %",
+                money(line.total_amount),
+            )
+            for line in chunk.lines
+        ),
+    )
     pdf.ln(2)
     pdf.set_font("Helvetica", "B", 10)
     for label, minor in (

@@ -1,7 +1,6 @@
 """Klarna's settlement PDFs: one payout (``/reports/payout``) or a period's payouts
-(``/reports/payouts-summary``), their totals and transactions, on fpdf2 as the invoice PDFs
-are. The same payouts give the same bytes on every fetch: the document's date is the last
-payout's."""
+(``/reports/payouts-summary``), their totals and transactions (``web/pdf.py``). The same
+payouts give the same bytes on every fetch: the document's date is the last payout's."""
 
 from __future__ import annotations
 
@@ -12,11 +11,7 @@ from fpdf import FPDF
 
 from orderdesk.domain.money import exponent, grouped_string
 from orderdesk.domain.settlement import Settlement, Transaction
-
-
-def _latin1(text: str) -> str:
-    """fpdf2's core fonts are Latin-1; anything else is replaced rather than crashing."""
-    return text.encode("latin-1", "replace").decode("latin-1")
+from orderdesk.web.pdf import document, latin1, table
 
 
 def _money(minor: int, currency: str) -> str:
@@ -25,12 +20,12 @@ def _money(minor: int, currency: str) -> str:
 
 def _row(pdf: FPDF, label: str, value: str) -> None:
     pdf.cell(55, 6, label)
-    pdf.cell(0, 6, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, latin1(value), new_x="LMARGIN", new_y="NEXT")
 
 
 def _payout(pdf: FPDF, item: Settlement, txs: Sequence[Transaction]) -> None:
     pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 9, _latin1(f"Payout {item.reference}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, latin1(f"Payout {item.reference}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
     _row(pdf, "Merchant id", item.store_id)
     _row(pdf, "Payout date", item.created_at.date().isoformat())
@@ -39,25 +34,22 @@ def _payout(pdf: FPDF, item: Settlement, txs: Sequence[Transaction]) -> None:
     _row(pdf, "Fees", _money(0, item.currency))
     _row(pdf, "Settlement amount", _money(item.payout, item.currency))
     pdf.ln(2)
-    widths = (24, 18, 70, 36, 40)
-    pdf.set_font("Helvetica", "B", 10)
-    for width, title in zip(
-        widths, ("Date", "Type", "Order id", "Reference", "Amount"), strict=True
-    ):
-        pdf.cell(width, 7, title, border="B")
-    pdf.ln()
-    pdf.set_font("Helvetica", size=9)
-    for tx in txs:
-        cells = (
-            tx.created_at.astimezone(UTC).date().isoformat(),
-            "RETURN" if tx.kind == "refund" else "SALE",
-            tx.order_id,
-            _latin1(tx.reference or "")[:20],
-            _money(tx.amount, tx.currency),
-        )
-        for width, text in zip(widths, cells, strict=True):
-            pdf.cell(width, 6, text)
-        pdf.ln()
+    table(
+        pdf,
+        (24, 18, 70, 36, 40),
+        ("Date", "Type", "Order id", "Reference", "Amount"),
+        (
+            (
+                tx.created_at.astimezone(UTC).date().isoformat(),
+                "RETURN" if tx.kind == "refund" else "SALE",
+                tx.order_id,
+                (tx.reference or "")[:20],
+                _money(tx.amount, tx.currency),
+            )
+            for tx in txs
+        ),
+        size=9,
+    )
     pdf.ln(4)
 
 
@@ -65,13 +57,9 @@ def render_payouts(
     title: str, payouts: Sequence[tuple[Settlement, Sequence[Transaction]]]
 ) -> bytes:
     """A PDF titled ``title`` of each payout (at least one) with its transactions."""
-    pdf = FPDF()
-    pdf.set_title(title)
-    pdf.set_creator("orderdesk")
-    pdf.set_creation_date(max(item.created_at for item, _ in payouts))
-    pdf.add_page()
+    pdf = document(title, max(item.created_at for item, _ in payouts))
     pdf.set_font("Helvetica", "B", 18)
-    pdf.cell(0, 12, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 12, latin1(title), new_x="LMARGIN", new_y="NEXT")
     for item, txs in payouts:
         _payout(pdf, item, txs)
     return bytes(pdf.output())
