@@ -46,12 +46,19 @@ OrderId = Annotated[str, Path(alias="orderId", description="Klarna's order id")]
 CaptureId = Annotated[str, Path(alias="captureId", description="A capture's capture_id")]
 RefundId = Annotated[str, Path(alias="refundId", description="A refund's refund_id")]
 NO_CONTENT: dict[int | str, dict[str, Any]] = {204: {"description": "Done (no body)"}}
-CREATED_HEADERS = {
-    "Location": {
-        "description": "Its path, /ordermanagement/v1/orders/{orderId}/…/{id}",
-        "schema": {"type": "string"},
+
+
+def created_headers(id_header: str) -> dict[str, Any]:
+    """A ``201``'s headers: the new object's id and its path."""
+    text = {"type": "string"}
+    return {
+        id_header: {"description": "The new object's id (lower-case hex)", "schema": text},
+        "Location": {
+            "description": "Its path, /ordermanagement/v1/orders/{orderId}/…/{id}",
+            "schema": text,
+        },
     }
-}
+
 
 Endpoint = Callable[..., Awaitable[Response]]
 
@@ -128,7 +135,10 @@ async def authorization_route(request: Request, order_id: OrderId) -> Response:
     "/captures",
     summary="Create capture",
     status_code=201,
-    responses={201: {"description": "Captured (no body)", "headers": CREATED_HEADERS}},
+    response_class=Response,  # no body: the document lists no content type for the 201
+    responses={
+        201: {"description": "Captured (no body)", "headers": created_headers("Capture-Id")}
+    },
     openapi_extra=json_body(wire.CaptureBody),
 )
 async def capture_route(request: Request, order_id: OrderId) -> Response:
@@ -284,7 +294,8 @@ async def references_route(request: Request, order_id: OrderId) -> Response:
     "/refunds",
     summary="Refund an amount of a captured order",
     status_code=201,
-    responses={201: {"description": "Refunded (no body)", "headers": CREATED_HEADERS}},
+    response_class=Response,  # no body: the document lists no content type for the 201
+    responses={201: {"description": "Refunded (no body)", "headers": created_headers("Refund-Id")}},
     openapi_extra=json_body(wire.RefundBody),
 )
 async def refund_route(request: Request, order_id: OrderId) -> Response:
