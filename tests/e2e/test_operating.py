@@ -71,7 +71,11 @@ async def start(database_url: str, log: Path, workers: int, **env: str) -> Runni
 @pytest.fixture
 async def json_server(new_database: NewDatabase, tmp_path: Path) -> AsyncIterator[Running]:
     running = await start(
-        await new_database(), tmp_path / "server.log", 2, ORDERDESK_LOG_FORMAT="json"
+        await new_database(),
+        tmp_path / "server.log",
+        2,
+        ORDERDESK_LOG_FORMAT="json",
+        ORDERDESK_LOG_LEVEL="DEBUG",  # order changes are logged at DEBUG
     )
     yield running
     assert running.stop() == 0
@@ -114,7 +118,7 @@ async def test_two_workers_log_order_changes_as_json_with_request_ids(
             f"order {order_id}: fullCapture 489000 SEK"
         ], lines[-20:]
         assert logged[0]["logger"] == "orderdesk.orders"
-        assert logged[0]["level"] == "INFO"
+        assert logged[0]["level"] == "DEBUG"
     pids = {line["message"] for line in lines if "Started server process" in line["message"]}
     assert len(pids) == 2
 
