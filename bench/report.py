@@ -20,7 +20,7 @@ DIALECTS = ("walley", "ledyer", "klarna")
 class Result:
     """One cell of the run: what was measured (``kind``), in which dialect, under what label."""
 
-    kind: str  # orderdesk | replay | raw | raw-exact | localstripe | lines | db-size | notify-…
+    kind: str  # orderdesk | first | replay | raw | raw-exact | localstripe | lines | notify-…
     dialect: str  # walley | ledyer | klarna | stripe
     label: str  # "32 clients", "1,000 lines", "1,000,000 orders"
     cell: Cell
@@ -79,6 +79,7 @@ def summary(cell: Cell) -> dict[str, Any]:
 
 SYSTEMS = {
     "orderdesk": "orderdesk {dialect} capture",
+    "first": "orderdesk ({dialect} cells): first request on a new connection",
     "replay": "orderdesk {dialect} replay",
     "raw": "raw asyncpg ({dialect} work)",
     "raw-exact": "raw asyncpg, orderdesk's SQL ({dialect})",
@@ -187,6 +188,15 @@ def headline(results: list[Result], top: int, mid: int, sizes: tuple[str, str]) 
     def p99(kind: str, clients: int) -> Callable[[str], float | None]:
         return lambda d: (find.get(kind, d, clients) or {}).get("p99_ms")
 
+    def at_top(kind: str, key: str, other: str, other_key: str) -> Callable[[str], float | None]:
+        """``kind``'s ``key`` ÷ ``other``'s ``other_key``, at ``top`` clients."""
+
+        def value(dialect: str) -> float | None:
+            ours, theirs = find.get(kind, dialect, top), find.get(other, dialect, top)
+            return ours[key] / theirs[other_key] if ours and theirs else None
+
+        return value
+
     def growth(dialect: str) -> float | None:
         small = find.get("db-size", dialect, label=sizes[0])
         large = find.get("db-size", dialect, label=sizes[1])
@@ -209,6 +219,23 @@ def headline(results: list[Result], top: int, mid: int, sizes: tuple[str, str]) 
     add("orderdesk / localstripe", lambda d: ratio(d, peer), lambda v: f"{v:.1f}×", "≥ 5×", 5.0)
     lower = float.__le__
     add(f"capture p99, {mid} clients", p99("orderdesk", mid), _ms, "≤ 15 ms", 15.0, lower)
+    add(
+        f"capture p99 ÷ raw's, {top} clients",
+        at_top("orderdesk", "p99_ms", "raw", "p99_ms"),
+        lambda v: f"{v:.2f}",
+        "≤ 1.3",  # issue 28
+        1.3,
+        lower,
+    )
+    add(
+        f"replay p99 ÷ its p50, {top} clients",
+        at_top("replay", "p99_ms", "replay", "p50_ms"),
+        lambda v: f"{v:.1f}",
+        "≤ 3",  # issue 28
+        3.0,
+        lower,
+    )
+    add(f"first request on a new connection p99, {top} clients", p99("first", top), _ms)
     add(f"replay p99, {mid} clients", p99("replay", mid), _ms, "≤ 5 ms", 5.0, lower)
     add("replay p99, 1 client", p99("replay", 1), _ms, "≤ 5 ms", 5.0, lower)
     add(

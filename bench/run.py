@@ -17,7 +17,7 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +232,9 @@ class Run:
         for slot, cells in zip(slots, parts, strict=True):
             cell = merge(cells)
             self.results.append(Result(slot.kind, slot.dialect, slot.label, cell))
+            if slot.kind == "orderdesk":  # connection set-up, on its own
+                first = Cell(cell.concurrency, latencies=cell.first)
+                self.results.append(Result("first", slot.dialect, slot.label, first))
             s = summary(cell)
             self.say(
                 f"{slot.kind} {slot.dialect} {slot.label}: {s['requests']} requests,"
@@ -452,6 +455,8 @@ class Run:
                 return
             work = await self.throughput(main)
             await self.replay(main, work)
+            if self.only == "tail":
+                return
             await self.lines(main)
             await self.history(main)
             main.server.stop()
@@ -503,9 +508,20 @@ def main(argv: list[str] | None = None) -> int:
         dest="only",
         help="only captures/s with notifications on ÷ off",
     )
+    parser.add_argument(
+        "--tail-only",
+        action="store_const",
+        const="tail",
+        dest="only",
+        help="only captures and replays at the most clients (p99 against raw PostgreSQL's"
+        " and against the p50, the first request on a new connection)",
+    )
     args = parser.parse_args(argv)
 
     plan = SMOKE if args.smoke else FULL
+    if args.only == "tail":
+        top = max(plan.levels)
+        plan = replace(plan, captures={top: plan.captures[top]}, mid=top)
     out = args.results / time.strftime("%Y%m%d-%H%M%S")
     quiet = args.quiet_wait if args.quiet_wait is not None else (0.0 if args.smoke else 60.0)
     run = Run(plan, args.database_url, args.workers, out, quiet, args.only)

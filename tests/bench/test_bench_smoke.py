@@ -18,6 +18,7 @@ from tests.support.database import admin_url
 ROOT = Path(__file__).parents[2]
 KINDS = {
     "orderdesk",
+    "first",
     "raw",
     "raw-exact",
     "localstripe",
@@ -49,3 +50,7 @@ async def test_the_smoke_benchmark_runs_and_every_request_succeeds(tmp_path: Pat
     results = json.loads(results_file.read_text())["results"]
     assert {r["kind"] for r in results} == KINDS
     assert all(r["requests"] > 0 and r["failures"] == 0 for r in results)
+    # connection set-up on its own: one untimed first request per connection of each cell
+    assert "| first request on a new connection p99, 32 clients |" in out.decode()
+    firsts = [r for r in results if r["kind"] == "first"]
+    assert firsts and all(r["requests"] == r["clients"] for r in firsts)
