@@ -17,7 +17,7 @@ import socket
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -34,6 +34,8 @@ orderdesk: an order-management server speaking {apis}.
 
 Settings come from the environment (ORDERDESK_*, DATABASE_URL; see the README). Without
 DATABASE_URL an embedded PostgreSQL runs in $ORDERDESK_DATA_DIR/pgdata (default .orderdesk)."""
+
+BALANCED_LOOP = "orderdesk.ops.accept:balanced_loop"
 
 EPILOG = "Run 'orderdesk COMMAND --help' for a command's options."
 
@@ -226,7 +228,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     base = f"http://{settings.host}:{settings.port}"
     if not settings.run_workers:  # the worker processes read their settings from the env
         os.environ[env_name("run_workers")] = "false"
-    with database(settings) as url, _metrics_dir(settings.workers):
+    loop = _event_loop(settings.workers)
+    with database(settings) as url, _metrics_dir(settings.workers), _accept_slots(loop, settings):
         _prepare(url, settings)
         if not args.no_demo:
             print(asyncio.run(_walkthrough(settings, url, base, fresh=False)), flush=True)
@@ -247,7 +250,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             host=settings.host,
             port=settings.port,
             workers=settings.workers,
-            loop=_event_loop(settings.workers),
+            loop=loop,
             http=_http_protocol(),
             log_config=logs.config(settings.log_level, settings.log_format),
             log_level=settings.log_level.lower(),
@@ -258,11 +261,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _event_loop(workers: int) -> str:
-    """uvicorn's ``loop``: several workers share one socket, so each accepts for itself, the
-    least busy first (``ops/accept.py``, built on uvloop; without uvloop, uvicorn's choice)."""
+    """uvicorn's ``loop``: several workers share one socket, so each accepts for itself, up
+    to its fair share (``ops/accept.py``, built on uvloop; without uvloop, uvicorn's choice)."""
     if workers > 1 and importlib.util.find_spec("uvloop") is not None:
-        return "orderdesk.ops.accept:balanced_loop"
+        return BALANCED_LOOP
     return "auto"
+
+
+def _accept_slots(loop: str, settings: Settings) -> AbstractContextManager[None]:
+    """The workers' shared accept slots, while they run (``ops/accept.py``)."""
+    if loop != BALANCED_LOOP:
+        return nullcontext()
+    from orderdesk.ops.accept import shared_slots
+
+    return shared_slots(settings.workers)
 
 
 def _http_protocol() -> Any:

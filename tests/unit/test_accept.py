@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from collections.abc import Iterator
 
 import pytest
 
 from orderdesk.ops import accept
-from orderdesk.ops.accept import BalancedListener, BalancedLoop
+from orderdesk.ops.accept import SLOTS_ENV, BalancedListener, BalancedLoop, shared_slots
 
 
 class Echo(asyncio.Protocol):
@@ -77,6 +78,49 @@ def test_a_burst_of_connections_is_dealt_out_evenly(listening: socket.socket) ->
     finally:
         for client in clients:
             client.close()
+
+
+@pytest.mark.parametrize(("count", "workers"), [(8, 2), (8, 3), (32, 2), (32, 3)])
+@pytest.mark.parametrize("queued", [True, False], ids=["queued", "arriving"])
+def test_with_shared_slots_each_worker_takes_its_fair_share_of_a_burst(
+    listening: socket.socket, count: int, workers: int, queued: bool
+) -> None:
+    """Connections already waiting, or arriving one after another while the workers listen:
+    each worker ends with its fair share (8 over 3: 3, 3 and 2), as ``serve`` sets them up."""
+    clients = connect(listening, count if queued else 0)
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        listeners = [
+            await loop.create_server(Echo, sock=worker_socket(listening)) for _ in range(workers)
+        ]
+        assert all(w.slots is not None for w in listeners)
+        if not queued:
+            for _ in range(count):
+                address = listening.getsockname()
+                clients.append(await loop.run_in_executor(None, socket.create_connection, address))
+        await wait_for(lambda: sum(w.holding() for w in listeners) == count)
+        fair = [count // workers + (i < count % workers) for i in range(workers)]
+        assert sorted(w.holding() for w in listeners) == sorted(fair)
+        for w in listeners:
+            w.close()
+            await w.wait_closed()
+
+    try:
+        with shared_slots(workers):
+            run(scenario)
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_shared_slots_leave_nothing_behind(listening: socket.socket) -> None:
+    """The slots live in memory named by ``serve``'s own descriptor: gone with it."""
+    with shared_slots(2):
+        path = os.environ[SLOTS_ENV]
+        assert os.path.exists(path)
+    assert SLOTS_ENV not in os.environ
+    assert not os.path.exists(path)
 
 
 def test_an_accepted_connection_is_served_and_stops_counting_when_closed(
