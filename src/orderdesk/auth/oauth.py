@@ -18,7 +18,7 @@ from orderdesk.auth.tokens import Principal, TokenScheme, TokenService
 from orderdesk.store import merchants
 from orderdesk.web.answers import json_answer, to_response
 
-#: The bodies a token endpoint reads (Walley's PHP SDK posts multipart).
+#: The bodies a token endpoint reads (a provider's PHP SDK posts multipart).
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 

@@ -200,7 +200,7 @@ class Order:
     items_replaced: bool = False
     #: The merchant confirmed it has the order (Ledyer ``acknowledge``).
     acknowledged: bool = False
-    #: Waiting for the provider to accept or reject it (Walley ``OnHold``); nothing can be
+    #: Waiting for the provider to accept or reject it (an order ``OnHold``); nothing can be
     #: done with it meanwhile. ``rejected``: the provider refused it, nothing is authorised.
     on_hold: bool = False
     rejected: bool = False

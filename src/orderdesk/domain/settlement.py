@@ -3,7 +3,7 @@
 A period is one day (UTC) on the store's clock; a settlement exists for every ended day with
 at least one capture or refund, and is created (and paid out) when that day ends. orderdesk
 charges no fees, so every fee amount is 0 and there are no fee transactions. Ids are
-Ledyer-style (``sl_`` + a KSUID) and deterministic: the KSUID's time is the period's start
+prefixed (``sl_`` + a KSUID) and deterministic: the KSUID's time is the period's start
 and its payload the first 16 bytes of SHA-256 of the store id, so an id names its store and
 day without a table. The payout reference is the day and the store (``20240116-<store>``).
 """

@@ -1,7 +1,7 @@
 """Response header names written as the providers' servers write them: ``Content-Type``,
 ``Location``, ``Capture-Id`` — not uvicorn's lower case.
 
-HTTP header names are case-insensitive, but real clients are not: Klarna's PHP SDK looks up
+HTTP header names are case-insensitive, but real clients are not: a provider's PHP SDK looks up
 ``Content-Type`` and ``Location`` with that spelling in the header map its Guzzle connector
 fills from the answer. Starlette and uvicorn keep names lower-case, so the head of each
 answer is re-cased here, on its way to the socket: the first write of each request's

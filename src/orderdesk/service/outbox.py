@@ -42,7 +42,7 @@ HEADERS = {"User-Agent": USER_AGENT, "Content-Type": "application/json"}
 
 
 def provider_headers(dialects: Dialects, delivery: Claimed) -> Mapping[str, str]:
-    """The headers the store's provider adds to a delivery's POST (Walley's signature …)."""
+    """The headers the store's provider adds to a delivery's POST (a signature, …)."""
     outgoing = Outgoing(
         delivery.body, delivery.occurred_at, delivery.correlation_id, delivery.secret
     )

@@ -3,7 +3,7 @@ columns, newest first, in keyset pages (``(created_at, id)`` of the last row, ne
 with each order's statuses as its provider's API shows them and how many orders match.
 
 A status is each provider's own SQL condition on the row (``StatusDialect.status_sql``): an
-order shows several at once (Ledyer: ``fullyCaptured`` and ``partiallyRefunded``), and some
+order shows several at once (``fullyCaptured`` and ``partiallyRefunded``), and some
 depend on the store's now (expired), so the stored ``status`` column (the first status, as
 written) is not enough. The store's now is the server's now plus the store's test clock.
 

@@ -91,7 +91,7 @@ def _refuse_duplicate_keys(body: bytes) -> None:
 
 Minor = Annotated[int, Field(ge=-MAX_MINOR, le=MAX_MINOR)]
 #: An order line's texts and numbers, the same wherever an order is made (the sandbox API,
-#: scenario files) or its lines are sent (Ledyer).
+#: scenario files) or its lines are sent in minor units.
 LineText = Annotated[str, Field(max_length=255)]
 LineType = Annotated[str, Field(max_length=50, description="physical, digital, shippingFee, …")]
 Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
