@@ -16,7 +16,7 @@ import orjson
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.service import checkout
 from tests.support.receiver import Receiver
-from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, Merchant, advance
+from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, Merchant, advance, deliveries, notify
 
 VIEW_FIELDS = {
     "checkoutId",
@@ -318,3 +318,26 @@ async def test_an_order_on_hold_settles_its_session_and_queues_its_callbacks(
         assert session["status"] == status
         bodies = [orjson.loads(d["body"]) for d in callbacks]
         assert [b["status"] for b in bodies] == ["onHold", status]
+
+
+async def test_a_failing_callback_holds_back_none_of_the_orders_notifications(
+    merchant: Merchant, receiver: Receiver
+) -> None:
+    shop_down = Receiver(default=500).start()
+    try:
+        await notify(merchant, "ledyer", receiver.url)
+        made = await make(merchant, shop_down, store="ledyer")
+        order_id = (await pay(merchant.client, made["checkoutId"])).json()["orderId"]
+        await receiver.wait_for(2, lambda doc: doc.get("orderId") == order_id)
+        [callback] = (
+            await merchant.client.get(f"/sandbox/checkouts/{made['checkoutId']}", headers=ADMIN)
+        ).json()["callbacks"]
+        assert callback["state"] == "pending" and callback["waitingFor"] is None
+        notified = await deliveries(merchant, "ledyer", orderId=order_id)
+        assert sorted((d["checkoutId"] or "", d["waitingFor"]) for d in notified) == [
+            ("", None),
+            ("", None),
+            (made["checkoutId"], None),
+        ]
+    finally:
+        shop_down.stop()
