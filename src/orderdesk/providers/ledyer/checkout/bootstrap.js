@@ -94,7 +94,10 @@
         dispatch(data.event, { sessionId: token });
         break;
       case 'completed':
-        if (data.status === 'completed' || data.status === 'onHold') {
+        // A lost redirect (the scenario's): the customer's browser never hears of the
+        // order, so only the notification confirms it.
+        var lost = session && session.scenario && session.scenario.redirect === 'lost';
+        if (!lost && (data.status === 'completed' || data.status === 'onHold')) {
           dispatch(data.event, { sessionId: token, orderId: data.orderId });
         }
         if (data.redirectUrl) window.top.location.href = data.redirectUrl;
