@@ -54,8 +54,15 @@
 
   function failOrder(body, alert) {
     window.ledyer.api.clientValidation({ shouldProceed: false, message: { title: null, body } });
-    const notices = document.getElementById('notices');
-    notices.textContent = alert || body;
+    const form = document.querySelector('form.checkout');
+    for (const old of document.querySelectorAll('.woocommerce-NoticeGroup-checkout')) old.remove();
+    const group = document.createElement('div');
+    group.className = 'woocommerce-NoticeGroup woocommerce-NoticeGroup-checkout';
+    const error = document.createElement('div');
+    error.className = 'woocommerce-error';
+    error.textContent = alert || body;
+    group.appendChild(error);
+    form.prepend(group);
     document.body.dispatchEvent(new CustomEvent('checkout_error'));
   }
 
