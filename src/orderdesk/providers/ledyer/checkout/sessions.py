@@ -10,12 +10,14 @@ from typing import Any
 import asyncpg
 
 from orderdesk.auth.tokens import Principal
+from orderdesk.domain import checkout as c
 from orderdesk.domain import errors as e
 from orderdesk.domain import ids
 from orderdesk.domain.checkout import CheckoutSession
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.lines import CaptureLine, check_lines_total
 from orderdesk.providers.ledyer import NAME
+from orderdesk.providers.ledyer.checkout import views
 from orderdesk.providers.ledyer.checkout.wire import CreateSessionBody, UpdateSessionBody
 from orderdesk.providers.ledyer.responses import LedyerPaymentStatus
 from orderdesk.providers.ledyer.rules import PaymentMethod, PaymentStatus
@@ -195,7 +197,7 @@ def pending_status(session: CheckoutSession, now: datetime) -> LedyerPaymentStat
     the customer has not paid, ``orderPending`` while it awaits a signatory (the hosted
     checkout's signing step locks it), ``unknown`` once declined, abandoned or expired; None
     once the order exists (its own status says it)."""
-    state = session.status_at(now)
+    state = views.state(session, now)
     if state in ("completed", "onHold") or (state == "declined" and session.completed_at):
         return None
     status, note = _PENDING[state]
@@ -212,39 +214,41 @@ _PENDING = {
 }
 
 
+def apply_update(session: CheckoutSession, body: UpdateSessionBody, now: datetime) -> None:
+    """The update on the session (refused as a whole: nothing is written)."""
+    if views.state(session, now) == "expired":
+        raise DomainError(c.CHECKOUT_EXPIRED, f"Session {session.id} has expired", Kind.STATE)
+    lines = session.lines
+    if body.orderLines is not None:
+        lines = [line.command() for line in body.orderLines]
+    check_totals(lines, body)
+    if body.currency is not None and body.currency != session.currency:
+        raise DomainError(
+            CURRENCY_NOT_SUPPORTED,
+            f"The session's store takes {session.currency}, not {body.currency}",
+            Kind.RULE,
+            "currency",
+        )
+    session.lines = lines
+    session.country = body.country or session.country
+    session.reference = session.reference if body.reference is None else body.reference
+    session.metadata = session.metadata if body.metadata is None else body.metadata
+    if body.locale is not None:
+        session.data["locale"] = body.locale
+    if body.settlementReference is not None:
+        session.data["settlementReference"] = body.settlementReference
+    if body.settings is not None:
+        session.data["settings"] = {**session.data.get("settings", {}), **_settings(body)}
+        session.urls = {**session.urls, **_urls(body)}
+    session.record("updated", now)
+
+
 async def update(
     uow: UnitOfWork, principal: Principal, name: str, body: UpdateSessionBody
 ) -> CheckoutSession:
     """Apply an update; while the customer pays too (Ledyer documents no lock: the WooCommerce
     plugin updates the session from its client validation), never once it is authorised."""
     found, _ = await find(uow.pool, principal, name)
-
-    def change(session: CheckoutSession, now: datetime) -> None:
-        lines = session.lines
-        if body.orderLines is not None:
-            lines = [line.command() for line in body.orderLines]
-        check_totals(lines, body)
-        if body.currency is not None and body.currency != session.currency:
-            raise DomainError(
-                CURRENCY_NOT_SUPPORTED,
-                f"The session's store takes {session.currency}, not {body.currency}",
-                Kind.RULE,
-                "currency",
-            )
-        session.lines = lines
-        if body.country is not None:
-            session.country = body.country
-        if body.reference is not None:
-            session.reference = body.reference
-        if body.metadata is not None:
-            session.metadata = body.metadata
-        if body.locale is not None:
-            session.data["locale"] = body.locale
-        if body.settlementReference is not None:
-            session.data["settlementReference"] = body.settlementReference
-        if body.settings is not None:
-            session.data["settings"] = {**session.data.get("settings", {}), **_settings(body)}
-            session.urls = {**session.urls, **_urls(body)}
-        session.record("updated", now)
-
-    return await checkout.update(uow.pool, found.id, change, while_locked=True)
+    return await checkout.update(
+        uow.pool, found.id, lambda session, now: apply_update(session, body, now), while_locked=True
+    )

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from orderdesk.domain.checkout import CheckoutSession
+from orderdesk.domain.checkout import CheckoutSession, Status
 from orderdesk.domain.lines import CaptureLine
 from orderdesk.providers.ledyer.views import iso_z
 
@@ -89,16 +89,25 @@ def _line(line: CaptureLine) -> SessionLineView:
     return out
 
 
+def state(session: CheckoutSession, now: datetime) -> Status:
+    """The session's status at ``now``; Ledyer's ``sessionId`` is the public token the
+    loader is given, so a token past its lifetime (the scenario's) is an expired session."""
+    found = session.status_at(now)
+    if found in ("open", "locked") and now >= session.token_expires_at:
+        return "expired"
+    return found
+
+
 def status(session: CheckoutSession, now: datetime) -> SessionStatus:
     """The session's state in Ledyer's words (docs/decisions.md)."""
-    state = session.status_at(now)
-    if state in ("completed", "onHold"):
+    state_ = state(session, now)
+    if state_ in ("completed", "onHold"):
         return "authorized"
-    if state == "declined":
+    if state_ == "declined":
         return "declined"
-    if state in ("abandoned", "expired"):
+    if state_ in ("abandoned", "expired"):
         return "expired"
-    return "awaitingSignatory" if state == "locked" else "initiated"
+    return "awaitingSignatory" if state_ == "locked" else "initiated"
 
 
 _ADDRESS = (

@@ -11,12 +11,14 @@ import pytest
 
 from orderdesk.domain.checkout import HookAnswer
 from orderdesk.providers.ledyer.checkout.dialect import GENERIC_REFUSAL, judge
+from orderdesk.providers.ledyer.checkout.tests import plugin_requests as sent
 from orderdesk.providers.ledyer.checkout.tests.test_ledyer_sessions import (
     call,
     create_body,
     escaped,
     pay,
 )
+from tests.support.ledyer_api import error
 from tests.support.receiver import Receiver
 from tests.support.sandbox import ADMIN, Merchant, advance
 
@@ -127,3 +129,21 @@ async def test_no_callbacks_and_a_lost_redirect(merchant: Merchant, receiver: Re
     assert (done["status"], done["redirectUrl"], done["callbacks"]) == ("completed", None, [])
     r = await call(merchant, "GET", f"/v1/orders/{made['orderId']}/paymentstatus")
     assert r.json()["status"] == "paymentConfirmed"  # the shop can still ask
+
+
+async def test_a_session_whose_token_expired_is_expired(merchant: Merchant) -> None:
+    """Ledyer's sessionId is the loader's token: past the scenario's token lifetime the
+    session can no longer be paid or updated, and says so."""
+    await scenario(merchant, tokenLifetimeSeconds=600)
+    made = await session(merchant, create_body(merchant))
+    await advance(merchant, "ledyer", 601)
+    r = await merchant.client.post(
+        f"/sandbox/checkouts/{made['sessionId']}/pay", json={"persona": "approve"}, headers=ADMIN
+    )
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "CHECKOUT_TOKEN_EXPIRED")
+    r = await call(merchant, "GET", f"/v1/sessions/{made['orderId']}")
+    assert r.json()["status"] == "expired"
+    r = await call(merchant, "POST", f"/v1/sessions/{made['orderId']}", sent.UPDATE_SESSION)
+    assert error(r) == (409, "CHECKOUT_EXPIRED")
+    r = await call(merchant, "GET", f"/v1/paymentstatus?sessionId={made['sessionId']}")
+    assert (r.json()["status"], r.json()["note"]) == ("unknown", "Expired")
