@@ -49,7 +49,13 @@ class Ledyer:
     title = TITLE
     prefixes = ("/v1/",)
     security = Security("LedyerToken", "an access token from POST /oauth/token", "Idempotency-Key")
-    route_tables = (tokens.ROUTES, routes.ROUTES, settlements.ROUTES, checkout_routes.ROUTES)
+    route_tables = (
+        tokens.ROUTES,
+        routes.ROUTES,
+        settlements.ROUTES,
+        checkout_routes.ROUTES,
+        checkout_routes.LOADER_ROUTES,
+    )
     statuses = tuple(rules.LedyerStatus)
     status_words = STATUS_WORDS
     explained = EXPLAINED

@@ -48,12 +48,13 @@
     pending = null;
   }
 
-  function requiresClientValidation() {
-    var data = (session && session.data) || {};
-    var settings = data.settings || {};
-    var security = settings.security || {};
-    return security.requireClientValidation === true;
-  }
+  // What the hosted checkout does not say: whether the shop asked for client validation
+  // (asked for, until known: the WooCommerce plugin always asks) and whether the scenario
+  // loses the redirect.
+  var settings = { requireClientValidation: true, lostRedirect: false };
+  fetch(origin + '/bootstrap/sessions/' + encodeURIComponent(token), { credentials: 'omit' })
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (found) { if (found) settings = found; }, function () {});
 
   var api = {
     suspend: function () { send({ type: 'suspend' }); },
@@ -83,7 +84,7 @@
         queued.forEach(send);
         break;
       case 'beforePayment':
-        if (!requiresClientValidation()) {
+        if (!settings.requireClientValidation) {
           send({ type: 'beforePaymentResult', id: data.id, ok: true, message: '' });
           break;
         }
@@ -96,8 +97,7 @@
       case 'completed':
         // A lost redirect (the scenario's): the customer's browser never hears of the
         // order, so only the notification confirms it.
-        var lost = session && session.scenario && session.scenario.redirect === 'lost';
-        if (!lost && (data.status === 'completed' || data.status === 'onHold')) {
+        if (!settings.lostRedirect && (data.status === 'completed' || data.status === 'onHold')) {
           dispatch(data.event, { sessionId: token, orderId: data.orderId });
         }
         if (data.redirectUrl) window.top.location.href = data.redirectUrl;

@@ -82,3 +82,20 @@ async def get_session_route(request: Request, name: SessionName) -> Response:
     principal = authenticate(request, NAME)
     session, now = await sessions.find(request.app.state.pool, principal, name)
     return to_response(json_answer(session_view(session, principal.merchant_id, now)))
+
+
+#: What the loader needs to know of its session that the hosted checkout does not tell it
+#: (not part of Ledyer's API: not in the OpenAPI document).
+LOADER_ROUTES = RouteTable(NAME, include_in_schema=False)
+
+
+@LOADER_ROUTES.get("/bootstrap/sessions/{token}")
+async def loader_settings_route(request: Request, token: str) -> Response:
+    """``{"requireClientValidation", "lostRedirect"}`` of the session whose ``sessionId`` is
+    ``token`` (nothing secret: the page embedding the loader knows the session), readable
+    by the shop's page from its own origin."""
+    found = await sessions.loader_settings(request.app.state.pool, token)
+    cors = {"access-control-allow-origin": "*"}
+    if found is None:
+        return to_response(json_answer({"error": "No such session"}, 404, cors))
+    return to_response(json_answer(found, 200, cors))

@@ -252,3 +252,18 @@ async def update(
     return await checkout.update(
         uow.pool, found.id, lambda session, now: apply_update(session, body, now), while_locked=True
     )
+
+
+async def loader_settings(pool: asyncpg.Pool, token: str) -> dict[str, bool] | None:
+    """What the loader of the Ledyer session with this token needs: whether the shop asked
+    for client validation, and whether the scenario loses the redirect."""
+    async with pool.acquire() as conn:
+        loaded = await checkouts.by_token(conn, token)
+    if loaded is None or loaded.session.provider != NAME:
+        return None
+    session = loaded.session
+    security = session.data.get("settings", {}).get("security", {})
+    return {
+        "requireClientValidation": security.get("requireClientValidation") is True,
+        "lostRedirect": session.scenario.redirect == "lost",
+    }

@@ -282,3 +282,20 @@ async def test_without_a_store_id_the_credentials_store_for_the_country_is_used(
     assert r.status_code == 200, r.text
     session = (await call(merchant, "GET", f"/v1/sessions/{r.json()['orderId']}")).json()
     assert session["order"]["storeId"] == merchant.stores["ledyer"]
+
+
+async def test_what_the_loader_learns_of_its_session(merchant: Merchant) -> None:
+    made = await created(merchant)
+    r = await merchant.client.get(f"/bootstrap/sessions/{made['sessionId']}")
+    assert (r.status_code, r.json()) == (
+        200,
+        {"requireClientValidation": True, "lostRedirect": False},
+    )
+    assert r.headers["access-control-allow-origin"] == "*"
+    r = await merchant.client.get("/bootstrap/sessions/se_unknown")
+    assert r.status_code == 404
+    assert (
+        (await merchant.client.get("/bootstrap.js"))
+        .headers["content-type"]
+        .startswith("text/javascript")
+    )
