@@ -147,3 +147,58 @@ async def test_a_session_whose_token_expired_is_expired(merchant: Merchant) -> N
     assert error(r) == (409, "CHECKOUT_EXPIRED")
     r = await call(merchant, "GET", f"/v1/paymentstatus?sessionId={made['sessionId']}")
     assert (r.json()["status"], r.json()["note"]) == ("unknown", "Expired")
+
+
+async def test_an_address_and_country_changed_in_the_checkout(merchant: Merchant) -> None:
+    """What the customer enters in the hosted checkout is the session's customer as the
+    plugin reads it (``lco_wc_get_ledyer_order``), and the order's."""
+    made = await session(merchant, create_body(merchant))
+    edited = {
+        "firstName": "Ola",
+        "lastName": "Nordmann",
+        "email": "ola@example.no",
+        "phone": "+4790000000",
+        "billingAddress": {"streetAddress": "Karl Johans gate 1", "postalCode": "0154",
+                           "city": "Oslo", "country": "NO"},
+        "shippingAddress": {"streetAddress": "Storgata 2", "postalCode": "0155", "city": "Oslo",
+                            "country": "NO",
+                            "contact": {"firstName": "Kari", "lastName": "Nordmann"}},
+    }  # fmt: skip
+    r = await merchant.client.put(
+        f"/orderdesk-checkout/{made['sessionId']}/customer", json={"customer": edited}
+    )
+    assert r.status_code == 200, r.text
+    customer = (await call(merchant, "GET", f"/v1/sessions/{made['orderId']}")).json()["customer"]
+    assert customer["billingAddress"] == {
+        "attentionName": "", "careOf": "", "city": "Oslo", "companyName": "", "country": "NO",
+        "postalCode": "0154", "streetAddress": "Karl Johans gate 1", "streetAddress2": "",
+    }  # fmt: skip
+    assert customer["shippingAddress"]["contact"] == {
+        "email": "",
+        "firstName": "Kari",
+        "lastName": "Nordmann",
+        "phone": "",
+    }
+    assert (customer["firstName"], customer["email"], customer["phone"]) == (
+        "Ola",
+        "ola@example.no",
+        "+4790000000",
+    )
+    await pay(merchant, made["sessionId"])
+    order = (await call(merchant, "GET", f"/v1/orders/{made['orderId']}")).json()
+    assert order["customer"]["billingAddress"]["country"] == "NO"
+    assert order["customer"]["shippingAddress"]["streetAddress"] == "Storgata 2"
+
+
+async def test_on_hold_is_refused_for_ledyer_and_changes_nothing(merchant: Merchant) -> None:
+    """A Ledyer order never starts on hold (docs/decisions.md): paying as onHold is refused
+    and the session is as it was."""
+    made = await session(merchant, create_body(merchant))
+    r = await merchant.client.post(
+        f"/sandbox/checkouts/{made['sessionId']}/pay", json={"persona": "onHold"}, headers=ADMIN
+    )
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "HOLD_NOT_SUPPORTED")
+    r = await call(merchant, "GET", f"/v1/sessions/{made['orderId']}")
+    assert r.json()["status"] == "initiated"
+    assert (await call(merchant, "GET", f"/v1/orders/{made['orderId']}")).status_code == 404
+    assert (await pay(merchant, made["sessionId"]))["status"] == "completed"
