@@ -24,7 +24,7 @@ from orderdesk.providers.ledyer.checkout.tests.shop import (
 )
 from orderdesk.providers.ledyer.checkout.tests.test_ledyer_sessions import create_body
 from tests.support.receiver import Receiver
-from tests.support.sandbox import Merchant
+from tests.support.sandbox import ADMIN, Merchant
 from tests.support.server import Server
 
 pytestmark = pytest.mark.e2e
@@ -151,3 +151,41 @@ async def test_validation_failure(
     assert session["status"] == "initiated"
     r = await shop.ledyer("GET", f"/v1/orders/{shop.order_id}/paymentstatus")
     assert r.json()["status"] == "orderInitiated"
+
+
+async def test_signing_a_signatory_approves_later(
+    browser: Any,
+    server: Server,
+    remote_merchant: Merchant,
+    api: httpx.AsyncClient,
+    receiver: Receiver,
+) -> None:
+    """The signing persona: ``ledyerCheckoutOrderPending``, the plugin places its order and
+    goes to the order-received page while the order is pending; the signatory's approval (the
+    sandbox's pay) makes the order and sends the notification."""
+    shop = Shop(api, create_body(remote_merchant, receiver.url))
+    context, frame = await open_shop(browser, server, shop)
+    page = context.pages[0]
+    await frame.locator("button[data-persona=signing]").click()
+    await page.wait_for_url(RECEIVED)
+    assert "ledyerCheckoutOrderPending from Ledyer triggered" in shop.logs
+    assert shop.confirmed == {
+        "order": 404,
+        "reference": 404,
+        "paymentStatus": {
+            "note": "Awaiting signature",
+            "paymentMethod": {"provider": "ledyer", "type": "invoice"},
+            "status": "orderPending",
+        },
+        "acknowledge": 404,
+    }
+    await close(context)
+    assert receiver.bodies() == []
+    r = await remote_merchant.client.post(
+        f"/sandbox/checkouts/{shop.session_id}/pay", json={"persona": "signing"}, headers=ADMIN
+    )
+    assert (r.status_code, r.json()["status"]) == (200, "completed")
+    notified = await receiver.wait_for(2)
+    assert notified[0]["eventType"] == "com.ledyer.order.create"
+    r = await shop.ledyer("GET", f"/v1/orders/{shop.order_id}/paymentstatus")
+    assert r.json()["status"] == "paymentConfirmed"

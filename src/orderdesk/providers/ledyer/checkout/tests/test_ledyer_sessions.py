@@ -202,19 +202,27 @@ async def test_an_update_after_completion_is_refused_so_the_plugin_makes_a_new_s
     assert again["orderId"] != made["orderId"]
 
 
-async def test_a_declined_purchase_makes_no_order(merchant: Merchant) -> None:
+@pytest.mark.parametrize(
+    ("persona", "ended", "note", "word"),
+    [
+        ("decline", "declined", "Declined", "declined"),
+        ("abandon", "abandoned", "Abandoned", "expired"),
+    ],
+)
+async def test_a_declined_or_abandoned_purchase_makes_no_order(
+    merchant: Merchant, persona: str, ended: str, note: str, word: str
+) -> None:
     made = await created(merchant)
-    done = await pay(merchant, made["sessionId"], "decline")
-    assert (done["status"], done["callbacks"]) == ("declined", [])
+    done = await pay(merchant, made["sessionId"], persona)
+    assert (done["status"], done["callbacks"]) == (ended, [])
     r = await call(merchant, "GET", f"/v1/paymentstatus?sessionId={made['sessionId']}")
-    assert r.json()["status"] == "unknown" and r.json()["note"] == "Declined"
+    assert (r.json()["status"], r.json()["note"]) == ("unknown", note)
     assert error(await call(merchant, "GET", f"/v1/orders/{made['orderId']}")) == (
         404,
         "ORDER_NOT_FOUND",
     )
-    assert (await call(merchant, "GET", f"/v1/sessions/{made['orderId']}")).json()[
-        "status"
-    ] == "declined"
+    r = await call(merchant, "GET", f"/v1/sessions/{made['orderId']}")
+    assert r.json()["status"] == word
 
 
 async def test_a_session_awaiting_its_signatory_is_order_pending(merchant: Merchant) -> None:
