@@ -212,7 +212,7 @@ async def _session_status(
 ) -> tuple[Response | None, str | None]:
     """A checkout session's payment status while its order is not made (the answer), or the
     id of the order it made; (None, None) when no checkout session is named."""
-    name = session_id or order_id
+    name = order_id if session_id is None else session_id
     assert name is not None
     try:
         session, now = await sessions.find(request.app.state.pool, principal, name)

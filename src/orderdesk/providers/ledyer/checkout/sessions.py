@@ -178,6 +178,8 @@ async def find(
 ) -> tuple[CheckoutSession, datetime]:
     """The Ledyer session named ``name`` (``or_…`` or ``se_…``) that the caller may see, and
     its store's now."""
+    if "\x00" in name:  # PostgreSQL's text cannot hold it: no session has it
+        raise _session_not_found(name)
     async with pool.acquire() as conn:
         if name.startswith(f"{ids.SESSION}_"):
             loaded = await checkouts.get(conn, name)
@@ -257,6 +259,8 @@ async def update(
 async def loader_settings(pool: asyncpg.Pool, token: str) -> dict[str, bool] | None:
     """What the loader of the Ledyer session with this token needs: whether the shop asked
     for client validation, and whether the scenario loses the redirect."""
+    if "\x00" in token:
+        return None
     async with pool.acquire() as conn:
         loaded = await checkouts.by_token(conn, token)
     if loaded is None or loaded.session.provider != NAME:

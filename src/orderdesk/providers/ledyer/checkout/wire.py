@@ -25,9 +25,9 @@ def _whole(value: Any) -> Any:
 
 
 Whole = BeforeValidator(_whole)
-Minor = Annotated[int, Whole, Field(ge=-MAX_MINOR, le=MAX_MINOR)]
-Quantity = Annotated[int, Whole, Field(ge=0, le=MAX_QUANTITY)]
-Vat = Annotated[int, Whole, Field(ge=0, le=MAX_VAT_BP, description="Basis points: 2500 = 25 %")]
+Minor = Annotated[int, Field(ge=-MAX_MINOR, le=MAX_MINOR), Whole]
+Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY), Whole]
+Vat = Annotated[int, Field(ge=0, le=MAX_VAT_BP, description="Basis points: 2500 = 25 %"), Whole]
 Url = Annotated[str, Field(max_length=2000)]
 
 
@@ -79,7 +79,7 @@ class SessionCustomer(BaseModel):
 class Security(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
 
-    level: Annotated[int, Whole, Field(ge=0, le=1000)] | None = None
+    level: Annotated[int, Field(ge=0, le=1000), Whole] | None = None
     requireClientValidation: bool | None = None
     validationSuccessOnTimeout: bool | None = None
 
@@ -116,7 +116,7 @@ class AutoCapture(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
 
     enabled: bool = False
-    delayMinutes: Annotated[int, Whole, Field(ge=0, le=10080)] = 0
+    delayMinutes: Annotated[int, Field(ge=0, le=10080), Whole] = 0
 
 
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
