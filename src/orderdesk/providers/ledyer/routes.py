@@ -267,6 +267,8 @@ async def payment_status_query_route(
     principal = authenticate(request, NAME)
     if order_id is None and session_id is None:
         raise search.no_order("Name the order: orderId or sessionId")
+    if "\x00" in (order_id or ""):  # no id holds one (PostgreSQL's text cannot)
+        raise search.no_order("No order has that id")
     pending, made = await _session_status(request, principal, order_id, session_id)
     if pending is not None:
         return pending

@@ -189,3 +189,37 @@ async def test_signing_a_signatory_approves_later(
     assert notified[0]["eventType"] == "com.ledyer.order.create"
     r = await shop.ledyer("GET", f"/v1/orders/{shop.order_id}/paymentstatus")
     assert r.json()["status"] == "paymentConfirmed"
+
+
+async def test_a_lost_redirect_leaves_only_the_notification(
+    browser: Any,
+    server: Server,
+    remote_merchant: Merchant,
+    api: httpx.AsyncClient,
+    receiver: Receiver,
+) -> None:
+    """The store's scenario loses the redirect: the order is made but the page never hears
+    ``ledyerCheckoutOrderComplete``, so it stays; the notification confirms the order."""
+    r = await remote_merchant.client.put(
+        f"/sandbox/stores/{remote_merchant.stores['ledyer']}/checkout-scenario",
+        json={"redirect": "lost"},
+        headers=ADMIN,
+    )
+    assert r.status_code == 200, r.text
+    shop = Shop(api, create_body(remote_merchant, receiver.url))
+    context, frame = await open_shop(browser, server, shop)
+    page = context.pages[0]
+    await frame.locator("button[data-persona=approve]").click()
+    await frame.locator("#status", has_text="completed").wait_for()
+    notified = await receiver.wait_for(2)
+    assert notified[0] == {
+        "eventType": "com.ledyer.order.create",
+        "merchantId": remote_merchant.merchant_id,
+        "orderId": shop.order_id,
+        "reference": "",
+        "storeId": remote_merchant.stores["ledyer"],
+    }
+    assert page.url == f"{SHOP}/checkout/"
+    assert "ledyerCheckoutOrderComplete from Ledyer triggered" not in shop.logs
+    assert shop.confirmed == {}
+    await close(context)

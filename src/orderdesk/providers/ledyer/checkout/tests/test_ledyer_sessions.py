@@ -304,3 +304,11 @@ async def test_what_the_loader_learns_of_its_session(merchant: Merchant) -> None
         .headers["content-type"]
         .startswith("text/javascript")
     )
+
+
+@pytest.mark.parametrize("query", ["sessionId=", "sessionId=se_%00", "orderId=or_%00"])
+async def test_a_payment_status_naming_no_session_is_not_found(
+    merchant: Merchant, query: str
+) -> None:
+    r = await call(merchant, "GET", f"/v1/paymentstatus?{query}")
+    assert error(r) == (404, "ORDER_NOT_FOUND")
