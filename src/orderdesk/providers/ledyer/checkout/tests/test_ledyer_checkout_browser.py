@@ -223,3 +223,30 @@ async def test_a_lost_redirect_leaves_only_the_notification(
     assert "ledyerCheckoutOrderComplete from Ledyer triggered" not in shop.logs
     assert shop.confirmed == {}
     await close(context)
+
+
+async def test_a_cart_change_suspends_updates_and_resumes(
+    browser: Any,
+    server: Server,
+    remote_merchant: Merchant,
+    api: httpx.AsyncClient,
+) -> None:
+    """A quantity changed on the shop's page: ``window.ledyer.api.suspend()``, the session
+    updated by the shop's server (the same ids echoed), ``resume()``: the checkout shows the
+    new cart."""
+    shop = Shop(api, create_body(remote_merchant))
+    context, frame = await open_shop(browser, server, shop)
+    page = context.pages[0]
+    assert await frame.locator("#cart-total").inner_text() == "961.25 SEK"
+    await page.locator("#qty").fill("3")
+    await page.locator("#qty").press("Tab")
+    await frame.locator("#cart-total", has_text="1411.25 SEK").wait_for()
+    await close(context)
+    session = (await shop.ledyer("GET", f"/v1/sessions/{shop.order_id}")).json()
+    assert (
+        session["order"]["totalOrderAmount"],
+        session["order"]["orderLines"][0]["quantity"],
+    ) == (
+        141125,
+        3,
+    )
