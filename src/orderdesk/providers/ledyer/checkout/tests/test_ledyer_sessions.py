@@ -312,3 +312,22 @@ async def test_a_payment_status_naming_no_session_is_not_found(
 ) -> None:
     r = await call(merchant, "GET", f"/v1/paymentstatus?{query}")
     assert error(r) == (404, "ORDER_NOT_FOUND")
+
+
+async def test_the_customer_the_shop_knows_is_the_sessions(merchant: Merchant) -> None:
+    """``customer`` of the create body (Ledyer's docs' example) prefills the session."""
+    known = {"companyId": "559311-3714", "email": "jane.doe@example.com", "firstName": "Jane",
+             "lastName": "Doe", "phone": "0700000000", "reference1": "", "reference2": "",
+             "ssn": ""}  # fmt: skip
+    body = create_body(merchant).replace(
+        b'"locale":"sv-SE"', b'"customer":' + orjson.dumps(known) + b',"locale":"sv-SE"'
+    )
+    r = await call(merchant, "POST", "/v1/sessions", body)
+    assert r.status_code == 200, r.text
+    customer = (await call(merchant, "GET", f"/v1/sessions/{r.json()['orderId']}")).json()[
+        "customer"
+    ]
+    assert customer == {
+        **known,
+        "paymentMethod": {"provider": "ledyer", "type": "invoice"},
+    }
