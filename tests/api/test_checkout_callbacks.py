@@ -17,8 +17,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from orderdesk.app import create_app
-from orderdesk.config import Settings
 from orderdesk.domain.checkout import (
     Callback,
     CheckoutSession,
@@ -31,10 +29,9 @@ from orderdesk.domain.checkout import (
     fill,
 )
 from orderdesk.domain.order import Order
-from orderdesk.providers.base import Registry
-from orderdesk.providers.registry import PROVIDERS
+from tests.support.checkouts import app_with, swapped
 from tests.support.receiver import Receiver
-from tests.support.sandbox import ADMIN, ADMIN_TOKEN, SHOES, Merchant, advance, new_merchant
+from tests.support.sandbox import ADMIN, SHOES, Merchant, advance, new_merchant
 
 LOADER = Path(__file__).parents[1] / "support" / "checkout_loader.js"
 
@@ -78,27 +75,10 @@ class TestCheckout:
         return session.urls.get("confirmation")
 
 
-class WithCheckout:
-    """An installed provider (the Ledyer stores' here), with the test checkout as its
-    ``checkout``."""
-
-    def __init__(self, provider: Any) -> None:
-        self._provider = provider
-        self.checkout = TestCheckout()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._provider, name)
-
-
 @pytest.fixture(scope="module")
 async def test_app(database_url: str) -> AsyncIterator[FastAPI]:
-    providers = Registry(
-        *(WithCheckout(p) if name == "ledyer" else p for name, p in PROVIDERS.items())  # type: ignore[arg-type]
-    )
-    application = create_app(
-        Settings(database_url=database_url, admin_token=ADMIN_TOKEN), providers
-    )
-    async with application.router.lifespan_context(application):
+    """The Ledyer stores' provider with the test checkout as its ``checkout``."""
+    async with app_with(database_url, swapped(TestCheckout(), "ledyer")) as application:
         yield application
 
 

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import orjson
+import pytest
+from fastapi import FastAPI
 
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.service import checkout
 from orderdesk.service.provider_side import order_ref
 from orderdesk.web.answers import Reply, json_answer
+from tests.support.checkouts import app_with, swapped
 from tests.support.receiver import Receiver
 from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, Merchant, advance, deliveries, notify
 
@@ -49,6 +53,15 @@ VIEW_FIELDS = {
     "checkoutUrl",
     "events",
 }
+
+
+@pytest.fixture(scope="module")
+async def app(database_url: str) -> AsyncIterator[FastAPI]:
+    """orderdesk's own checkout for every store (each provider's is tested in its package)."""
+    async with app_with(database_url, swapped(None)) as application:
+        yield application
+
+
 SCENARIO_DEFAULTS = {
     "callbacks": "normal",
     "callbackDelaySeconds": 300,

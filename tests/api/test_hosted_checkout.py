@@ -5,14 +5,25 @@ sandbox's envelope."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
+from fastapi import FastAPI
 
 from orderdesk.checkout.headers import CONTENT_SECURITY_POLICY
+from tests.support.checkouts import app_with, swapped
 from tests.support.sandbox import ADMIN, SHOES, Merchant
 
 FRAME = "/orderdesk-checkout/"
+
+
+@pytest.fixture(scope="module")
+async def app(database_url: str) -> AsyncIterator[FastAPI]:
+    """orderdesk's own checkout for every store (each provider's is tested in its package)."""
+    async with app_with(database_url, swapped(None)) as application:
+        yield application
 
 
 async def _made(merchant: Merchant, **extra: Any) -> dict[str, Any]:

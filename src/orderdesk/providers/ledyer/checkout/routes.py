@@ -66,10 +66,10 @@ async def create_session_route(request: Request) -> Response:
     responses={200: {"description": "The same ids", "model": SessionCreated}},
     openapi_extra=json_body(UpdateSessionBody),
 )
-async def update_session_route(request: Request, name: SessionName) -> Response:
+async def update_session_route(request: Request, order_id: SessionName) -> Response:
     principal = authenticate(request, NAME)
     body = parse(UpdateSessionBody, await request.body())
-    session = await sessions.update(request.app.state.uow, principal, name, body)
+    session = await sessions.update(request.app.state.uow, principal, order_id, body)
     return to_response(json_answer(created_view(session)))
 
 
@@ -78,9 +78,9 @@ async def update_session_route(request: Request, name: SessionName) -> Response:
     summary="Get order session",
     responses={200: {"description": "The session", "model": SessionView}},
 )
-async def get_session_route(request: Request, name: SessionName) -> Response:
+async def get_session_route(request: Request, order_id: SessionName) -> Response:
     principal = authenticate(request, NAME)
-    session, now = await sessions.find(request.app.state.pool, principal, name)
+    session, now = await sessions.find(request.app.state.pool, principal, order_id)
     return to_response(json_answer(session_view(session, principal.merchant_id, now)))
 
 
