@@ -11,6 +11,9 @@ the snippet from JavaScript (each ``script`` re-created from its ``text``).
 from __future__ import annotations
 
 import json
+from typing import Any
+
+from orderdesk.domain.checkout import CheckoutSession
 
 #: The loader's file name, at orderdesk's root, as Klarna's snippet loads its bootstrap.
 LOADER_PATH = "/checkout.bootstrap.js"
@@ -23,11 +26,16 @@ def _js(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def html_snippet(base: str, order_id: str, order: dict[str, object], status: str) -> str:
-    """The snippet of the order ``order_id`` served from ``base`` (scheme and host, no slash)."""
+def html_snippet(base: str, session: CheckoutSession, status: str) -> str:
+    """The snippet of the session's order served from ``base`` (scheme and host, no slash):
+    the loader needs the public token (the iframe's) and the order's client validation
+    options."""
+    order: dict[str, Any] = session.data["order"]
+    options: dict[str, Any] = order.get("options") or {}
     config = {
-        "ORDER_URL": f"{base}/checkout/v3/orders/{order_id}",
-        "ORDER_ID": order_id,
+        "ORDER_URL": f"{base}/checkout/v3/orders/{session.id}",
+        "ORDER_ID": session.id,
+        "TOKEN": session.token,
         "ORDER_STATUS": status,
         "LOCALE": order.get("locale"),
         "PURCHASE_COUNTRY": str(order.get("purchase_country", "")).lower(),
@@ -35,6 +43,11 @@ def html_snippet(base: str, order_id: str, order: dict[str, object], status: str
         "TESTDRIVE": True,
         "CHECKOUT_DOMAIN": base,
         "BOOTSTRAP_SRC": base + LOADER_PATH,
+        "REQUIRE_CLIENT_VALIDATION": options.get("require_client_validation") is True,
+        "REQUIRE_CLIENT_VALIDATION_CALLBACK_RESPONSE": options.get(
+            "require_client_validation_callback_response"
+        )
+        is True,
     }
     return (
         f'<div id="{CONTAINER_ID}" style="overflow-x: hidden;">\n'
@@ -50,7 +63,7 @@ def html_snippet(base: str, order_id: str, order: dict[str, object], status: str
         "    n.async = true;\n"
         "    n.src = w[k].config.BOOTSTRAP_SRC;\n"
         "    c.appendChild(n);\n"
-        f"  })(this, '_klarnaCheckout', '{CONTAINER_ID}', document);\n"
+        f"  }})(this, '_klarnaCheckout', '{CONTAINER_ID}', document);\n"
         "  /* ]]> */\n"
         "  </script>\n"
         "  <noscript>The test checkout needs JavaScript.</noscript>\n"

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from orderdesk.domain.checkout import CheckoutSession
 from orderdesk.providers.klarna.checkout.snippet import html_snippet
-from orderdesk.providers.klarna.views import moment
+from orderdesk.providers.klarna.views import _from_sandbox, moment
 from orderdesk.web.answers import Reply, json_answer
 
 BASE = "/checkout/v3/orders"
@@ -22,9 +23,7 @@ ECHOED = (
     "purchase_country",
     "purchase_currency",
     "locale",
-    "billing_address",
     "customer",
-    "shipping_address",
     "order_amount",
     "order_tax_amount",
     "order_lines",
@@ -42,35 +41,45 @@ ECHOED = (
 )
 
 
-def checkout_order(
-    base: str,
-    order_id: str,
-    data: dict[str, Any],
-    status: str,
-    started_at: datetime,
-    last_modified_at: datetime,
-    completed_at: datetime | None,
-) -> dict[str, Any]:
-    """The checkout order as Klarna answers it: the country lower case as Klarna echoes it,
-    an address holding at least the purchase country, the lists it always sends."""
+def _address(raw: dict[str, Any] | None, customer: dict[str, Any], country: str) -> dict[str, Any]:
+    """An address of the session's customer (the sandbox's shape) in Klarna's words, with
+    at least the purchase country."""
+    found = {k: v for k, v in _from_sandbox(raw, customer).items() if v not in (None, "")}
+    found["country"] = str(found.get("country") or country).lower()
+    return found
+
+
+def status_of(session: CheckoutSession) -> str:
+    """``checkout_complete`` once the purchase is (its order made, on hold or not)."""
+    return COMPLETE if session.completed_at is not None else INCOMPLETE
+
+
+def session_order(session: CheckoutSession, now: datetime) -> dict[str, Any]:
+    """The checkout order as Klarna answers it: what the shop sent, the country lower case
+    as Klarna echoes it, the customer's addresses, the lists it always sends."""
+    data: dict[str, Any] = session.data["order"]
     country = str(data["purchase_country"]).lower()
-    order: dict[str, Any] = {"order_id": order_id, "status": status}
+    status = status_of(session)
+    order: dict[str, Any] = {"order_id": session.id, "status": status}
     for key in ECHOED:
         if key in data:
             order[key] = data[key]
     order["purchase_country"] = country
     order["purchase_currency"] = str(data["purchase_currency"]).upper()
-    order["billing_address"] = {"country": country, **data.get("billing_address", {})}
-    order["shipping_address"] = {"country": country, **data.get("shipping_address", {})}
+    customer = session.customer
+    order["billing_address"] = _address(customer.get("billingAddress"), customer, country)
+    order["shipping_address"] = _address(
+        customer.get("shippingAddress") or customer.get("billingAddress"), customer, country
+    )
     order.setdefault("customer", {})
     order.setdefault("options", {})
     order["external_payment_methods"] = data.get("external_payment_methods", [])
     order["external_checkouts"] = data.get("external_checkouts", [])
-    order["html_snippet"] = html_snippet(base, order_id, data, status)
-    order["started_at"] = moment(started_at)
-    order["last_modified_at"] = moment(last_modified_at)
-    if completed_at is not None:
-        order["completed_at"] = moment(completed_at)
+    order["html_snippet"] = html_snippet(session.data["base"], session, status)
+    order["started_at"] = moment(session.created_at)
+    order["last_modified_at"] = moment(session.updated_at)
+    if session.completed_at is not None:
+        order["completed_at"] = moment(session.completed_at)
     return order
 
 
