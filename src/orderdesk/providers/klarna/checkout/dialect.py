@@ -30,7 +30,7 @@ class KlarnaCheckout:
     events: Mapping[str, str] = EVENTS
 
     def validation(self, session: CheckoutSession) -> Validation | None:
-        return callbacks.validation(session, views.session_order(session, session.updated_at))
+        return callbacks.validation(session, views.session_order(session))
 
     def callbacks(
         self, session: CheckoutSession, order: Order, moment: Moment

@@ -13,7 +13,8 @@ one expired: what the WooCommerce plugin reads as "expired, make a new one").
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
@@ -45,6 +46,9 @@ ROUTES = RouteTable(
 READ_ONLY_ORDER = "READ_ONLY_ORDER"
 #: The shop's prefilled addresses: the customer's, not the order's properties.
 ADDRESSES = ("billing_address", "shipping_address")
+#: "Checkout orders are only valid for 48 hours after merchant update or client interaction"
+#: (docs.klarna.com, Errors).
+LIFETIME = timedelta(hours=48)
 OrderId = Annotated[str, Path(alias="order_id", description="The checkout order's id")]
 ORDER: dict[int | str, dict[str, Any]] = {
     200: {"description": "The checkout order", "content": {"application/json": {}}},
@@ -166,6 +170,7 @@ async def create_order_route(request: Request) -> Response:
         store = await merchants.get_store(conn, store_id)
     assert store is not None
     _check_currency(data, store.currency)
+    scenario = await checkout.store_scenario(request.app.state.pool, store_id)
     session = await checkout.create(
         request.app.state.uow,
         NewCheckout(
@@ -179,18 +184,19 @@ async def create_order_route(request: Request) -> Response:
             order_id=order_id,
             country=str(data["purchase_country"]).upper(),
             currency=store.currency,
+            scenario=replace(scenario, session_lifetime=LIFETIME),
         ),
     )
-    return to_response(views.created(views.session_order(session, session.created_at)))
+    return to_response(views.created(views.session_order(session)))
 
 
 @ROUTES.get("/checkout/v3/orders/{order_id}", summary="Retrieve an order", responses=ORDER)
 async def read_order_route(request: Request, order_id: OrderId) -> Response:
     try:
-        session, now = await _mine(request, order_id)
+        session, _ = await _mine(request, order_id)
     except DomainError as err:
         return _refused(err)
-    return to_response(views.read(views.session_order(session, now)))
+    return to_response(views.read(views.session_order(session)))
 
 
 @ROUTES.post(
@@ -211,10 +217,11 @@ async def update_order_route(request: Request, order_id: OrderId) -> Response:
         data = wire.merged(session.data["order"], update)
         _check_currency(data, session.currency)
         _apply(session, data, prefill)
+        session.expires_at = now + LIFETIME
         session.record("updated", now)
 
     try:
         updated = await checkout.update(request.app.state.pool, session.id, change)
     except DomainError as err:
         return _refused(err)
-    return to_response(views.read(views.session_order(updated, updated.updated_at)))
+    return to_response(views.read(views.session_order(updated)))

@@ -39,7 +39,7 @@ def html_snippet(base: str, session: CheckoutSession, status: str) -> str:
         "ORDER_STATUS": status,
         "LOCALE": order.get("locale"),
         "PURCHASE_COUNTRY": str(order.get("purchase_country", "")).lower(),
-        "PURCHASE_CURRENCY": order.get("purchase_currency"),
+        "PURCHASE_CURRENCY": str(order.get("purchase_currency", "")).upper(),
         "TESTDRIVE": True,
         "CHECKOUT_DOMAIN": base,
         "BOOTSTRAP_SRC": base + LOADER_PATH,

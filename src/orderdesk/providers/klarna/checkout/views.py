@@ -7,7 +7,6 @@ sent), what the customer entered in the checkout (addresses), ``status``
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from orderdesk.domain.checkout import CheckoutSession
@@ -54,7 +53,7 @@ def status_of(session: CheckoutSession) -> str:
     return COMPLETE if session.completed_at is not None else INCOMPLETE
 
 
-def session_order(session: CheckoutSession, now: datetime) -> dict[str, Any]:
+def session_order(session: CheckoutSession) -> dict[str, Any]:
     """The checkout order as Klarna answers it: what the shop sent, the country lower case
     as Klarna echoes it, the customer's addresses, the lists it always sends."""
     data: dict[str, Any] = session.data["order"]
