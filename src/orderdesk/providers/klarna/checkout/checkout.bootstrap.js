@@ -11,13 +11,14 @@
  *   _klarnaCheckout(function (api) {
  *     api.suspend({autoResume: {enabled: bool}}); api.resume();
  *     api.on({load, customer, change, billing_address_change, shipping_address_change,
- *             order_total_change, can_not_complete_order, redirect_initiated,
- *             load_confirmation, validation_callback: function (data, callback) {…}});
+ *             can_not_complete_order, redirect_initiated, load_confirmation,
+ *             validation_callback: function (data, callback) {…}});
  *   });
  *
  * validation_callback runs when the customer buys and the order asks for client validation
  * (options.require_client_validation): the payment waits for callback({should_proceed,
  * message}); should_proceed false keeps the customer in the checkout with the message.
+ * A rejection by the shop's validation URL (its 303 Location) sends the top window there.
  */
 (function (w, d) {
   "use strict";
@@ -29,7 +30,7 @@
   var handlers = {};
   var frame = null;
   var origin = config.CHECKOUT_DOMAIN;
-  var total = null;
+  var customer = {};
   var autoResume = null;
 
   function emit(name) {
@@ -109,19 +110,6 @@
     return address(customer.shippingAddress || customer.billingAddress, customer);
   }
 
-  function totalOf(session) {
-    if (!session) { return null; }
-    if (typeof session.totalAmount === "number") { return session.totalAmount; }
-    if (typeof session.total === "number") { return session.total; }
-    return null;
-  }
-
-  function totalChanged(session) {
-    var now = totalOf(session);
-    if (now !== null && total !== null && now !== total) { emit("order_total_change", { order_total: now }); }
-    if (now !== null) { total = now; }
-  }
-
   // -- messages from the iframe ----------------------------------------------------------
 
   function beforePayment(message) {
@@ -144,36 +132,34 @@
   var on = {
     ready: function (message) {
       var session = message.session || {};
-      var customer = session.customer || {};
-      total = totalOf(session);
+      customer = session.customer || {};
       if (typeof message.height === "number") { frame.style.height = message.height + "px"; }
       if (config.ORDER_STATUS === "checkout_complete") {
         emit("load_confirmation");
         return;
       }
-      emit("load", {
-        customer: { type: customer.companyName ? "organization" : "person" },
-        shipping_address: { country: shipping(customer).country, postal_code: shipping(customer).postal_code },
-      });
-      emit("customer", { type: customer.companyName ? "organization" : "person" });
+      var type = { type: customer.companyName ? "organization" : "person" };
+      var found = shipping(customer);
+      emit("load", { customer: type, shipping_address: { country: found.country, postal_code: found.postal_code } });
+      emit("customer", type);
     },
     resize: function (message) {
       if (typeof message.height === "number") { frame.style.height = message.height + "px"; }
     },
     customerUpdated: function (message) {
-      var customer = message.customer || {};
+      customer = message.customer || {};
       var found = billing(customer);
       emit("change", { email: found.email, postal_code: found.postal_code, country: found.country });
       if (found.postal_code && found.country) { emit("billing_address_change", found); }
     },
     shippingUpdated: function (message) {
-      var found = address(message.address || { country: message.country }, {});
-      if (!found.country && message.country) { found.country = String(message.country).toLowerCase(); }
+      var found = address(message.address || { country: message.country }, customer);
       emit("shipping_address_change", found);
     },
     beforePayment: beforePayment,
     validationFailed: function (message) {
       emit("can_not_complete_order", { message: message.message || "" });
+      if (message.redirectUrl) { w.top.location.href = message.redirectUrl; }
     },
     completed: function (message) {
       if (message.status === "declined" || message.status === "abandoned") {
@@ -191,10 +177,7 @@
     var message = event.data;
     if (event.origin !== origin || !message || message.orderdesk !== "checkout") { return; }
     if (message.token !== config.TOKEN || !frame || event.source !== frame.contentWindow) { return; }
-    if (message.type === "resume" || message.type === "suspend") { return; }
     if (Object.prototype.hasOwnProperty.call(on, message.type)) { on[message.type](message); }
-    if (message.type === "customerUpdated" || message.type === "ready") { return; }
-    if (message.session) { totalChanged(message.session); }
   });
 
   function mount() {

@@ -14,8 +14,8 @@ from orderdesk.providers.klarna.checkout.snippet import LOADER_PATH
 from orderdesk.providers.klarna.checkout.wire import filled
 
 LOADER = Path(__file__).with_name("checkout.bootstrap.js")
-#: The iframe's messages as Klarna's client-side events (the loader dispatches more: the
-#: ``change`` and ``customer`` events and ``order_total_change`` come with them).
+#: The iframe's messages as Klarna's client-side events (the loader dispatches more with
+#: them: ``customer`` with ``load``, ``change`` with ``billing_address_change``).
 EVENTS = {
     "ready": "load",
     "customerUpdated": "billing_address_change",

@@ -58,9 +58,12 @@ class KcoShop:
     secret: str
     script_tags: str = '<script src="/kco-shop.js"></script>'
     out_of_stock: bool = False  # WooCommerce refuses the order (the validation fails)
+    #: The shop's validation URL (``kco_wc_merchant_urls`` filter): in every body it sends.
+    validation: str = ""
     calls: list[Call] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)  # every path the browser asked for
     pushes: list[str] = field(default_factory=list)
+    ajax: list[tuple[str, dict[str, list[str]]]] = field(default_factory=list)  # action, form
     klarna_order_id: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
@@ -71,8 +74,13 @@ class KcoShop:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def mine(self, body: bytes) -> bytes:
-        """A fixture's body with the shop's URLs on this shop (``wp_json_encode``'s ``\\/``)."""
-        return body.replace(b"https:\\/\\/shop.example", self.url.replace("/", "\\/").encode())
+        """A fixture's body with the shop's URLs on this shop (``wp_json_encode``'s ``\\/``)
+        and its validation URL, if any."""
+        body = body.replace(b"https:\\/\\/shop.example", self.url.replace("/", "\\/").encode())
+        if self.validation and b'"validation":' not in body:
+            url = self.validation.replace("/", "\\/").encode()
+            body = body.replace(b'"push":', b'"validation":"' + url + b'","push":')
+        return body
 
     def call(self, method: str, path: str, body: bytes | None = None) -> Call:
         """One request as the plugin sends it (``wp_remote_request`` through cURL)."""
@@ -126,7 +134,7 @@ class KcoShop:
         page = page.replace("{{ scripts }}", self.script_tags)
         return page.encode()
 
-    def ajax(self, action: str, form: dict[str, list[str]]) -> Any:
+    def answer_ajax(self, action: str, form: dict[str, list[str]]) -> Any:
         order_path = f"/checkout/v3/orders/{self.klarna_order_id}"
         if action == "update_order_review":
             self.call("POST", order_path, self.mine(KCO_UPDATE))
@@ -147,7 +155,8 @@ class KcoShop:
             if self.out_of_stock:
                 return {"result": "failure", "messages": OUT_OF_STOCK, "refresh": False}
             read = self.call("GET", order_path)
-            self.call("POST", order_path, kco_update_confirmation(read.json(), WC_ORDER_ID))
+            confirmation = kco_update_confirmation(read.json(), WC_ORDER_ID)
+            self.call("POST", order_path, self.mine(confirmation))
             return {"result": "success", "redirect": ""}
         return {"success": True, "data": {}}
 
@@ -190,7 +199,10 @@ class KcoShop:
                     self.answer(200, b"", "text/plain")
                     return
                 action = query.get("wc-ajax", [""])[0]
-                reply = shop.ajax(action, parse_qs(raw.decode()))
+                form = parse_qs(raw.decode())
+                with shop.lock:
+                    shop.ajax.append((action, form))
+                reply = shop.answer_ajax(action, form)
                 self.answer(200, json.dumps(reply).encode(), "application/json; charset=UTF-8")
 
             def log_message(self, format: str, *args: Any) -> None:
