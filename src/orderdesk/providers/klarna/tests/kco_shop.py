@@ -57,6 +57,7 @@ class KcoShop:
     client_id: str
     secret: str
     script_tags: str = '<script src="/kco-shop.js"></script>'
+    assets: Path = HERE  # where the page's scripts are served from
     out_of_stock: bool = False  # WooCommerce refuses the order (the validation fails)
     #: The shop's validation URL (``kco_wc_merchant_urls`` filter): in every body it sends.
     validation: str = ""
@@ -179,8 +180,8 @@ class KcoShop:
                     self.answer(200, shop.checkout_page(), "text/html; charset=UTF-8")
                 elif path.startswith("/kassa/order-received/"):
                     self.answer(200, b"<h1>Order received</h1>", "text/html; charset=UTF-8")
-                elif (HERE / path.lstrip("/")).is_file() and path.endswith(".js"):
-                    body = (HERE / path.lstrip("/")).read_bytes()
+                elif (shop.assets / path.lstrip("/")).is_file() and path.endswith(".js"):
+                    body = (shop.assets / path.lstrip("/")).read_bytes()
                     self.answer(200, body, "text/javascript")
                 else:
                     self.answer(404, b"", "text/plain")
