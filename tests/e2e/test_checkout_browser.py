@@ -25,6 +25,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from tests.support.browser import A11Y_CHECK
 from tests.support.receiver import Receiver
 from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, TSHIRTS, Merchant
 from tests.support.server import Server
@@ -148,6 +149,9 @@ async def test_hosted_checkout_in_chromium(
     [ready] = await _messages(page, "ready")
     assert ready["session"]["totalAmount"] == made["totalAmount"]
     assert ready["event"] is None  # the store's provider names no events of its own yet
+    hosted = page.frames[1]
+    assert await hosted.evaluate(A11Y_CHECK) == []
+    assert await hosted.evaluate("() => getComputedStyle(document.body).margin") == "0px"
 
     # The customer edits the address: saved, and the loader is told.
     await frame.get_by_label("E-mail").fill("ada@example.com")
@@ -209,3 +213,32 @@ async def test_hosted_checkout_in_chromium(
     [callback] = await receiver.wait_for(1)
     assert callback["orderId"] == paid["orderId"] and callback["status"] == "completed"
     assert refused == []
+
+
+async def test_decline_in_chromium(browser: Any, shop: str, remote_merchant: Merchant) -> None:
+    """Decline ends the session without an order; the loader sends the top window to the
+    confirmation URL (orderdesk's own checkout names it for a decline too), where a shop
+    reads the session's status."""
+    merchant = remote_merchant
+    r = await merchant.client.post(
+        "/sandbox/checkouts",
+        json={
+            "storeId": merchant.stores["ledyer"],
+            "orderLines": [SHOES],
+            "urls": {"confirmation": f"{shop}/thanks"},
+        },
+        headers=ADMIN,
+    )
+    assert r.status_code == 201, r.text
+    made = r.json()
+    page = await (await browser.new_context()).new_page()
+    await page.goto(f"{shop}/checkout?token={made['token']}")
+    frame = page.frame_locator("iframe[title=Checkout]")
+    await frame.get_by_role("button", name="Decline").click()
+    await page.wait_for_url(f"{shop}/thanks")
+    declined = await _session(merchant, made["checkoutId"])
+    assert (declined["status"], declined["orderId"], declined["persona"]) == (
+        "declined",
+        None,
+        "decline",
+    )

@@ -235,7 +235,7 @@ async def _queue(
 ) -> None:
     made = provider_checkout(uow, session.provider).callbacks(session, order, moment)
     await checkouts.queue(
-        conn, session, order.id, order.events[-1].id, _scheduled(made, session.scenario, now)
+        conn, session, order.id, order.events[-1].id, _scheduled(made, session.scenario, now), now
     )
 
 
