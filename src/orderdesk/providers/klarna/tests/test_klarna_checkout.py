@@ -449,3 +449,26 @@ async def test_another_merchants_order_is_not_found(
     assert (r.status_code, r.content) == (404, b"")
     r = await shop.client.get(f"/checkout/v3/orders/{created['order_id']}")
     assert r.status_code == 401 and r.json()["error_code"] == "UNAUTHORIZED"
+
+
+async def test_a_pending_order_rejected_is_notified_and_cancelled(
+    merchant: Merchant, receiver: Receiver
+) -> None:
+    shop = await klarna_shop(merchant, shop_base(receiver))
+    notification = b'"notification":"https:\\/\\/shop.example\\/kco\\/notification",'
+    created = await shop.create(KCO_CREATE.replace(b'"push":', notification + b'"push":'))
+    order_id = created["order_id"]
+    await shop.pay(order_id, "onHold")
+    await arrived(receiver, 1)
+    assert (await shop.send("POST", f"{OM}/{order_id}/acknowledge")).status_code == 204
+    await advance(merchant, "klarna", 5 * 60)
+    r = await merchant.client.post(f"/sandbox/orders/{order_id}/reject", headers=ADMIN)
+    assert r.status_code == 200, r.text
+    note = (await arrived(receiver, 3))[2]
+    assert (note.path, note.json()) == (
+        "/kco/notification",
+        {"order_id": order_id, "event_type": "FRAUD_RISK_REJECTED"},
+    )
+    om = (await shop.send("GET", f"{OM}/{order_id}")).json()
+    assert (om["status"], om["fraud_status"]) == ("CANCELLED", "REJECTED")
+    assert (await shop.read(order_id))["status"] == "checkout_complete"
