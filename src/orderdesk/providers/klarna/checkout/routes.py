@@ -103,18 +103,13 @@ def _customer(
 
 
 def _urls(session_id: str, data: dict[str, Any]) -> dict[str, str]:
-    """The merchant URLs by the roles the core knows, filled (for the back-office)."""
-    merchant = data["merchant_urls"]
-    roles = {"confirmation": "confirmation", "notification": "push", "validation": "validation"}
-    out = {
-        role: wire.filled(merchant[key], session_id)
-        for role, key in roles.items()
-        if key in merchant
+    """The merchant URLs, filled, under the roles the core names (the push is its
+    ``notification``; Klarna's own fraud ``notification`` keeps a name of its own)."""
+    roles = {"push": "notification", "notification": "fraud_notification"}
+    return {
+        roles.get(key, key): wire.filled(url, session_id)
+        for key, url in data["merchant_urls"].items()
     }
-    out.update(
-        {k: wire.filled(v, session_id) for k, v in merchant.items() if k not in roles.values()}
-    )
-    return out
 
 
 def _apply(session: CheckoutSession, data: dict[str, Any], prefill: dict[str, Any]) -> None:

@@ -277,6 +277,12 @@ async def test_approve_pushes_until_acknowledged_and_the_order_is_captured(
     assert [(c["eventType"], c["state"]) for c in callbacks["callbacks"]] == [
         ("checkout.push", "delivered")
     ]
+    assert callbacks["urls"] == {
+        "terms": f"{shop.base}/villkor/",
+        "checkout": f"{shop.base}/kassa/",
+        "confirmation": paid["redirectUrl"],
+        "notification": f"{shop.base}/wc-api/KCO_WC_Push/{PUSH_QUERY}{order_id}",
+    }
     await advance(merchant, "klarna", 48 * 3600)
     assert len(receiver.received) == 3
 
