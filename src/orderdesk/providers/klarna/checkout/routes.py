@@ -213,6 +213,8 @@ async def update_order_route(request: Request, order_id: OrderId) -> Response:
         _check_currency(data, session.currency)
         _apply(session, data, prefill)
         session.expires_at = now + LIFETIME
+        renewed = now + session.scenario.token_lifetime
+        session.token_expires_at = max(session.token_expires_at, renewed)
         session.record("updated", now)
 
     try:

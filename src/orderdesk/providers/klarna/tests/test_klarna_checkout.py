@@ -445,6 +445,16 @@ async def test_an_order_expires_48_hours_after_its_last_update(merchant: Merchan
         assert (r.status_code, r.content) == (404, b"")  # the plugin reads it as "expired"
 
 
+async def test_an_update_keeps_the_order_payable(merchant: Merchant) -> None:
+    shop = await klarna_shop(merchant, "https://shop.example")
+    created = await shop.create()
+    await advance(merchant, "klarna", 47 * 3600)
+    r = await shop.send("POST", f"/checkout/v3/orders/{created['order_id']}", shop.mine(KCO_UPDATE))
+    assert r.status_code == 200
+    await advance(merchant, "klarna", 47 * 3600)  # 94 hours after it was made
+    assert (await shop.pay(created["order_id"]))["status"] == "completed"
+
+
 async def test_another_merchants_order_is_not_found(
     merchant: Merchant, client: httpx.AsyncClient
 ) -> None:

@@ -141,7 +141,10 @@ async def test_approve(browser: Any, kco_shop: KcoShop, remote_merchant: Merchan
     assert om.status == 200
     order = om.json()
     assert (order["status"], order["order_amount"]) == ("AUTHORIZED", 126125)
-    assert order["merchant_reference1"] == str(WC_ORDER_ID)
+    assert (order["merchant_reference1"], order["merchant_reference2"]) == (
+        str(WC_ORDER_ID),
+        str(WC_ORDER_ID),
+    )
     assert order["billing_address"]["given_name"] == "Ada"
     captured = shop.call(
         "POST", f"/ordermanagement/v1/orders/{order_id}/captures", b'{"captured_amount":126125}'
