@@ -455,6 +455,23 @@ async def test_an_update_keeps_the_order_payable(merchant: Merchant) -> None:
     assert (await shop.pay(created["order_id"]))["status"] == "completed"
 
 
+async def test_a_token_past_its_lifetime_cannot_pay_but_the_order_reads(
+    merchant: Merchant,
+) -> None:
+    shop = await klarna_shop(merchant, "https://shop.example")
+    await shop.scenario(tokenLifetimeSeconds=60)
+    created = await shop.create()
+    await advance(merchant, "klarna", 61)
+    r = await shop.client.post(
+        f"/sandbox/checkouts/{created['order_id']}/pay", json={"persona": "approve"}, headers=ADMIN
+    )
+    assert r.status_code == 409 and r.json()["error"]["code"] == "CHECKOUT_TOKEN_EXPIRED"
+    assert (await shop.read(created["order_id"]))["status"] == "checkout_incomplete"
+    r = await shop.send("POST", f"/checkout/v3/orders/{created['order_id']}", shop.mine(KCO_UPDATE))
+    assert r.status_code == 200  # the shop's update renews it
+    assert (await shop.pay(created["order_id"]))["status"] == "completed"
+
+
 async def test_another_merchants_order_is_not_found(
     merchant: Merchant, client: httpx.AsyncClient
 ) -> None:
