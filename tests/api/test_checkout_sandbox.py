@@ -15,6 +15,8 @@ import orjson
 
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.service import checkout
+from orderdesk.service.provider_side import order_ref
+from orderdesk.web.answers import Reply, json_answer
 from tests.support.receiver import Receiver
 from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, Merchant, advance, deliveries, notify
 
@@ -341,3 +343,33 @@ async def test_a_failing_callback_holds_back_none_of_the_orders_notifications(
         ]
     finally:
         shop_down.stop()
+
+
+class _Accepted:
+    """A presenter for a change made straight through the unit of work."""
+
+    def present(self, order: Any, seq: int, result: Any) -> Reply:
+        return json_answer({"orderId": order.id})
+
+    def refuse(self, error: DomainError) -> Reply:
+        raise error
+
+
+async def test_a_session_left_on_hold_is_settled_by_the_next_accept(
+    app: Any, merchant: Merchant, receiver: Receiver
+) -> None:
+    """As after a crash between the order's accept and its session's settling: the order is
+    accepted, the session still on hold; accepting again is refused, and settles it."""
+    made = await make(merchant, receiver)
+    order_id = (await pay(merchant.client, made["checkoutId"], "onHold")).json()["orderId"]
+    uow = app.state.uow
+    ref = await order_ref(uow, order_id, "test")
+    await uow.change(ref, None, lambda order, now: order.accept(now), _Accepted())
+    session = await merchant.client.get(f"/sandbox/checkouts/{made['checkoutId']}", headers=ADMIN)
+    assert session.json()["status"] == "onHold"
+    r = await merchant.client.post(f"/sandbox/orders/{order_id}/accept", headers=ADMIN)
+    assert r.status_code == 409, r.text
+    callbacks = await settled_callbacks(merchant.client, made["checkoutId"], 2)
+    assert [d["eventType"] for d in callbacks] == ["checkout.completed", "checkout.settled"]
+    session = await merchant.client.get(f"/sandbox/checkouts/{made['checkoutId']}", headers=ADMIN)
+    assert session.json()["status"] == "completed"

@@ -5,9 +5,10 @@ mounts orderdesk's iframe with a provider-neutral loader (``tests/support/checko
 against a real ``orderdesk serve``.
 
 The iframe shows the cart; the customer editor saves the customer and tells the loader
-(``customerUpdated``, ``shippingUpdated``); the shop's hook before payment stops one
-payment; the signing step locks the session; approve completes it, the top window goes to
-the shop's confirmation page and the callback reaches the shop. No Content-Security-Policy
+(``customerUpdated``, ``shippingUpdated``); the shop suspends and resumes it (``resumed``);
+the shop's hook before payment stops one payment; the signing step locks the session;
+approve completes it, the top window goes to the shop's confirmation page and the callback
+reaches the shop. No Content-Security-Policy
 violation, labelled controls. With ``ORDERDESK_SCREENSHOTS=1`` it writes
 docs/screenshots/checkout.png.
 """
@@ -24,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from playwright.async_api import expect
 
 from tests.support.browser import A11Y_CHECK
 from tests.support.receiver import Receiver
@@ -184,6 +186,16 @@ async def test_hosted_checkout_in_chromium(
     )
     assert (await _messages(page, "customerUpdated"))[-1]["customer"] == saved["customer"]
     await page.screenshot(path=str(shots / "checkout.png"), full_page=True)
+
+    # The shop suspends the checkout while it changes the cart, then resumes it.
+    approve = frame.get_by_role("button", name="Approve")
+    await page.evaluate("() => window.testCheckout.suspend()")
+    await expect(approve).to_be_disabled()
+    await page.evaluate("() => window.testCheckout.resume()")
+    await page.wait_for_function("() => window.testCheckout.log.some(m => m.type === 'resumed')")
+    [resumed] = await _messages(page, "resumed")
+    assert resumed["session"]["totalAmount"] == made["totalAmount"]
+    await expect(approve).to_be_enabled()
 
     # The shop's hook before payment stops the payment: nothing is made.
     await page.evaluate("() => { window.testCheckout.hook = () => false; }")
