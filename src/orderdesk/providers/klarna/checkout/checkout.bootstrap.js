@@ -11,8 +11,8 @@
  *   _klarnaCheckout(function (api) {
  *     api.suspend({autoResume: {enabled: bool}}); api.resume();
  *     api.on({load, customer, change, billing_address_change, shipping_address_change,
- *             can_not_complete_order, redirect_initiated, load_confirmation,
- *             validation_callback: function (data, callback) {…}});
+ *             order_total_change, can_not_complete_order, redirect_initiated,
+ *             load_confirmation, validation_callback: function (data, callback) {…}});
  *   });
  *
  * validation_callback runs when the customer buys and the order asks for client validation
@@ -31,6 +31,7 @@
   var frame = null;
   var origin = config.CHECKOUT_DOMAIN;
   var customer = {};
+  var total = null;
   var autoResume = null;
 
   function emit(name) {
@@ -133,6 +134,7 @@
     ready: function (message) {
       var session = message.session || {};
       customer = session.customer || {};
+      total = session.totalAmount;
       if (typeof message.height === "number") { frame.style.height = message.height + "px"; }
       if (config.ORDER_STATUS === "checkout_complete") {
         emit("load_confirmation");
@@ -142,6 +144,13 @@
       var found = shipping(customer);
       emit("load", { customer: type, shipping_address: { country: found.country, postal_code: found.postal_code } });
       emit("customer", type);
+    },
+    resumed: function (message) {
+      var session = message.session || {};
+      if (typeof session.totalAmount === "number" && session.totalAmount !== total) {
+        total = session.totalAmount;
+        emit("order_total_change", { order_total: total });
+      }
     },
     resize: function (message) {
       if (typeof message.height === "number") { frame.style.height = message.height + "px"; }

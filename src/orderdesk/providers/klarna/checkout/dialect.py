@@ -15,13 +15,15 @@ from orderdesk.providers.klarna.checkout.wire import filled
 
 LOADER = Path(__file__).with_name("checkout.bootstrap.js")
 #: The iframe's messages as Klarna's client-side events (the loader dispatches more with
-#: them: ``customer`` with ``load``, ``change`` with ``billing_address_change``).
+#: them: ``customer`` with ``load``, ``change`` with ``billing_address_change``;
+#: ``order_total_change`` only when the total moved).
 EVENTS = {
     "ready": "load",
     "customerUpdated": "billing_address_change",
     "shippingUpdated": "shipping_address_change",
     "validationFailed": "can_not_complete_order",
     "completed": "redirect_initiated",
+    "resumed": "order_total_change",
 }
 
 

@@ -94,6 +94,10 @@ async def test_approve(browser: Any, kco_shop: KcoShop, remote_merchant: Merchan
     await frame.get_by_text("1261.25 SEK").wait_for()
     names = await _events(page)
     assert {"customer", "change", "billing_address_change", "shipping_address_change"} <= set(names)
+    await page.wait_for_function(
+        "() => window.kcoShopEvents.some(e => e[0] === 'order_total_change'"
+        " && e[1].order_total === 126125)"
+    )
     shipping = await page.evaluate(
         "() => window.kcoShopEvents.filter(e => e[0] === 'shipping_address_change').pop()[1]"
     )
