@@ -53,10 +53,18 @@
     frame.contentWindow.postMessage(message, origin);
   }
 
+  // What the iframe's load told, for handlers registered after it (a page's script may run
+  // after the iframe has loaded): they get the load and customer events too.
+  var loaded = null;
+
   var api = {
     on: function (events) {
       for (var name in events) {
-        if (Object.prototype.hasOwnProperty.call(events, name)) { handlers[name] = events[name]; }
+        if (!Object.prototype.hasOwnProperty.call(events, name)) { continue; }
+        handlers[name] = events[name];
+        if (loaded && Object.prototype.hasOwnProperty.call(loaded, name)) {
+          setTimeout(emit.bind(null, name, loaded[name]));
+        }
       }
     },
     suspend: function (options) {
@@ -142,8 +150,12 @@
       }
       var type = { type: customer.companyName ? "organization" : "person" };
       var found = shipping(customer);
-      emit("load", { customer: type, shipping_address: { country: found.country, postal_code: found.postal_code } });
-      emit("customer", type);
+      loaded = {
+        load: { customer: type, shipping_address: { country: found.country, postal_code: found.postal_code } },
+        customer: type,
+      };
+      emit("load", loaded.load);
+      emit("customer", loaded.customer);
     },
     resumed: function (message) {
       var session = message.session || {};

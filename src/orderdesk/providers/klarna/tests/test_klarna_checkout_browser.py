@@ -50,16 +50,41 @@ async def _until(check: Any, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
-async def _fill_customer(frame: Any) -> None:
-    await frame.get_by_label("First name").fill("Ada")
-    await frame.get_by_label("Last name").fill("Lovelace")
-    await frame.get_by_label("E-mail").fill("ada@example.com")
+async def _fill_customer(page: Any, frame: Any, shop: KcoShop) -> None:
+    """The customer types the form field by field; after each field the page may suspend the
+    checkout and update the order, so the next field waits until the checkout is back (a
+    field disabled while being typed in would lose its change)."""
     billing = frame.get_by_role("group", name="Billing address")
-    await billing.get_by_label("Street").fill("Storgatan 1")
-    await billing.get_by_label("Postal code").fill("11122")
-    await billing.get_by_label("City").fill("Stockholm")
-    await billing.get_by_label("Country").fill("se")
-    await billing.get_by_label("Country").press("Tab")
+    fields = [
+        (frame.get_by_label("First name"), "Ada"),
+        (frame.get_by_label("Last name"), "Lovelace"),
+        (frame.get_by_label("E-mail"), "ada@example.com"),
+        (billing.get_by_label("Street"), "Storgatan 1"),
+        (billing.get_by_label("Postal code"), "11122"),
+        (billing.get_by_label("City"), "Stockholm"),
+        (billing.get_by_label("Country"), "se"),
+    ]
+    for field, value in fields:
+        await field.fill(value)
+        await field.press("Tab")
+        await _settled(page, frame, shop)
+
+
+async def _settled(page: Any, frame: Any, shop: KcoShop) -> None:
+    """Every shipping address change the page saw has its update done, and the checkout is
+    not suspended."""
+
+    async def changes() -> int:
+        count: int = await page.evaluate(
+            "() => window.kcoShopEvents.filter(e => e[0] === 'shipping_address_change').length"
+        )
+        return count
+
+    deadline = time.monotonic() + 15
+    while sum(a == "update_order_review" for a, _ in shop.ajax) < await changes():
+        assert time.monotonic() < deadline, "the shop's updates"
+        await asyncio.sleep(0.05)
+    await frame.locator("#checkout[aria-busy=false]").wait_for()
 
 
 async def _events(page: Any) -> list[str]:
@@ -82,7 +107,7 @@ async def test_approve(browser: Any, kco_shop: KcoShop, remote_merchant: Merchan
     order_id = shop.klarna_order_id
     assert await frame.locator("#cart-total").inner_text() == "861.25 SEK"
 
-    await _fill_customer(frame)
+    await _fill_customer(page, frame, shop)
     # The shipping address is known: the page suspends the checkout, the shop updates the
     # order (quantity 3), the checkout resumes with the new cart.
     await _until(
@@ -98,9 +123,12 @@ async def test_approve(browser: Any, kco_shop: KcoShop, remote_merchant: Merchan
         "() => window.kcoShopEvents.some(e => e[0] === 'order_total_change'"
         " && e[1].order_total === 126125)"
     )
-    shipping = await page.evaluate(
-        "() => window.kcoShopEvents.filter(e => e[0] === 'shipping_address_change').pop()[1]"
+    last = (
+        "() => window.kcoShopEvents.filter(e => e[0] === 'shipping_address_change'"
+        " && e[1].city === 'Stockholm').pop()"
     )
+    await page.wait_for_function(last)
+    shipping = await page.evaluate(last + "[1]")
     assert shipping == {
         "given_name": "Ada",
         "family_name": "Lovelace",
@@ -161,7 +189,7 @@ async def test_reject(browser: Any, kco_shop: KcoShop, remote_merchant: Merchant
     shop = kco_shop
     shop.out_of_stock = True
     context, page, frame = await _open(browser, shop)
-    await _fill_customer(frame)
+    await _fill_customer(page, frame, shop)
     await frame.get_by_text("1261.25 SEK").wait_for()  # the shop's update is in
     await frame.get_by_role("button", name="Approve").click()
     await frame.get_by_text("Tröja is out of stock.").wait_for()
@@ -193,7 +221,7 @@ async def test_validation_failure(
     shop.validation = hook.url
     hook.status, hook.location = 303, f"{shop.url}/kassa/?kco_error=stock"
     context, page, frame = await _open(browser, shop)
-    await _fill_customer(frame)
+    await _fill_customer(page, frame, shop)
     await frame.get_by_text("1261.25 SEK").wait_for()
     await frame.get_by_role("button", name="Approve").click()
     await page.wait_for_url(f"{shop.url}/kassa/?kco_error=stock")
