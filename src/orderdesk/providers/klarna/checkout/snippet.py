@@ -20,7 +20,7 @@ LOADER_PATH = "/checkout.bootstrap.js"
 CONTAINER_ID = "klarna-checkout-container"
 
 
-def _js(value: object) -> str:
+def script_json(value: object) -> str:
     """A JSON value safe inside an HTML ``script`` element."""
     text = json.dumps(value, ensure_ascii=True)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -56,7 +56,7 @@ def html_snippet(base: str, session: CheckoutSession, status: str) -> str:
         "  (function (w, k, i, d) {\n"
         "    var c, n;\n"
         "    w[k] = w[k] || function () { (w[k].q = w[k].q || []).push(arguments); };\n"
-        f"    w[k].config = {_js(config)};\n"
+        f"    w[k].config = {script_json(config)};\n"
         "    c = d.getElementById(i);\n"
         "    w[k].config.container = c;\n"
         "    n = d.createElement('script');\n"

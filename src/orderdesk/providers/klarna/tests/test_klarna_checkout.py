@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from orderdesk.providers.klarna.checkout.snippet import script_json
 from orderdesk.providers.klarna.tests.kco_requests import (
     KCO_CREATE,
     KCO_UA,
@@ -505,3 +506,16 @@ async def test_a_pending_order_rejected_is_notified_and_cancelled(
     om = (await shop.send("GET", f"{OM}/{order_id}")).json()
     assert (om["status"], om["fraud_status"]) == ("CANCELLED", "REJECTED")
     assert (await shop.read(order_id))["status"] == "checkout_complete"
+
+
+async def test_the_snippet_loads_the_loader_from_the_host_the_shop_called(
+    merchant: Merchant,
+) -> None:
+    shop = await klarna_shop(merchant, "https://shop.example")
+    pointed = {**shop.headers(), "Host": "api.playground.kustom.co"}
+    r = await shop.client.post("/checkout/v3/orders", content=KCO_CREATE, headers=pointed)
+    assert r.status_code == 201, r.text
+    snippet = r.json()["html_snippet"]
+    assert '"BOOTSTRAP_SRC": "http://api.playground.kustom.co/checkout.bootstrap.js"' in snippet
+    # Whatever the configuration holds, it cannot end the snippet's script.
+    assert script_json("</script><!--&") == '"\\u003c/script\\u003e\\u003c!--\\u0026"'
