@@ -78,28 +78,36 @@ async def _store(request: Request, caller: Principal) -> str:
 def _customer(
     customer: dict[str, Any], data: dict[str, Any], prefill: dict[str, Any]
 ) -> dict[str, Any]:
-    """The session's customer with the shop's prefilled addresses (fields the customer has
-    not filled yet) and the order's second reference (kept for order management)."""
+    """The session's customer with the shop's prefilled addresses and the order's second
+    reference (kept for order management)."""
     out = dict(customer)
     for name, key in (
         ("billing_address", "billingAddress"),
         ("shipping_address", "shippingAddress"),
     ):
         if name in prefill:
-            given = _common_address(KlarnaAddressBody.model_validate(prefill[name]))
-            contact = {**given.pop("contact", {}), **(out.get(key) or {}).get("contact", {})}
-            out[key] = {**given, **(out.get(key) or {}), "contact": contact}
+            out[key] = _common_address(KlarnaAddressBody.model_validate(prefill[name]))
     billing = prefill.get("billing_address") or {}
-    for field, klarna in (("firstName", "given_name"), ("lastName", "family_name")):
-        out.setdefault(field, billing.get(klarna))
-    for field in ("email", "phone"):
-        out.setdefault(field, billing.get(field))
+    for field, klarna in (
+        ("firstName", "given_name"),
+        ("lastName", "family_name"),
+        ("email", "email"),
+        ("phone", "phone"),
+    ):
+        if billing.get(klarna) is not None:
+            out[field] = billing[klarna]
     if "merchant_reference2" in data:
         out["klarna"] = {
             **out.get("klarna", {}),
             "merchant_reference2": data["merchant_reference2"],
         }
-    return {k: v for k, v in out.items() if v is not None}
+    return out
+
+
+def _entered(session: CheckoutSession) -> bool:
+    """Whether the customer has entered anything in the checkout: from then on Klarna ignores
+    the shop's addresses ("updates … will be ignored (without generating an error)")."""
+    return any(event["type"] == "customerUpdated" for event in session.events)
 
 
 def _urls(session_id: str, data: dict[str, Any]) -> dict[str, str]:
@@ -118,7 +126,7 @@ def _apply(session: CheckoutSession, data: dict[str, Any], prefill: dict[str, An
     session.reference = data.get("merchant_reference1", "")
     session.country = str(data["purchase_country"]).upper()
     session.urls = _urls(session.id, data)
-    session.customer = _customer(session.customer, data, prefill)
+    session.customer = _customer(session.customer, data, {} if _entered(session) else prefill)
 
 
 def _base(request: Request) -> str:

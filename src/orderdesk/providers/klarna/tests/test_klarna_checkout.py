@@ -519,3 +519,54 @@ async def test_the_snippet_loads_the_loader_from_the_host_the_shop_called(
     assert '"BOOTSTRAP_SRC": "http://api.playground.kustom.co/checkout.bootstrap.js"' in snippet
     # Whatever the configuration holds, it cannot end the snippet's script.
     assert script_json("</script><!--&") == '"\\u003c/script\\u003e\\u003c!--\\u0026"'
+
+
+async def test_the_shops_addresses_prefill_until_the_customer_enters_their_own(
+    merchant: Merchant,
+) -> None:
+    shop = await klarna_shop(merchant, "https://shop.example")
+    prefill = (
+        b',"billing_address":{"given_name":"Sven","family_name":"Svensson",'
+        b'"street_address":"Kungsgatan 2","postal_code":"11143","city":"Stockholm",'
+        b'"country":"SE","email":"sven@example.com"}}'
+    )
+    created = await shop.create(KCO_CREATE[:-1] + prefill)
+    order_id = created["order_id"]
+    assert created["billing_address"] == {
+        "given_name": "Sven",
+        "family_name": "Svensson",
+        "email": "sven@example.com",
+        "street_address": "Kungsgatan 2",
+        "postal_code": "11143",
+        "city": "Stockholm",
+        "country": "se",
+    }
+    view = (await shop.client.get(f"/sandbox/checkouts/{order_id}", headers=ADMIN)).json()
+    edited = {
+        "firstName": "Ada",
+        "lastName": "Lovelace",
+        "email": "ada@example.com",
+        "billingAddress": {
+            "streetAddress": "Storgatan 1",
+            "postalCode": "11122",
+            "city": "Uppsala",
+            "country": "SE",
+        },
+    }
+    r = await shop.client.put(
+        f"/orderdesk-checkout/{view['token']}/customer", json={"customer": edited}
+    )
+    assert r.status_code == 200, r.text
+    r = await shop.send(
+        "POST", f"/checkout/v3/orders/{order_id}", shop.mine(KCO_UPDATE[:-1] + prefill)
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["billing_address"] == {  # the customer's, not the shop's
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "email": "ada@example.com",
+        "street_address": "Storgatan 1",
+        "postal_code": "11122",
+        "city": "Uppsala",
+        "country": "se",
+    }
