@@ -11,6 +11,8 @@ provider without one gets orderdesk's own (:data:`OWN`: JSON POSTs to the sessio
 
 from __future__ import annotations
 
+import dataclasses
+
 import asyncio
 import logging
 import secrets
@@ -221,8 +223,15 @@ def _scheduled(
     if scenario.callbacks == "none":
         return []
     due = now + scenario.callback_delay if scenario.callbacks == "late" else now
-    times = 2 if scenario.callbacks == "duplicate" else 1
-    return [(callback, due) for callback in callbacks for _ in range(times)]
+    if scenario.callbacks != "duplicate":
+        return [(callback, due) for callback in callbacks]
+    # The duplicate is the provider sending the same callback again, whatever the shop did
+    # meanwhile: not stopped by the order's acknowledgement as the callback itself is.
+    return [
+        (copy, due)
+        for callback in callbacks
+        for copy in (callback, dataclasses.replace(callback, until_acknowledged=False))
+    ]
 
 
 async def _queue(

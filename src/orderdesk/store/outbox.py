@@ -155,6 +155,20 @@ async def record(
     )
 
 
+#: Callbacks retried until their order is acknowledged stop, unsent, once it is (Klarna: an
+#: acknowledged order is pushed no more); ``deliveries_pending_until_acknowledged`` keeps this
+#: to the few such callbacks pending.
+STOP_ACKNOWLEDGED_SQL = (
+    "UPDATE deliveries d SET state = 'delivered', next_at = NULL FROM orders o"
+    " WHERE d.state = 'pending' AND d.until_acknowledged AND o.id = d.order_id"
+    " AND o.acknowledged"
+)
+
+
+async def stop_acknowledged(conn: asyncpg.Connection) -> None:
+    await conn.execute(STOP_ACKNOWLEDGED_SQL)
+
+
 async def acknowledged(conn: asyncpg.Connection, order_ids: Sequence[str]) -> set[str]:
     """Which of the orders are acknowledged (a callback retried until then stops)."""
     rows = await conn.fetch(
