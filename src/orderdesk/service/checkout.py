@@ -11,9 +11,8 @@ provider without one gets orderdesk's own (:data:`OWN`: JSON POSTs to the sessio
 
 from __future__ import annotations
 
-import dataclasses
-
 import asyncio
+import dataclasses
 import logging
 import secrets
 import uuid
