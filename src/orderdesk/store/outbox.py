@@ -20,7 +20,8 @@ from orderdesk.store.orders import Target
 _CLAIMED = (
     "SELECT d.id, d.order_id, d.url, d.body, d.event_type,"
     " jsonb_array_length(d.attempts) AS tries, st.clock_offset, st.provider, d.created_at,"
-    " coalesce(d.correlation_id, d.event_id) AS correlation_id, st.webhook_secret"
+    " coalesce(d.correlation_id, d.event_id) AS correlation_id, st.webhook_secret,"
+    " d.method, d.headers::text AS headers, d.accept, d.until_acknowledged, d.retry_schedule"
     " FROM deliveries d JOIN stores st ON st.id = d.store_id"
 )
 # Due deliveries, oldest first, at most one per order: the first still pending, so that an
@@ -63,6 +64,13 @@ class Claimed:
     occurred_at: datetime  # the event's time (the store's clock)
     correlation_id: str  # the write that queued it
     secret: str  # the store's webhook secret
+    # A checkout's callback (``domain/checkout.py::Callback``); a notification has the
+    # defaults: POSTed with orderdesk's and the provider's headers, judged by its provider.
+    method: str = "POST"
+    headers: dict[str, str] | None = None  # None: a notification's
+    accept: frozenset[int] | None = None  # None: the provider's ``Notifier.delivered``
+    until_acknowledged: bool = False
+    retry_schedule: tuple[timedelta, ...] | None = None  # None: the provider's
 
 
 class AttemptView(TypedDict):
@@ -104,6 +112,11 @@ def _claimed(r: asyncpg.Record) -> Claimed:
         r["created_at"],
         r["correlation_id"],
         r["webhook_secret"],
+        r["method"],
+        None if r["headers"] is None else orjson.loads(r["headers"]),
+        None if r["accept"] is None else frozenset(r["accept"]),
+        r["until_acknowledged"],
+        None if r["retry_schedule"] is None else tuple(r["retry_schedule"]),
     )
 
 
@@ -139,6 +152,14 @@ async def record(
         [next_at for _, _, _, next_at in attempts],
         [attempt.at for _, attempt, _, _ in attempts],
     )
+
+
+async def acknowledged(conn: asyncpg.Connection, order_ids: Sequence[str]) -> set[str]:
+    """Which of the orders are acknowledged (a callback retried until then stops)."""
+    rows = await conn.fetch(
+        "SELECT id FROM orders WHERE id = ANY($1::text[]) AND acknowledged", list(order_ids)
+    )
+    return {row["id"] for row in rows}
 
 
 async def backlog(conn: asyncpg.Connection) -> int:

@@ -59,6 +59,7 @@ class Klarna:
     payment_methods = None  # any; shown upper-case as Klarna's initial_payment_method.type
     holds = True  # an order on hold is fraud_status PENDING (rules.fraud_status)
     order_shape = staticmethod(wire.sandbox_order)
+    checkout = None
     notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)

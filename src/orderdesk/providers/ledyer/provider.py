@@ -54,6 +54,7 @@ class Ledyer:
     payment_methods = tuple(rules.PaymentMethod)
     holds = False
     order_shape = None
+    checkout = None
     notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)
