@@ -24,7 +24,8 @@ class _Server(ThreadingHTTPServer):
 @dataclass
 class Received:
     at: float
-    path: str
+    path: str  # the request target: path and query
+    method: str
     body: bytes
     headers: dict[str, str]
     status: int = 0  # what the receiver answered
@@ -55,6 +56,9 @@ class Receiver:
             protocol_version = "HTTP/1.1" if receiver.keep_alive else "HTTP/1.0"
             disable_nagle_algorithm = True  # the body is written apart from the headers
 
+            def do_GET(self) -> None:
+                self.do_POST()
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)
@@ -64,6 +68,7 @@ class Receiver:
                         Received(
                             time.monotonic(),
                             self.path,
+                            self.command,
                             body,
                             {k.lower(): v for k, v in self.headers.items()},
                             status,

@@ -8,18 +8,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
-import orjson
 
 from orderdesk.domain.checkout import Callback, CheckoutSession, Persona, Scenario
 from orderdesk.domain.lines import CaptureLine
 
 _COLUMNS = (
-    "c.id, c.token, c.provider, c.store_id, c.status, c.order_id, c.doc::text AS doc, c.version,"
+    "c.id, c.token, c.provider, c.store_id, c.status, c.order_id, c.doc, c.version,"
     " c.created_at, c.updated_at, c.expires_at, c.token_expires_at, c.completed_at"
 )
 
 
-def _line_doc(line: CaptureLine) -> dict[str, Any]:
+def line_doc(line: CaptureLine) -> dict[str, Any]:
     return {
         "reference": line.reference,
         "description": line.description,
@@ -48,27 +47,25 @@ def _line(doc: dict[str, Any]) -> CaptureLine:
     )
 
 
-def _doc(session: CheckoutSession) -> str:
-    return orjson.dumps(
-        {
-            "currency": session.currency,
-            "country": session.country,
-            "lines": [_line_doc(x) for x in session.lines],
-            "fees": [_line_doc(x) for x in session.fees],
-            "customer": session.customer,
-            "reference": session.reference,
-            "urls": session.urls,
-            "metadata": session.metadata,
-            "data": session.data,
-            "scenario": session.scenario.doc(),
-            "persona": session.persona,
-            "events": session.events,
-        }
-    ).decode()
+def _doc(session: CheckoutSession) -> dict[str, Any]:
+    return {
+        "currency": session.currency,
+        "country": session.country,
+        "lines": [line_doc(x) for x in session.lines],
+        "fees": [line_doc(x) for x in session.fees],
+        "customer": session.customer,
+        "reference": session.reference,
+        "urls": session.urls,
+        "metadata": session.metadata,
+        "data": session.data,
+        "scenario": session.scenario.doc(),
+        "persona": session.persona,
+        "events": session.events,
+    }
 
 
 def _session(row: asyncpg.Record) -> CheckoutSession:
-    doc = orjson.loads(row["doc"])
+    doc = row["doc"]
     return CheckoutSession(
         id=row["id"],
         provider=row["provider"],
@@ -213,7 +210,7 @@ async def queue(
             request.body,
             due,
             request.method,
-            orjson.dumps(dict(request.headers)).decode(),
+            dict(request.headers),
             None if callback.accept is None else sorted(callback.accept),
             callback.until_acknowledged,
             None if callback.retry_schedule is None else list(callback.retry_schedule),
@@ -223,8 +220,8 @@ async def queue(
 
 async def scenario(conn: asyncpg.Connection, store_id: str) -> Scenario | None:
     """The store's default scenario; None: no such store."""
-    doc = await conn.fetchval("SELECT checkout_scenario::text FROM stores WHERE id = $1", store_id)
-    return None if doc is None else Scenario.of(orjson.loads(doc))
+    doc = await conn.fetchval("SELECT checkout_scenario FROM stores WHERE id = $1", store_id)
+    return None if doc is None else Scenario.of(doc)
 
 
 async def set_scenario(conn: asyncpg.Connection, store_id: str, scenario: Scenario) -> bool:
@@ -232,6 +229,6 @@ async def set_scenario(conn: asyncpg.Connection, store_id: str, scenario: Scenar
     status = await conn.execute(
         "UPDATE stores SET checkout_scenario = $2::jsonb WHERE id = $1",
         store_id,
-        orjson.dumps(scenario.doc()).decode(),
+        scenario.doc(),
     )
     return bool(status == "UPDATE 1")

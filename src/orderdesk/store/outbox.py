@@ -198,12 +198,14 @@ class DeliveryView(TypedDict):
     eventId: str
     eventType: str
     url: str
+    method: str
     body: str
     state: State
     attempts: list[AttemptView]
     nextAttemptAt: str | None
     waitingFor: WaitingFor | None
     createdAt: str
+    checkoutId: str | None
 
 
 class DeliveryPage(TypedDict):
@@ -218,7 +220,7 @@ class DeliveryPage(TypedDict):
 # CLAIM_SQL's NOT EXISTS finds, so this one is not claimed (``deliveries_order``).
 _VIEW = (
     "SELECT d.id, d.order_id, d.store_id, d.event_id, d.event_type, d.url, d.body, d.state,"
-    " d.attempts::text AS attempts, d.next_at, d.created_at,"
+    " d.attempts::text AS attempts, d.next_at, d.created_at, d.method, d.checkout_id,"
     " CASE WHEN d.state = 'pending' THEN (SELECT min(p.id) FROM deliveries p"
     "  WHERE p.order_id = d.order_id AND p.state = 'pending' AND p.id < d.id) END AS held_by"
     " FROM deliveries d"
@@ -235,12 +237,14 @@ def _view(row: asyncpg.Record) -> DeliveryView:
         "eventId": row["event_id"],
         "eventType": row["event_type"],
         "url": row["url"],
+        "method": row["method"],
         "body": row["body"],
         "state": row["state"],
         "attempts": orjson.loads(row["attempts"]),
         "nextAttemptAt": row["next_at"].isoformat() if next_in_line else None,
         "waitingFor": None if held_by is None else {"deliveryId": str(held_by), "reason": HELD},
         "createdAt": row["created_at"].isoformat(),
+        "checkoutId": row["checkout_id"],
     }
 
 
@@ -338,6 +342,16 @@ async def order_deliveries(
     """The order's notifications, oldest first (``deliveries_order``)."""
     rows = await conn.fetch(
         _VIEW + " WHERE d.order_id = $1 ORDER BY d.id LIMIT $2", order_id, limit
+    )
+    return [_view(row) for row in rows]
+
+
+async def checkout_deliveries(
+    conn: asyncpg.Connection, checkout_id: str, limit: int = 100
+) -> list[DeliveryView]:
+    """The callbacks a checkout session queued, oldest first (``deliveries_checkout``)."""
+    rows = await conn.fetch(
+        _VIEW + " WHERE d.checkout_id = $1 ORDER BY d.id LIMIT $2", checkout_id, limit
     )
     return [_view(row) for row in rows]
 
