@@ -5,58 +5,21 @@ refusals: 400, 403, 404, 423 while locked, 900 after the purchase."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from orderdesk.domain.checkout import Persona
+from orderdesk.providers.walley.checkout.tests.client import (
+    PRIVATE_ID,
+    fixture,
+    initialized,
+    ok,
+    refused,
+    send,
+)
 from orderdesk.service import checkout
 from tests.support.sandbox import Merchant
-
-FIXTURES = Path(__file__).parent / "fixtures"
-PRIVATE_ID = "1eec44b5-66d3-4058-a31f-3444229fb727"
-
-
-def fixture(name: str) -> tuple[str, str, bytes]:
-    """The method, path and exact body of a fixture."""
-    head, _, body = (FIXTURES / name).read_bytes().partition(b"\r\n\r\n")
-    method, path, _ = head.split(b"\r\n", 1)[0].decode().split(" ")
-    return method, path, body
-
-
-async def send(
-    merchant: Merchant, name: str, private_id: str = "", body: bytes | None = None
-) -> httpx.Response:
-    method, path, sent = fixture(name)
-    sent = sent.replace(b'"storeId":"1158"', b'"storeId":"%s"' % merchant.stores["walley"].encode())
-    headers = {**await merchant.walley_headers(), "content-type": "application/json"}
-    return await merchant.client.request(
-        method,
-        path.replace(PRIVATE_ID, private_id),
-        content=sent if body is None else body,
-        headers=headers,
-    )
-
-
-def ok(r: httpx.Response) -> Any:
-    assert r.status_code == 200, r.text
-    answer = r.json()
-    assert answer["error"] is None and set(answer) == {"id", "data", "error"}
-    return answer["data"]
-
-
-def refused(r: httpx.Response, status: int, reason: str) -> None:
-    assert r.status_code == status, r.text
-    error = r.json()["error"]
-    assert (error["code"], error["errors"][0]["reason"]) == (status, reason)
-
-
-async def initialized(merchant: Merchant, name: str = "kro_initialize.http") -> dict[str, Any]:
-    data: dict[str, Any] = ok(await send(merchant, name))
-    return data
 
 
 async def test_the_plugin_initializes_updates_pays_and_sets_the_reference(
@@ -161,7 +124,8 @@ async def test_unknown_foreign_and_malformed(merchant: Merchant, client: httpx.A
     private_id = (await initialized(other))["privateId"]
     refused(await send(merchant, "kro_get.http", private_id), 404, "Not_Found")
     _, _, body = fixture("kro_initialize.http")
-    foreign = body.replace(b'"storeId":"1158"', b'"storeId":"%s"' % other.stores["walley"].encode())
+    store = other.stores["walley"].encode()
+    foreign = body.replace(b'"storeId":"1158"', b'"storeId":"%s"' % store)
     refused(await send(merchant, "kro_initialize.http", body=foreign), 403, "Forbidden")
     private_id = (await initialized(merchant))["privateId"]
     refused(
