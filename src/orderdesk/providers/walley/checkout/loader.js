@@ -7,9 +7,12 @@
  * Loaded as <script src="…" data-token="public-SE-…" data-lang="sv-SE" data-variant="b2c">, it
  * defines Walley's client API at once (window.walley.checkout.api and its older name
  * window.collector.checkout.api: suspend, resume, onBeforePayment, update), mounts orderdesk's
- * hosted checkout in an iframe after the script (or in data-container-id), and turns what the
- * iframe tells it (window.postMessage) into Walley's client-side events on document, each
- * under its walley… and its older collector… name, not bubbling, not cancellable.
+ * hosted checkout (/orderdesk-checkout/{token}) in an iframe after the script (or in
+ * data-container-id), and turns what the iframe tells it (window.postMessage, the protocol of
+ * src/orderdesk/checkout/__init__.py) into Walley's client-side events on document, each under
+ * its walley… and its older collector… name (the Magento module listens to those), detail the
+ * public token, not bubbling, not cancellable; it runs the shop's onBeforePayment promise
+ * when the customer pays, and sends the top window to the shop's redirectPageUri after.
  */
 (function () {
   "use strict";
@@ -41,11 +44,11 @@
       hooks: hooks,
       /* Disable the checkout while the shop updates the session (all of them, or one). */
       suspend: function (publicToken) {
-        post({ type: "suspend" }, publicToken);
+        post("suspend", publicToken);
       },
       /* Enable it again and reload what the session holds now. */
       resume: function (publicToken) {
-        post({ type: "resume" }, publicToken);
+        post("resume", publicToken);
       },
       /* The shop's hook before payment: a function returning a promise; a rejection
          ({title, message}) stops the purchase and is shown to the customer. */
@@ -54,23 +57,21 @@
       },
       /* Re-read the script's attributes (the part payment widget's amount). */
       update: function (publicToken) {
-        post({ type: "resume" }, publicToken);
+        post("resume", publicToken);
       },
     };
   }
 
   function mount() {
     var frame = document.createElement("iframe");
-    var query = new URLSearchParams({
-      lang: script.getAttribute("data-lang") || "",
-      variant: script.getAttribute("data-variant") || "",
-    });
-    frame.src = origin + "/checkout/walley/" + encodeURIComponent(token) + "?" + query;
+    frame.src = origin + "/orderdesk-checkout/" + encodeURIComponent(token);
     frame.title = "Walley Checkout";
     frame.setAttribute("data-token", token);
+    frame.setAttribute("data-lang", script.getAttribute("data-lang") || "");
+    frame.setAttribute("data-variant", script.getAttribute("data-variant") || "");
     frame.style.width = "100%";
     frame.style.border = "0";
-    frame.style.minHeight = "560px";
+    frame.style.height = "560px";
     var container = document.getElementById(script.getAttribute("data-container-id") || "");
     if (container) {
       container.appendChild(frame);
@@ -80,17 +81,29 @@
     checkout.frames.push(frame);
   }
 
-  function post(message, publicToken) {
+  /* orderdesk's protocol with its iframe: src/orderdesk/checkout/__init__.py. */
+  function send(frame, message) {
+    message.orderdesk = "checkout";
+    message.token = frame.getAttribute("data-token");
+    frame.contentWindow.postMessage(message, origin);
+  }
+
+  function post(type, publicToken) {
     checkout.frames.forEach(function (frame) {
       if (!publicToken || frame.getAttribute("data-token") === publicToken) {
-        frame.contentWindow.postMessage(message, origin);
+        if (type === "resume") {
+          frame.setAttribute("data-resuming", "yes");
+        }
+        send(frame, { type: type });
       }
     });
   }
 
-  function dispatch(name, detail) {
-    ["walleyCheckout", "collectorCheckout"].forEach(function (prefix) {
-      document.dispatchEvent(new CustomEvent(prefix + name, { detail: detail }));
+  /* Walley's event and its older collector… name; the detail is the public token. */
+  function dispatch(name, frame) {
+    var detail = frame.getAttribute("data-token");
+    [name, name.replace(/^walley/, "collector")].forEach(function (each) {
+      document.dispatchEvent(new CustomEvent(each, { detail: detail }));
     });
   }
 
@@ -103,16 +116,11 @@
   function answerBeforePayment(frame, id) {
     var handler = checkout.api.hooks.beforePayment;
     var reply = function (ok, reason) {
-      frame.contentWindow.postMessage(
-        {
-          type: "beforePaymentResult",
-          id: id,
-          ok: ok,
-          title: (reason && reason.title) || "",
-          message: (reason && reason.message) || "",
-        },
-        origin
-      );
+      var message = (reason && (reason.message || reason.title)) || "";
+      if (reason && reason.title && reason.message) {
+        message = reason.title + ": " + reason.message;
+      }
+      send(frame, { type: "beforePaymentResult", id: id, ok: ok, message: message });
     };
     if (!handler) {
       reply(true);
@@ -135,17 +143,26 @@
   function receive(event) {
     var frame = frameOf(event.source);
     var data = event.data || {};
-    if (!frame || event.origin !== origin) {
+    if (!frame || event.origin !== origin || data.orderdesk !== "checkout") {
       return;
     }
-    if (data.type === "event") {
-      dispatch(data.name, data.detail === undefined ? frame.getAttribute("data-token") : data.detail);
+    if (data.height) {
+      frame.style.height = data.height + "px";
+    }
+    if (data.type === "ready" && frame.getAttribute("data-resuming") === "yes") {
+      frame.removeAttribute("data-resuming");
+      dispatch("walleyCheckoutResumed", frame);
     } else if (data.type === "beforePayment") {
       answerBeforePayment(frame, data.id);
-    } else if (data.type === "height") {
-      frame.style.height = data.height + "px";
-    } else if (data.type === "redirect") {
-      window.location.assign(data.url);
+    } else if (data.type === "completed") {
+      if (data.status === "completed" || data.status === "onHold") {
+        dispatch(data.event || "walleyCheckoutPurchaseCompleted", frame);
+      }
+    } else if (data.event) {
+      dispatch(data.event, frame);
+    }
+    if ((data.type === "completed" || data.type === "validationFailed") && data.redirectUrl) {
+      window.location.assign(data.redirectUrl);
     }
   }
 })();
