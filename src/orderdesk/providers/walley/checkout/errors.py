@@ -9,6 +9,7 @@ from typing import Any
 
 from orderdesk.domain import checkout as c
 from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.providers.walley.errors import RESPONSES as WALLEY_RESPONSES
 from orderdesk.providers.walley.errors import WalleyError, envelope
 from orderdesk.web.answers import Reply
 
@@ -37,7 +38,8 @@ REFUSALS: dict[str, tuple[int, str]] = {
 KINDS = {Kind.INVALID: 400, Kind.NOT_FOUND: 404, Kind.FORBIDDEN: 403}
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": WalleyError, "description": title} for status, title in TITLES.items()
+    **WALLEY_RESPONSES,
+    **{status: {"model": WalleyError, "description": title} for status, title in TITLES.items()},
 }
 
 
