@@ -1,5 +1,27 @@
 """The checkout API's bodies as Walley's clients send them (``fixtures/``), read into minor
-units; and what Walley refuses as a 400."""
+units; and what Walley refuses as a 400.
+
+The fixtures reproduce, as orderdesk's own files, what these clients send (the shop's URLs at
+``http://shop.test``, store 1158, private id ``1eec44b5-…``):
+
+- ``kro_*``: krokedil/collector-checkout-for-woocommerce at
+  697c5824a6de221a9beec382c1d72466a9401e28, ``classes/requests/checkouts/`` —
+  ``post/…-initialize-checkout.php`` (``reference: ""``, the notificationUri with
+  ``{checkout.id}`` / ``{checkout.publictoken}``, ``fees`` from ``Walley_Checkout_Requests_
+  Fees_Helper::fees()``, ``""`` when empty, the customer's e-mail and phone),
+  ``put/…-update-checkout.php`` (``/checkouts/{id}/``, the cart as ``cart()['items']``),
+  ``put/…-update-cart.php``, ``…-update-fees.php``, ``…-update-metadata.php``,
+  ``…-set-order-reference.php`` (``{"Reference": order number}``), ``get/…-get-checkout.php``;
+  items from ``helpers/class-collector-checkout-requests-cart.php::create_item``
+  (``wc_format_decimal`` strings, ``vat`` a PHP float), sent by ``wp_json_encode`` (escaped
+  slashes) with the headers of ``class-walley-checkout-request.php``.
+- ``sdk_*``: collector-bank/Checkout-PHP-SDK at a28c666bdbe6f36090f1cf198442c10c05327b4f —
+  ``src/Session.php::initialize`` (``storeId`` a string, ``reference`` null, the Magento
+  module's URLs from collector-bank/Checkout-Magento-2 ``src/Config/Config.php`` at ab61ba0a),
+  ``updateCart``, ``updateFees``, ``setOrderReference``, ``acquireInformation``, through
+  ``src/Adapter/CurlWithAccessKey.php`` (``Authorization:Bearer`` on writes) and
+  ``src/Checkout/Cart/Item.php::toArray`` (``sku``, ``unitWeight``).
+"""
 
 from __future__ import annotations
 
