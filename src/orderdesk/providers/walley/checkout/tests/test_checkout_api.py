@@ -141,3 +141,18 @@ async def test_unknown_foreign_and_malformed(merchant: Merchant, client: httpx.A
 async def test_the_plugins_partial_updates(merchant: Merchant, name: str) -> None:
     private_id = (await initialized(merchant))["privateId"]
     assert ok(await send(merchant, name, private_id)) is None
+
+
+async def test_a_total_mismatch_the_update_refused_while_locked_is_not_paid(
+    app: FastAPI, merchant: Merchant
+) -> None:
+    """The shop's cart grew while the customer paid: the update is refused (423), the order is
+    the cart the customer saw, and the shop finds the mismatch in ``order.totalAmount``."""
+    private_id = (await initialized(merchant))["privateId"]
+    await checkout.lock(app.state.pool, private_id)
+    refused(await send(merchant, "kro_update.http", private_id), 423, "Resource_Locked")
+    done = await checkout.complete(app.state.uow, private_id, Persona.APPROVE)
+    assert done.order is not None and done.order.authorized == 28500
+    info = ok(await send(merchant, "kro_get.http", private_id))
+    assert info["order"]["totalAmount"] == 285  # the shop's cart is 433 now
+    assert [x["id"] for x in info["order"]["items"]] == ["10001", "10002"]
