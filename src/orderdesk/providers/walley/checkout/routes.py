@@ -127,9 +127,11 @@ async def initialize_route(request: Request) -> Response:
 
 
 async def _update(
-    request: Request, private_id: str, change: Callable[[CheckoutSession, datetime], None]
+    request: Request,
+    principal: Principal,
+    private_id: str,
+    change: Callable[[CheckoutSession, datetime], None],
 ) -> Reply:
-    principal = authenticate(request, NAME)
     await _session(request, principal, private_id)
     await checkout.update(request.app.state.pool, private_id, change)
     done: Done = views.done()
@@ -141,8 +143,8 @@ UPDATED = {200: {"description": "Updated: no data, no error", "model": Done}}
 
 async def _update_checkout(request: Request, private_id: str) -> Response:
     async def work() -> Reply:
-        body = await request.body()
-        update = wire.update_body(body)
+        principal = authenticate(request, NAME)
+        update = wire.update_body(await request.body())
 
         def change(session: CheckoutSession, now: datetime) -> None:
             exp = exponent(session.currency)
@@ -152,7 +154,7 @@ async def _update_checkout(request: Request, private_id: str) -> Response:
                 session.metadata = update.metadata
             session.record("updated", now)
 
-        return await _update(request, private_id, change)
+        return await _update(request, principal, private_id, change)
 
     return await answered(work)
 
@@ -181,13 +183,14 @@ async def update_slash_route(request: Request, private_id: PrivateId) -> Respons
 )
 async def cart_route(request: Request, private_id: PrivateId) -> Response:
     async def work() -> Reply:
+        principal = authenticate(request, NAME)
         items = wire.cart_body(await request.body())
 
         def change(session: CheckoutSession, now: datetime) -> None:
             session.lines = wire.Basket(items, {}).lines(exponent(session.currency))
             session.record("cartUpdated", now)
 
-        return await _update(request, private_id, change)
+        return await _update(request, principal, private_id, change)
 
     return await answered(work)
 
@@ -200,13 +203,14 @@ async def cart_route(request: Request, private_id: PrivateId) -> Response:
 )
 async def fees_route(request: Request, private_id: PrivateId) -> Response:
     async def work() -> Reply:
+        principal = authenticate(request, NAME)
         fees = wire.fees_body(await request.body())
 
         def change(session: CheckoutSession, now: datetime) -> None:
             _fees(session, fees)
             session.record("feesUpdated", now)
 
-        return await _update(request, private_id, change)
+        return await _update(request, principal, private_id, change)
 
     return await answered(work)
 
@@ -219,13 +223,14 @@ async def fees_route(request: Request, private_id: PrivateId) -> Response:
 )
 async def metadata_route(request: Request, private_id: PrivateId) -> Response:
     async def work() -> Reply:
+        principal = authenticate(request, NAME)
         metadata = wire.metadata_body(await request.body())
 
         def change(session: CheckoutSession, now: datetime) -> None:
             session.metadata = metadata
             session.record("metadataUpdated", now)
 
-        return await _update(request, private_id, change)
+        return await _update(request, principal, private_id, change)
 
     return await answered(work)
 
@@ -258,7 +263,7 @@ async def reference_route(request: Request, private_id: PrivateId) -> Response:
                 s.reference = reference
                 s.record("referenceUpdated", at, reference=reference)
 
-            return await _update(request, private_id, change)
+            return await _update(request, principal, private_id, change)
 
         def once(order: Order, at: datetime) -> None:
             if order.captured:
