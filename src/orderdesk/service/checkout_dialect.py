@@ -23,9 +23,10 @@ class CheckoutDialect(Protocol):
 
     @property
     def events(self) -> Mapping[str, str]:
-        """The iframe's messages (``checkout/__init__.py``: ``customerUpdated``, ``locked`` …)
-        by the provider's event name its loader dispatches for each — handed to the iframe
-        page, which adds it to each message as ``event``."""
+        """The provider's event name for each of the iframe's message types
+        (``checkout/__init__.py``: ``customerUpdated`` → the name its loader dispatches on
+        ``document``); the iframe adds it to each message as ``event``. Informative: the
+        loader may dispatch more (or other) events for a message."""
 
     def validation(self, session: CheckoutSession) -> Validation | None:
         """The merchant's hook called before pay (when the scenario honours validation),
