@@ -11,8 +11,9 @@
  * data-container-id), and turns what the iframe tells it (window.postMessage, the protocol of
  * src/orderdesk/checkout/__init__.py) into Walley's client-side events on document, each under
  * its walley… and its older collector… name (the Magento module listens to those), detail the
- * public token, not bubbling, not cancellable; it runs the shop's onBeforePayment promise
- * when the customer pays, and sends the top window to the shop's redirectPageUri after.
+ * public token, not bubbling, not cancellable (…Resumed as it asks the iframe to resume);
+ * it runs the shop's onBeforePayment promise when the customer pays, and sends the top window
+ * to the shop's redirectPageUri after.
  */
 (function () {
   "use strict";
@@ -91,10 +92,10 @@
   function post(type, publicToken) {
     checkout.frames.forEach(function (frame) {
       if (!publicToken || frame.getAttribute("data-token") === publicToken) {
-        if (type === "resume") {
-          frame.setAttribute("data-resuming", "yes");
-        }
         send(frame, { type: type });
+        if (type === "resume") {
+          dispatch("walleyCheckoutResumed", frame);
+        }
       }
     });
   }
@@ -149,10 +150,7 @@
     if (data.height) {
       frame.style.height = data.height + "px";
     }
-    if (data.type === "ready" && frame.getAttribute("data-resuming") === "yes") {
-      frame.removeAttribute("data-resuming");
-      dispatch("walleyCheckoutResumed", frame);
-    } else if (data.type === "beforePayment") {
+    if (data.type === "beforePayment") {
       answerBeforePayment(frame, data.id);
     } else if (data.type === "completed") {
       if (data.status === "completed" || data.status === "onHold") {
