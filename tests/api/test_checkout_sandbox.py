@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import orjson
 
+from orderdesk.domain.errors import DomainError, Kind
+from orderdesk.service import checkout
 from tests.support.receiver import Receiver
-from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, Merchant
+from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, Merchant, advance
 
 VIEW_FIELDS = {
     "checkoutId",
@@ -156,3 +159,162 @@ async def test_completing_twice_in_parallel_makes_one_order(
     r = await merchant.client.get(f"/sandbox/checkouts/{made['checkoutId']}", headers=ADMIN)
     assert len(r.json()["callbacks"]) == 1
     assert [e["type"] for e in r.json()["events"]] == ["created", "completed"]
+
+
+async def test_updates_and_other_personas_are_refused_after_completion(
+    app: Any, merchant: Merchant
+) -> None:
+    made = await make(merchant)
+    first = (await pay(merchant.client, made["checkoutId"])).json()
+    again = await pay(merchant.client, made["checkoutId"], "decline")
+    assert again.status_code == 200
+    assert again.json()["orderId"] == first["orderId"] and again.json()["status"] == "completed"
+    uow = app.state.uow
+    try:
+        await checkout.update(uow.pool, made["checkoutId"], lambda s, now: None)
+    except DomainError as refused:
+        assert (refused.code, refused.kind) == ("CHECKOUT_COMPLETED", Kind.STATE)
+    else:
+        raise AssertionError("an update after completion was accepted")
+    r = await merchant.client.get(f"/sandbox/checkouts/{made['checkoutId']}", headers=ADMIN)
+    assert r.json()["version"] == first["version"]
+
+
+async def test_decline_and_abandon_make_no_order_and_end_the_session(
+    merchant: Merchant, receiver: Receiver
+) -> None:
+    for persona, status in (("decline", "declined"), ("abandon", "abandoned")):
+        made = await make(merchant, receiver)
+        r = await pay(merchant.client, made["checkoutId"], persona)
+        assert r.status_code == 200, r.text
+        ended = r.json()
+        assert (ended["status"], ended["orderId"], ended["callbacks"]) == (status, None, [])
+        assert ended["redirectUrl"] == (
+            f"https://shop.example/thanks?c={made['checkoutId']}" if persona == "decline" else None
+        )
+        r = await pay(merchant.client, made["checkoutId"])
+        assert r.status_code == 409, r.text
+        assert r.json()["error"]["code"] == "CHECKOUT_CLOSED"
+    assert receiver.received == []
+
+
+async def test_a_session_expires_on_its_stores_clock(merchant: Merchant) -> None:
+    made = await make(merchant, scenario={"sessionLifetimeSeconds": 3600})
+    await advance(merchant, "walley", 3599)
+    r = await merchant.client.get(f"/sandbox/checkouts/{made['checkoutId']}", headers=ADMIN)
+    assert r.json()["status"] == "open"
+    await advance(merchant, "walley", 1)
+    r = await merchant.client.get(f"/sandbox/checkouts/{made['checkoutId']}", headers=ADMIN)
+    assert r.json()["status"] == "expired"
+    r = await pay(merchant.client, made["checkoutId"])
+    assert r.status_code == 409 and r.json()["error"]["code"] == "CHECKOUT_EXPIRED"
+
+
+async def test_a_token_past_its_lifetime_cannot_pay(merchant: Merchant) -> None:
+    made = await make(merchant, scenario={"tokenLifetimeSeconds": 60})
+    await advance(merchant, "walley", 60)
+    r = await pay(merchant.client, made["checkoutId"])
+    assert r.status_code == 409 and r.json()["error"]["code"] == "CHECKOUT_TOKEN_EXPIRED"
+    r = await merchant.client.get(f"/sandbox/checkouts/{made['checkoutId']}", headers=ADMIN)
+    assert r.json()["status"] == "open" and r.json()["orderId"] is None
+
+
+async def test_duplicate_callbacks_are_queued_twice(merchant: Merchant, receiver: Receiver) -> None:
+    made = await make(merchant, receiver, scenario={"callbacks": "duplicate"})
+    order_id = (await pay(merchant.client, made["checkoutId"])).json()["orderId"]
+    callbacks = await settled_callbacks(merchant.client, made["checkoutId"], 2)
+    assert [(d["eventType"], d["state"]) for d in callbacks] == [
+        ("checkout.completed", "delivered")
+    ] * 2
+    assert [r.path for r in receiver.received] == [f"/hooks?order={order_id}"] * 2
+    assert receiver.received[0].body == receiver.received[1].body
+
+
+async def test_late_callbacks_wait_for_the_stores_clock(
+    merchant: Merchant, receiver: Receiver
+) -> None:
+    made = await make(
+        merchant, receiver, scenario={"callbacks": "late", "callbackDelaySeconds": 600}
+    )
+    paid = (await pay(merchant.client, made["checkoutId"])).json()
+    [queued] = paid["callbacks"]
+    assert queued["state"] == "pending" and queued["attempts"] == []
+    due = datetime.fromisoformat(queued["nextAttemptAt"])
+    assert due - datetime.fromisoformat(paid["completedAt"]) == timedelta(seconds=600)
+    await advance(merchant, "walley", 599)
+    assert receiver.received == []
+    await advance(merchant, "walley", 1)
+    [delivered] = await settled_callbacks(merchant.client, made["checkoutId"], 1)
+    assert delivered["attempts"][0]["at"] == queued["nextAttemptAt"]
+    assert len(receiver.received) == 1
+
+
+async def test_no_callbacks_and_a_lost_redirect(merchant: Merchant, receiver: Receiver) -> None:
+    made = await make(merchant, receiver, scenario={"callbacks": "none", "redirect": "lost"})
+    paid = (await pay(merchant.client, made["checkoutId"])).json()
+    assert paid["status"] == "completed" and paid["orderId"] is not None
+    assert (paid["callbacks"], paid["redirectUrl"]) == ([], None)
+
+
+async def test_the_stores_scenario_is_the_default_of_new_sessions(merchant: Merchant) -> None:
+    store = merchant.stores["walley"]
+    r = await merchant.client.get(f"/sandbox/stores/{store}/checkout-scenario", headers=ADMIN)
+    assert r.status_code == 200 and r.json() == {"storeId": store, **SCENARIO_DEFAULTS}
+    wanted = {"callbacks": "late", "callbackDelaySeconds": 30, "redirect": "lost"}
+    r = await merchant.client.put(
+        f"/sandbox/stores/{store}/checkout-scenario", json=wanted, headers=ADMIN
+    )
+    assert r.status_code == 200
+    assert r.json() == {"storeId": store, **SCENARIO_DEFAULTS, **wanted}
+    assert (await make(merchant))["scenario"] == {**SCENARIO_DEFAULTS, **wanted}
+    own = await make(merchant, scenario={"validation": False})
+    assert own["scenario"] == {**SCENARIO_DEFAULTS, "validation": False}
+    r = await merchant.client.put(
+        f"/sandbox/stores/{store}/checkout-scenario", json={"callbacks": "often"}, headers=ADMIN
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["field"] == "callbacks"
+    r = await merchant.client.get("/sandbox/stores/nope/checkout-scenario", headers=ADMIN)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "STORE_NOT_FOUND"
+
+
+async def test_bad_bodies_and_unknown_sessions_are_refused(merchant: Merchant) -> None:
+    r = await merchant.client.post(
+        "/sandbox/checkouts",
+        json={"storeId": merchant.stores["walley"], "urls": {"notification": "ftp://x"}},
+        headers=ADMIN,
+    )
+    assert r.status_code == 400 and r.json()["error"]["field"] == "urls.notification"
+    r = await merchant.client.post("/sandbox/checkouts", json={"storeId": "nope"}, headers=ADMIN)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "STORE_NOT_FOUND"
+    r = await merchant.client.get("/sandbox/checkouts/nope", headers=ADMIN)
+    assert r.status_code == 404 and r.json() == {
+        "error": {"code": "CHECKOUT_NOT_FOUND", "message": "Checkout nope was not found"}
+    }
+    empty = await make(merchant, orderLines=[])
+    r = await pay(merchant.client, empty["checkoutId"])
+    assert r.status_code == 422 and r.json()["error"]["code"] == "CHECKOUT_EMPTY"
+    r = await pay(merchant.client, empty["checkoutId"], "rich")
+    assert r.status_code == 400 and r.json()["error"]["field"] == "persona"
+    r = await merchant.client.post("/sandbox/checkouts", json={}, headers={})
+    assert r.status_code == 401
+
+
+async def test_an_order_on_hold_settles_its_session_and_queues_its_callbacks(
+    merchant: Merchant, receiver: Receiver
+) -> None:
+    for decision, status in (("accept", "completed"), ("reject", "declined")):
+        made = await make(merchant, receiver)
+        held = (await pay(merchant.client, made["checkoutId"], "onHold")).json()
+        assert held["status"] == "onHold"
+        order_id = held["orderId"]
+        r = await merchant.client.post(f"/sandbox/orders/{order_id}/{decision}", headers=ADMIN)
+        assert r.status_code == 200, r.text
+        callbacks = await settled_callbacks(merchant.client, made["checkoutId"], 2)
+        assert [d["eventType"] for d in callbacks] == ["checkout.completed", "checkout.settled"]
+        session = (
+            await merchant.client.get(f"/sandbox/checkouts/{made['checkoutId']}", headers=ADMIN)
+        ).json()
+        assert session["status"] == status
+        bodies = [orjson.loads(d["body"]) for d in callbacks]
+        assert [b["status"] for b in bodies] == ["onHold", status]

@@ -99,6 +99,18 @@ class Receiver:
             docs = [r.json() for r in self.received]
         return [doc for doc in docs if where(doc)]
 
+    async def wait_for_requests(self, count: int, timeout: float = 15) -> list[Received]:
+        """The requests received once there are at least ``count`` (any method, any body)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                found = list(self.received)
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(found)} of {count} requests arrived")
+            await asyncio.sleep(0.05)
+
     async def wait_for(
         self, count: int, where: Callable[[Any], bool] = lambda doc: True, timeout: float = 15
     ) -> list[Any]:

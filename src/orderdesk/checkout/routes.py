@@ -187,9 +187,14 @@ def provider_events(providers: Registry, session: CheckoutSession) -> dict[str, 
 
 
 def install(app: FastAPI, providers: Registry) -> None:
-    """The providers' loaders at their root paths, and the iframe's routes."""
+    """The providers' loaders at their root paths, and the iframe's routes; ValueError when
+    two providers declare the same path."""
+    taken: set[str] = set()
     for provider in providers.values():
         for path, file in (provider.checkout.loaders if provider.checkout else {}).items():
+            if path in taken:
+                raise ValueError(f"two providers serve a loader at {path}")
+            taken.add(path)
             app.add_api_route(
                 path,
                 partial(_asset, file, LOADER_HEADERS),
