@@ -18,10 +18,28 @@
 (function () {
   "use strict";
 
-  var script = document.currentScript;
+  /* The tag that loaded this script: itself, or — when jQuery appended it (the plugin's
+     thank-you page and customer type switch: jQuery runs a cross-site script through a tag of
+     its own, without the attributes) — the last loader tag with a token not mounted yet. */
+  function tag() {
+    var current = document.currentScript;
+    if (current && current.hasAttribute("data-token")) {
+      return current;
+    }
+    var tagged = document.querySelectorAll("script[data-token]");
+    for (var i = tagged.length - 1; i >= 0; i--) {
+      if (/checkout-loader\.js/.test(tagged[i].src) && !tagged[i].hasAttribute("data-mounted")) {
+        return tagged[i];
+      }
+    }
+    return current;
+  }
+
+  var script = tag();
   if (!script) {
     return;
   }
+  script.setAttribute("data-mounted", "");
   var origin = new URL(script.src, window.location.href).origin;
   var token = script.getAttribute("data-token") || "";
 

@@ -135,6 +135,24 @@ async def test_the_loader_speaks_for_walley_on_the_plugins_page(browser: Any) ->
     assert (result["id"], result["ok"], result["message"]) == ("p2", False, "Out of stock")
     assert await page.locator("form.checkout .woocommerce-error").inner_text() == "Out of stock"
 
+    # A loader tag jQuery appends (the plugin's thank-you page): jQuery disables the tag and
+    # runs the script through a tag of its own, without the attributes.
+    await page.evaluate(
+        """src => {
+            const tagged = document.createElement("script");
+            tagged.type = "false/text/javascript";
+            tagged.src = src;
+            tagged.setAttribute("data-token", "public-SE-thanks");
+            document.body.appendChild(tagged);
+            const bare = document.createElement("script");
+            bare.src = src;
+            document.head.appendChild(bare);
+        }""",
+        LOADER_URL,
+    )
+    await page.locator('iframe[data-token="public-SE-thanks"]').wait_for(state="attached")
+    assert await page.locator("iframe").count() == 2
+
     # The purchase completes: the plugin hears it and the top window goes to the shop.
     async with page.expect_navigation(url="https://shop.test/thanks?c=1"):
         await tell(
