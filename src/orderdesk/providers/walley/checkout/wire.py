@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 
 from orderdesk.domain.errors import DomainError, invalid
 from orderdesk.domain.lines import MAX_LINES, CaptureLine
@@ -25,6 +25,7 @@ from orderdesk.providers.walley.wire import (
     Text50,
     Text255,
     VatBasisPoints,
+    _storable,
     _WalleyBody,
     parse_body,
     validate,
@@ -46,8 +47,28 @@ StoreId = Annotated[
     BeforeValidator(_store_text),
     StringConstraints(strict=True, min_length=1, max_length=64),
 ]
-Uri = Annotated[str, StringConstraints(strict=True, max_length=MAX_URI)]
+Uri = Annotated[str, StringConstraints(strict=True, max_length=MAX_URI), AfterValidator(_storable)]
 Flag = Annotated[bool, Strict()]
+
+
+def _storable_json(value: Any) -> Any:
+    """Any JSON the session keeps as it was sent (metadata, the customer, custom fields):
+    no NUL and no unpaired surrogate in any string, key or value (PostgreSQL's JSON refuses
+    them)."""
+    if isinstance(value, str):
+        _storable(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _storable_json(key)
+            _storable_json(item)
+    elif isinstance(value, list):
+        for item in value:
+            _storable_json(item)
+    return value
+
+
+Kept = Annotated[dict[str, Any], AfterValidator(_storable_json)]
+KeptList = Annotated[list[Any], AfterValidator(_storable_json)]
 
 
 class CheckoutItemSchema(_WalleyBody):
@@ -85,7 +106,7 @@ class CartSchema(_WalleyBody):
     model_config = ConfigDict(title="CheckoutCart")
 
     items: list[CheckoutItemSchema] = Field(min_length=1, max_length=MAX_LINES)
-    shippingProperties: dict[str, Any] | None = None
+    shippingProperties: Kept | None = None
 
 
 def _no_fees(value: object) -> object:
@@ -119,11 +140,11 @@ class InitializeSchema(_WalleyBody):
     profileName: Text255 | None = None
     cart: CartSchema
     fees: Fees = None
-    metadata: dict[str, Any] | None = None
-    customer: dict[str, Any] | None = None
-    privateCustomerPrefill: dict[str, Any] | None = None
-    businessCustomerPrefill: dict[str, Any] | None = None
-    customFields: list[Any] | None = None
+    metadata: Kept | None = None
+    customer: Kept | None = None
+    privateCustomerPrefill: Kept | None = None
+    businessCustomerPrefill: Kept | None = None
+    customFields: KeptList | None = None
 
 
 class UpdateSchema(_WalleyBody):
@@ -133,22 +154,22 @@ class UpdateSchema(_WalleyBody):
         description="The cart, or the bare array of its items"
     )
     fees: Fees = None
-    metadata: dict[str, Any] | None = None
-    shippingProperties: dict[str, Any] | None = None
+    metadata: Kept | None = None
+    shippingProperties: Kept | None = None
 
 
 class MetadataSchema(_WalleyBody):
     model_config = ConfigDict(title="UpdateMetadata")
 
-    metadata: dict[str, Any]
+    metadata: Kept
 
 
 class ReferenceSchema(_WalleyBody):
     model_config = ConfigDict(title="UpdateReference")
 
-    reference: Annotated[str, StringConstraints(strict=True, max_length=50)] = Field(
-        description="The order's reference, at most 50 characters"
-    )
+    reference: Annotated[
+        str, StringConstraints(strict=True, max_length=50), AfterValidator(_storable)
+    ] = Field(description="The order's reference, at most 50 characters")
 
 
 # -- what the bodies say, in minor units ---------------------------------------------------------

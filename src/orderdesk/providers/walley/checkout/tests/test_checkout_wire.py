@@ -122,3 +122,27 @@ def test_a_decimal_too_many_is_refused_in_the_stores_currency() -> None:
         update.basket.lines(2)
     assert (caught.value.code, caught.value.field) == (wire.VALIDATION_ERROR, "cart.items[0]")
     assert update.basket.lines(3)[0].total_amount == 1005
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b'{"metadata": {"note": "a\\u0000b"}}',
+        b'{"metadata": {"a\\u0000": 1}}',
+        b'{"metadata": {"list": ["\\ud800"]}}',
+    ],
+)
+def test_json_kept_as_sent_holds_no_nul_nor_lone_surrogate(sent: bytes) -> None:
+    with pytest.raises(DomainError) as caught:
+        wire.metadata_body(sent)
+    assert (caught.value.code, caught.value.field) == (wire.VALIDATION_ERROR, "metadata")
+
+
+def test_a_uri_or_reference_with_a_nul_is_refused() -> None:
+    with pytest.raises(DomainError) as caught:
+        wire.reference_body(b'{"Reference": "10\\u000042"}')
+    assert caught.value.field == "reference"
+    body = (FIXTURES / "kro_initialize.http").read_bytes().partition(b"\r\n\r\n")[2]
+    with pytest.raises(DomainError) as caught:
+        wire.initialize_body(body.replace(b"terms\\/", b"terms\\u0000"))
+    assert caught.value.field == "merchantTermsUri"
