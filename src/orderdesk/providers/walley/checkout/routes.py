@@ -29,10 +29,10 @@ from orderdesk.providers.walley.checkout.dialect import ROLES
 from orderdesk.providers.walley.checkout.errors import RESPONSES, refusal
 from orderdesk.providers.walley.checkout.responses import CheckoutAnswer, CreatedAnswer, Done
 from orderdesk.service import checkout
-from orderdesk.service.unit_of_work import OrderRef, UnitOfWork
+from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, UnitOfWork
 from orderdesk.web.answers import Reply, json_answer, to_response
 from orderdesk.web.openapi import json_body
-from orderdesk.web.requests import require_json
+from orderdesk.web.requests import idempotency_header, require_json
 from orderdesk.web.routes import RouteTable
 
 ROUTES = RouteTable(
@@ -48,9 +48,19 @@ REFERENCE_UPDATED = "Reference_Already_Updated"
 ORDER_CAPTURED = "Order_Already_Activated"
 
 
-async def answered(work: Callable[[], Awaitable[Reply]]) -> Response:
+def _checked_key(request: Request) -> None:
+    """``X-Idempotency``, as every Walley write documents it: a key of 1 to 255 characters.
+    The checkout's writes are not replayed by it (Walley documents no key for them; an update
+    replaces what it names, so sending it again is harmless), but a malformed key is a 400."""
+    header = idempotency_header(request, "x-idempotency")
+    IdempotencyKey.from_request(header, request.method, request.url.path, b"")
+
+
+async def answered(work: Callable[[], Awaitable[Reply]], request: Request) -> Response:
     """The reply of ``work``, or its refusal in Walley's checkout envelope."""
     try:
+        if request.method != "GET":
+            _checked_key(request)
         reply = await work()
     except DomainError as err:
         reply = refusal(err)
@@ -123,7 +133,7 @@ async def initialize_route(request: Request) -> Response:
         )
         return json_answer(views.created(session))
 
-    return await answered(work)
+    return await answered(work, request)
 
 
 async def _update(
@@ -156,7 +166,7 @@ async def _update_checkout(request: Request, private_id: str) -> Response:
 
         return await _update(request, principal, private_id, change)
 
-    return await answered(work)
+    return await answered(work, request)
 
 
 @ROUTES.put(
@@ -192,7 +202,7 @@ async def cart_route(request: Request, private_id: PrivateId) -> Response:
 
         return await _update(request, principal, private_id, change)
 
-    return await answered(work)
+    return await answered(work, request)
 
 
 @ROUTES.put(
@@ -212,7 +222,7 @@ async def fees_route(request: Request, private_id: PrivateId) -> Response:
 
         return await _update(request, principal, private_id, change)
 
-    return await answered(work)
+    return await answered(work, request)
 
 
 @ROUTES.put(
@@ -232,7 +242,7 @@ async def metadata_route(request: Request, private_id: PrivateId) -> Response:
 
         return await _update(request, principal, private_id, change)
 
-    return await answered(work)
+    return await answered(work, request)
 
 
 class _ReferenceSet:
@@ -276,7 +286,7 @@ async def reference_route(request: Request, private_id: PrivateId) -> Response:
         reply: Reply = await request.app.state.uow.change(ref, None, once, _ReferenceSet())
         return reply
 
-    return await answered(work)
+    return await answered(work, request)
 
 
 @ROUTES.get(
@@ -295,7 +305,7 @@ async def information_route(request: Request, private_id: PrivateId) -> Response
             order = await _order(request.app.state.uow, session.order_id)
         return json_answer(views.information(session, order, now))
 
-    return await answered(work)
+    return await answered(work, request)
 
 
 async def _order(uow: UnitOfWork, order_id: str) -> Order | None:

@@ -12,21 +12,30 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
 from orderdesk.domain.errors import DomainError, invalid
-from orderdesk.domain.lines import MAX_LINES, CaptureLine
+from orderdesk.domain.lines import MAX_LINES, MAX_QUANTITY, CaptureLine
 from orderdesk.domain.money import MoneyFormatError, to_minor
 from orderdesk.domain.vat import vat_amount
 from orderdesk.providers.walley.wire import (
-    Amount,
-    ArticleId,
-    Quantity,
     Text50,
     Text255,
     VatBasisPoints,
+    _decimal,
+    _int_as_text,
     _storable,
     _WalleyBody,
+    _whole_number,
     parse_body,
     validate,
 )
@@ -51,22 +60,87 @@ Uri = Annotated[str, StringConstraints(strict=True, max_length=MAX_URI), AfterVa
 Flag = Annotated[bool, Strict()]
 
 
-def _storable_json(value: Any) -> Any:
-    """Any JSON the session keeps as it was sent (metadata, the customer, custom fields):
-    no NUL and no unpaired surrogate in any string, key or value (PostgreSQL's JSON refuses
-    them)."""
-    if isinstance(value, str):
-        _storable(value)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _storable_json(key)
-            _storable_json(item)
-    elif isinstance(value, list):
-        for item in value:
-            _storable_json(item)
+# A price incl. VAT: a number or a numeric string with at most 2 decimals (every Walley
+# market's currency has 2), below 10**11 in size.
+def _in_range(value: Decimal) -> Decimal:
+    if not -(10**11) < value < 10**11:
+        raise PydanticCustomError("amount_range", "Input should be below 10**11 in size")
     return value
 
 
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_decimal),
+    AfterValidator(_in_range),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "number",
+                    "exclusiveMinimum": -1e11,
+                    "exclusiveMaximum": 1e11,
+                    "multipleOf": 0.01,
+                },
+                {"type": "string", "pattern": r"^[+-]?[0-9]{1,11}(\.[0-9]{0,2})?$"},
+            ]
+        }
+    ),
+]
+
+
+def _storable_json(value: Any) -> Any:
+    """Any JSON the session keeps as it was sent (metadata, the customer, custom fields): no
+    NUL and no unpaired surrogate in any string, key or value (PostgreSQL's JSON refuses
+    them); its numbers, read as ``Decimal``, kept as JSON numbers (whole ones as integers —
+    this is the shop's own data, never money orderdesk computes with)."""
+    if isinstance(value, str):
+        return _storable(value)
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        number = Decimal(value)
+        if abs(number) >= 2**63:
+            raise PydanticCustomError("number_range", "Numbers may not exceed 2**63 in size")
+        return int(number) if number == int(number) else float(number)
+    if isinstance(value, dict):
+        return {_storable(key): _storable_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable_json(item) for item in value]
+    return value
+
+
+def _counted(quantity: int) -> int:
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise PydanticCustomError(
+            "quantity_range", "Input should be 1 to {max}", {"max": MAX_QUANTITY}
+        )
+    return quantity
+
+
+Quantity = Annotated[
+    int,
+    BeforeValidator(_whole_number),
+    AfterValidator(_counted),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY}),
+]
+# An article number: a string, or an integer taken as its digits (both documented).
+ArticleId = Annotated[
+    Text50,
+    BeforeValidator(_int_as_text),
+    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": 50}, {"type": "integer"}]}),
+]
+# A weight in kilograms, any decimals.
+Weight = Annotated[
+    Decimal,
+    BeforeValidator(_decimal),
+    AfterValidator(_in_range),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": -1e11, "exclusiveMaximum": 1e11},
+                {"type": "string", "pattern": r"^[+-]?[0-9]{1,11}(\.[0-9]{0,20})?$"},
+            ]
+        }
+    ),
+]
 Kept = Annotated[dict[str, Any], AfterValidator(_storable_json)]
 KeptList = Annotated[list[Any], AfterValidator(_storable_json)]
 
@@ -80,7 +154,7 @@ class CheckoutItemSchema(_WalleyBody):
     quantity: Quantity
     vat: VatBasisPoints = Field(description="VAT rate in percent")
     sku: Text50 | None = None
-    unitWeight: Amount | None = None
+    unitWeight: Weight | None = None
     requiresElectronicId: Flag | None = None
     type: Text50 | None = Field(None, description="e.g. GiftCard")
 

@@ -146,3 +146,12 @@ def test_a_uri_or_reference_with_a_nul_is_refused() -> None:
     with pytest.raises(DomainError) as caught:
         wire.initialize_body(body.replace(b"terms\\/", b"terms\\u0000"))
     assert caught.value.field == "merchantTermsUri"
+
+
+def test_numbers_in_metadata_are_kept_as_json_numbers() -> None:
+    kept = wire.metadata_body(b'{"metadata": {"a": 1.50, "b": [2.0, 1e3, -3]}}')
+    assert kept == {"a": 1.5, "b": [2, 1000, -3]}
+    assert all(isinstance(x, int) for x in kept["b"])
+    with pytest.raises(DomainError) as caught:
+        wire.metadata_body(b'{"metadata": {"a": 1e400}}')
+    assert caught.value.field == "metadata"
