@@ -79,7 +79,8 @@ class TestCheckout:
 
 
 class WithCheckout:
-    """An installed provider, with the test checkout as its ``checkout``."""
+    """An installed provider (the Ledyer stores' here), with the test checkout as its
+    ``checkout``."""
 
     def __init__(self, provider: Any) -> None:
         self._provider = provider
@@ -91,7 +92,9 @@ class WithCheckout:
 
 @pytest.fixture(scope="module")
 async def test_app(database_url: str) -> AsyncIterator[FastAPI]:
-    providers = Registry(*(WithCheckout(p) for p in PROVIDERS.values()))  # type: ignore[arg-type]
+    providers = Registry(
+        *(WithCheckout(p) if name == "ledyer" else p for name, p in PROVIDERS.items())  # type: ignore[arg-type]
+    )
     application = create_app(
         Settings(database_url=database_url, admin_token=ADMIN_TOKEN), providers
     )

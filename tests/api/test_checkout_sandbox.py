@@ -15,8 +15,10 @@ import orjson
 
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.service import checkout
+from orderdesk.service.provider_side import order_ref
+from orderdesk.web.answers import Reply, json_answer
 from tests.support.receiver import Receiver
-from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, Merchant, advance
+from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, Merchant, advance, deliveries, notify
 
 VIEW_FIELDS = {
     "checkoutId",
@@ -318,3 +320,56 @@ async def test_an_order_on_hold_settles_its_session_and_queues_its_callbacks(
         assert session["status"] == status
         bodies = [orjson.loads(d["body"]) for d in callbacks]
         assert [b["status"] for b in bodies] == ["onHold", status]
+
+
+async def test_a_failing_callback_holds_back_none_of_the_orders_notifications(
+    merchant: Merchant, receiver: Receiver
+) -> None:
+    shop_down = Receiver(default=500).start()
+    try:
+        await notify(merchant, "ledyer", receiver.url)
+        made = await make(merchant, shop_down, store="ledyer")
+        order_id = (await pay(merchant.client, made["checkoutId"])).json()["orderId"]
+        await receiver.wait_for(2, lambda doc: doc.get("orderId") == order_id)
+        [callback] = (
+            await merchant.client.get(f"/sandbox/checkouts/{made['checkoutId']}", headers=ADMIN)
+        ).json()["callbacks"]
+        assert callback["state"] == "pending" and callback["waitingFor"] is None
+        notified = await deliveries(merchant, "ledyer", orderId=order_id)
+        assert sorted((d["checkoutId"] or "", d["waitingFor"]) for d in notified) == [
+            ("", None),
+            ("", None),
+            (made["checkoutId"], None),
+        ]
+    finally:
+        shop_down.stop()
+
+
+class _Accepted:
+    """A presenter for a change made straight through the unit of work."""
+
+    def present(self, order: Any, seq: int, result: Any) -> Reply:
+        return json_answer({"orderId": order.id})
+
+    def refuse(self, error: DomainError) -> Reply:
+        raise error
+
+
+async def test_a_session_left_on_hold_is_settled_by_the_next_accept(
+    app: Any, merchant: Merchant, receiver: Receiver
+) -> None:
+    """As after a crash between the order's accept and its session's settling: the order is
+    accepted, the session still on hold; accepting again is refused, and settles it."""
+    made = await make(merchant, receiver)
+    order_id = (await pay(merchant.client, made["checkoutId"], "onHold")).json()["orderId"]
+    uow = app.state.uow
+    ref = await order_ref(uow, order_id, "test")
+    await uow.change(ref, None, lambda order, now: order.accept(now), _Accepted())
+    session = await merchant.client.get(f"/sandbox/checkouts/{made['checkoutId']}", headers=ADMIN)
+    assert session.json()["status"] == "onHold"
+    r = await merchant.client.post(f"/sandbox/orders/{order_id}/accept", headers=ADMIN)
+    assert r.status_code == 409, r.text
+    callbacks = await settled_callbacks(merchant.client, made["checkoutId"], 2)
+    assert [d["eventType"] for d in callbacks] == ["checkout.completed", "checkout.settled"]
+    session = await merchant.client.get(f"/sandbox/checkouts/{made['checkoutId']}", headers=ADMIN)
+    assert session.json()["status"] == "completed"

@@ -5,9 +5,10 @@ mounts orderdesk's iframe with a provider-neutral loader (``tests/support/checko
 against a real ``orderdesk serve``.
 
 The iframe shows the cart; the customer editor saves the customer and tells the loader
-(``customerUpdated``, ``shippingUpdated``); the shop's hook before payment stops one
-payment; the signing step locks the session; approve completes it, the top window goes to
-the shop's confirmation page and the callback reaches the shop. No Content-Security-Policy
+(``customerUpdated``, ``shippingUpdated``); the shop suspends and resumes it (``resumed``);
+the shop's hook before payment stops one payment; the signing step locks the session;
+approve completes it, the top window goes to the shop's confirmation page and the callback
+reaches the shop. No Content-Security-Policy
 violation, labelled controls. With ``ORDERDESK_SCREENSHOTS=1`` it writes
 docs/screenshots/checkout.png.
 """
@@ -24,7 +25,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from playwright.async_api import expect
 
+from tests.support.browser import A11Y_CHECK
 from tests.support.receiver import Receiver
 from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, TSHIRTS, Merchant
 from tests.support.server import Server
@@ -148,6 +151,9 @@ async def test_hosted_checkout_in_chromium(
     [ready] = await _messages(page, "ready")
     assert ready["session"]["totalAmount"] == made["totalAmount"]
     assert ready["event"] is None  # the store's provider names no events of its own yet
+    hosted = page.frames[1]
+    assert await hosted.evaluate(A11Y_CHECK) == []
+    assert await hosted.evaluate("() => getComputedStyle(document.body).margin") == "0px"
 
     # The customer edits the address: saved, and the loader is told.
     await frame.get_by_label("E-mail").fill("ada@example.com")
@@ -181,6 +187,16 @@ async def test_hosted_checkout_in_chromium(
     assert (await _messages(page, "customerUpdated"))[-1]["customer"] == saved["customer"]
     await page.screenshot(path=str(shots / "checkout.png"), full_page=True)
 
+    # The shop suspends the checkout while it changes the cart, then resumes it.
+    approve = frame.get_by_role("button", name="Approve")
+    await page.evaluate("() => window.testCheckout.suspend()")
+    await expect(approve).to_be_disabled()
+    await page.evaluate("() => window.testCheckout.resume()")
+    await page.wait_for_function("() => window.testCheckout.log.some(m => m.type === 'resumed')")
+    [resumed] = await _messages(page, "resumed")
+    assert resumed["session"]["totalAmount"] == made["totalAmount"]
+    await expect(approve).to_be_enabled()
+
     # The shop's hook before payment stops the payment: nothing is made.
     await page.evaluate("() => { window.testCheckout.hook = () => false; }")
     await frame.get_by_role("button", name="Approve").click()
@@ -209,3 +225,32 @@ async def test_hosted_checkout_in_chromium(
     [callback] = await receiver.wait_for(1)
     assert callback["orderId"] == paid["orderId"] and callback["status"] == "completed"
     assert refused == []
+
+
+async def test_decline_in_chromium(browser: Any, shop: str, remote_merchant: Merchant) -> None:
+    """Decline ends the session without an order; the loader sends the top window to the
+    confirmation URL (orderdesk's own checkout names it for a decline too), where a shop
+    reads the session's status."""
+    merchant = remote_merchant
+    r = await merchant.client.post(
+        "/sandbox/checkouts",
+        json={
+            "storeId": merchant.stores["ledyer"],
+            "orderLines": [SHOES],
+            "urls": {"confirmation": f"{shop}/thanks"},
+        },
+        headers=ADMIN,
+    )
+    assert r.status_code == 201, r.text
+    made = r.json()
+    page = await (await browser.new_context()).new_page()
+    await page.goto(f"{shop}/checkout?token={made['token']}")
+    frame = page.frame_locator("iframe[title=Checkout]")
+    await frame.get_by_role("button", name="Decline").click()
+    await page.wait_for_url(f"{shop}/thanks")
+    declined = await _session(merchant, made["checkoutId"])
+    assert (declined["status"], declined["orderId"], declined["persona"]) == (
+        "declined",
+        None,
+        "decline",
+    )

@@ -29,6 +29,7 @@ from ``CheckoutDialect.events``, or null):
 - ``customerUpdated`` ``{customer}`` — the customer (names, e-mail, phone, billing) changed;
 - ``shippingUpdated`` ``{address, country}`` — the shipping address (or its country) changed;
 - ``locked`` / ``unlocked`` — the session was locked for the signing step, then opened;
+- ``resumed`` ``{session}`` — after the loader's ``resume``: the session as reloaded;
 - ``beforePayment`` ``{id, persona}`` — the customer chose to pay: run the merchant's hooks
   (``onBeforePayment`` promise, client validation …) and answer with ``beforePaymentResult``;
   the page waits for that answer (a page not framed skips this step);

@@ -235,7 +235,7 @@ async def _queue(
 ) -> None:
     made = provider_checkout(uow, session.provider).callbacks(session, order, moment)
     await checkouts.queue(
-        conn, session, order.id, order.events[-1].id, _scheduled(made, session.scenario, now)
+        conn, session, order.id, order.events[-1].id, _scheduled(made, session.scenario, now), now
     )
 
 
@@ -265,7 +265,8 @@ async def complete(uow: UnitOfWork, session_id: str, persona: Persona) -> Comple
             and session.completed_at is not None
         ):
             order = await _order(conn, uow, session)
-            return Completion(session, order, _redirect(uow, session, persona), again=True)
+            paid_as = session.persona or persona
+            return Completion(session, order, _redirect(uow, session, paid_as), again=True)
         session.check_payable(now)
         session.persona = persona
         session.updated_at = now

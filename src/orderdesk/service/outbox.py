@@ -1,11 +1,13 @@
-"""Delivering the outbox: notifications to the shops' URLs, at least once, in order per order.
+"""Delivering the outbox: notifications (and checkout callbacks) to the shops' URLs, at least
+once, in order per order.
 
 A worker claims due deliveries with ``FOR UPDATE SKIP LOCKED`` — any number of processes on
 any number of hosts share the work, and a delivery is never sent by two at once — posts them,
 records each attempt and commits. The row stays locked while it is sent: if the process dies
 between sending and committing, the lock goes with its connection and the delivery is still
-due, so another worker sends it again (at least once; never lost). An order's deliveries go
-one after the other (the claim takes only the first pending one of each order).
+due, so another worker sends it again (at least once; never lost). An order's notifications
+go one after the other, and so do its checkout callbacks, each line apart from the other (the
+claim takes only the first pending one of each: ``store/clocks.py::SAME_LINE``).
 
 What counts as delivered and when a failed attempt is tried again is the store's provider's
 (``Dialect.notifier``: ``delivered``, ``retry_schedule``); after the schedule's last wait the
@@ -168,7 +170,7 @@ async def _unacknowledged(
 
 
 async def _record(conn: asyncpg.Connection, sent: list[Sent]) -> None:
-    """Record the attempts of deliveries of distinct orders, in one statement."""
+    """Record the attempts of deliveries in distinct lines (``SAME_LINE``), in one statement."""
     await outbox.record(conn, [(s.delivery.id, s.attempt, s.state, s.next_at) for s in sent])
     for s in sent:
         metrics.notification_attempt(s.state)

@@ -4,8 +4,9 @@ back-office) plays: accept or reject an order on hold, and record a customer's p
 Each runs as a change of the order (``UnitOfWork.change``): under the request's idempotency
 key, its events (``authorize``, ``reject``, ``paid``, ``readyForCapture``) and their
 notifications written in the change's own statement. An order a checkout session made on
-hold settles that session too (``checkout.settle``: its callbacks queued once; a settle lost
-to a crash between the two is done by the next accept or reject answered as a replay)."""
+hold settles that session too (``checkout.settle``, after every accept or reject, refused
+ones too: its callbacks queued once; a settle lost to a crash between the two is done by the
+next accept or reject)."""
 
 from __future__ import annotations
 

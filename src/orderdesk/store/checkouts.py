@@ -193,15 +193,17 @@ async def queue(
     order_id: str,
     event_id: str,
     callbacks: list[tuple[Callback, datetime]],
+    at: datetime,
 ) -> None:
-    """Queue callbacks of the session's order in ``deliveries``, each due at its time."""
+    """Queue callbacks of the session's order in ``deliveries`` at ``at``, each due at its
+    time."""
     for callback, due in callbacks:
         request = callback.request
         await conn.execute(
             "INSERT INTO deliveries (order_id, store_id, event_id, event_type, url, body,"
             " next_at, created_at, correlation_id, method, headers, accept,"
             " until_acknowledged, retry_schedule, checkout_id)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $3, $8, $9::jsonb, $10, $11, $12, $13)",
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $14, $3, $8, $9::jsonb, $10, $11, $12, $13)",
             order_id,
             session.store_id,
             event_id,
@@ -215,6 +217,7 @@ async def queue(
             callback.until_acknowledged,
             None if callback.retry_schedule is None else list(callback.retry_schedule),
             session.id,
+            at,
         )
 
 

@@ -14,7 +14,7 @@ import asyncpg
 import orjson
 from typing_extensions import TypedDict  # pydantic refuses typing's before Python 3.12
 
-from orderdesk.store.clocks import FIRST_PENDING
+from orderdesk.store.clocks import FIRST_PENDING, SAME_LINE
 from orderdesk.store.orders import Target
 
 _CLAIMED = (
@@ -24,9 +24,10 @@ _CLAIMED = (
     " d.method, d.headers::text AS headers, d.accept, d.until_acknowledged, d.retry_schedule"
     " FROM deliveries d JOIN stores st ON st.id = d.store_id"
 )
-# Due deliveries, oldest first, at most one per order: the first still pending, so that an
-# order's notifications go out in event order. SKIP LOCKED: another worker has those. A
-# store whose clock is advancing is left to the advance (``service/clock.py``).
+# Due deliveries, oldest first, at most one per order's line (its notifications, its
+# callbacks): the first still pending, so that an order's notifications go out in event
+# order. SKIP LOCKED: another worker has those. A store whose clock is advancing is left to
+# the advance (``service/clock.py``).
 CLAIM_SQL = (
     f"{_CLAIMED} WHERE {FIRST_PENDING} AND d.next_at <= clock_timestamp() + st.clock_offset"
     " AND st.clock_advancing_since IS NULL"
@@ -36,18 +37,18 @@ CLAIM_SQL = (
 CLAIM_DUE_SQL = (
     f"{_CLAIMED} WHERE d.id = $1 AND d.state = 'pending' AND d.next_at = $2 FOR UPDATE OF d"
 )
-# Attempts of deliveries of distinct orders (a claim takes one per order), one row each:
-# and once one settles (delivered or failed) its order's later deliveries that waited behind
-# it fall due no earlier than the attempt: an advancing clock sends them after it, not at the
-# times they were queued.
+# Attempts of deliveries in distinct lines (a claim takes one per order's notifications and
+# one per order's callbacks: ``SAME_LINE``), one row each: and once one settles (delivered or
+# failed) the later deliveries of its line that waited behind it fall due no earlier than
+# the attempt: an advancing clock sends them after it, not at the times they were queued.
 RECORD_SQL = (
     "WITH a AS (SELECT * FROM unnest($1::bigint[], $2::jsonb[], $3::text[],"
     " $4::timestamptz[], $5::timestamptz[]) AS a(id, attempt, state, next_at, at)),"
     " done AS (UPDATE deliveries d SET attempts = d.attempts || a.attempt, state = a.state,"
-    " next_at = a.next_at FROM a WHERE d.id = a.id RETURNING d.id, d.order_id, a.state, a.at)"
-    " UPDATE deliveries p SET next_at = done.at FROM done WHERE done.state <> 'pending'"
-    " AND p.order_id = done.order_id AND p.id > done.id AND p.state = 'pending'"
-    " AND p.next_at < done.at"
+    " next_at = a.next_at FROM a WHERE d.id = a.id"
+    " RETURNING d.id, d.order_id, d.checkout_id, a.state, a.at)"
+    " UPDATE deliveries p SET next_at = d.at FROM done d WHERE d.state <> 'pending'"
+    f" AND {SAME_LINE} AND p.id > d.id AND p.state = 'pending' AND p.next_at < d.at"
 )
 
 
@@ -143,7 +144,7 @@ async def record(
     attempts: Sequence[tuple[int, Attempt, str, datetime | None]],
 ) -> None:
     """Record attempts (delivery id, attempt, state after it, next attempt), each of a
-    delivery of another order."""
+    delivery of another line (``SAME_LINE``)."""
     await conn.execute(
         RECORD_SQL,
         [delivery_id for delivery_id, _, _, _ in attempts],
@@ -222,7 +223,7 @@ _VIEW = (
     "SELECT d.id, d.order_id, d.store_id, d.event_id, d.event_type, d.url, d.body, d.state,"
     " d.attempts::text AS attempts, d.next_at, d.created_at, d.method, d.checkout_id,"
     " CASE WHEN d.state = 'pending' THEN (SELECT min(p.id) FROM deliveries p"
-    "  WHERE p.order_id = d.order_id AND p.state = 'pending' AND p.id < d.id) END AS held_by"
+    f"  WHERE {SAME_LINE} AND p.state = 'pending' AND p.id < d.id) END AS held_by"
     " FROM deliveries d"
 )
 

@@ -228,6 +228,7 @@
       call("GET", "/session").then(function (view) {
         suspended = false;
         render(view);
+        tell("resumed", { session: view });
       });
     } else if (data.type === "beforePaymentResult" && asked[data.id]) {
       asked[data.id]({ ok: Boolean(data.ok), message: data.message || "" });
