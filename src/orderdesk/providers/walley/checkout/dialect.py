@@ -82,6 +82,7 @@ class WalleyCheckout:
         "shippingUpdated": "walleyCheckoutShippingUpdated",
         "locked": "walleyCheckoutLocked",
         "unlocked": "walleyCheckoutUnlocked",
+        "resumed": "walleyCheckoutResumed",
         "validationFailed": "walleyCheckoutOrderValidationFailed",
         "completed": "walleyCheckoutPurchaseCompleted",
     }

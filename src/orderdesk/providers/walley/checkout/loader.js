@@ -11,8 +11,8 @@
  * data-container-id), and turns what the iframe tells it (window.postMessage, the protocol of
  * src/orderdesk/checkout/__init__.py) into Walley's client-side events on document, each under
  * its walley… and its older collector… name (the Magento module listens to those), detail the
- * public token, not bubbling, not cancellable (…Resumed as it asks the iframe to resume);
- * it runs the shop's onBeforePayment promise when the customer pays, and sends the top window
+ * public token, not bubbling, not cancellable (…Resumed once the iframe has reloaded after a
+ * resume); it runs the shop's onBeforePayment promise when the customer pays, and sends the top window
  * to the shop's redirectPageUri after.
  */
 (function () {
@@ -111,9 +111,6 @@
     checkout.frames.forEach(function (frame) {
       if (!publicToken || frame.getAttribute("data-token") === publicToken) {
         send(frame, { type: type });
-        if (type === "resume") {
-          dispatch("walleyCheckoutResumed", frame);
-        }
       }
     });
   }

@@ -86,7 +86,7 @@ async def test_the_loader_speaks_for_walley_on_the_plugins_page(browser: Any) ->
         await frame.evaluate("m => window.tell(m)", message)
 
     # The customer changes the address: the plugin updates the session between suspend and
-    # resume (which the iframe hears, and the plugin as walleyCheckoutResumed).
+    # resume; the iframe, reloaded, says so: walleyCheckoutResumed.
     await tell({"type": "customerUpdated", "event": "walleyCheckoutCustomerUpdated"})
     await frame.wait_for_function("window.heard.length >= 2")
     assert [m["type"] for m in await frame.evaluate("window.heard")] == ["suspend", "resume"]
@@ -95,7 +95,7 @@ async def test_the_loader_speaks_for_walley_on_the_plugins_page(browser: Any) ->
         for m in await frame.evaluate("window.heard")
     )
     assert stub.asked == ["update_order_review"]
-    await tell({"type": "resize", "event": None, "height": 640})
+    await tell({"type": "resumed", "event": "walleyCheckoutResumed", "height": 640})
     await page.wait_for_function("window.seen.length >= 3")
     assert await page.evaluate("window.seen") == [
         ["walleyCheckoutCustomerUpdated", TOKEN, False, False],
