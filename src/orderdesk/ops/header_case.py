@@ -13,9 +13,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from uvicorn.protocols.http import httptools_impl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 STATUS_LINE = b"HTTP/1.1 "
+# uvicorn writes status lines for 100-599 only; a provider may answer with its own three-digit
+# status (a business error is HTTP 900 in one checkout API), sent with no reason phrase.
+for _code in range(600, 1000):
+    httptools_impl.STATUS_LINE.setdefault(_code, b"HTTP/1.1 %d \r\n" % _code)
 CONTINUE = b"HTTP/1.1 100 "
 
 

@@ -56,12 +56,12 @@ class WalleyError(TypedDict):
 RESPONSES = error_responses(WalleyError, TITLES)
 
 
-def envelope(status: int, reason: str, message: str) -> Reply:
+def envelope(status: int, reason: str, message: str, title: str | None = None) -> Reply:
     body: WalleyError = {
         "id": str(uuid.uuid4()),
         "error": {
             "code": status,
-            "message": TITLES.get(status, "Error"),
+            "message": title or TITLES.get(status, "Error"),
             "errors": [{"reason": reason, "message": message}],
         },
     }

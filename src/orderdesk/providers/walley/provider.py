@@ -21,6 +21,8 @@ from orderdesk.providers.walley import (
     tokens,
 )
 from orderdesk.providers.walley.backoffice import WalleyBackoffice
+from orderdesk.providers.walley.checkout import routes as checkout_routes
+from orderdesk.providers.walley.checkout.dialect import CHECKOUT
 from orderdesk.providers.walley.demo import WalleyDemo
 from orderdesk.web.dialect import Security
 
@@ -58,18 +60,18 @@ EXPLAINED = {
 class Walley:
     name = NAME
     title = TITLE
-    prefixes = ("/manage/", "/reports/")
+    prefixes = ("/manage/", "/reports/", "/checkouts")
     security = Security(
         "WalleyToken", "an access token from POST /oauth2/v2.0/token", "X-Idempotency"
     )
-    route_tables = (tokens.ROUTES, routes.ROUTES, settlements.ROUTES)
+    route_tables = (tokens.ROUTES, routes.ROUTES, settlements.ROUTES, checkout_routes.ROUTES)
     statuses = tuple(rules.WalleyStatus)
     status_words = STATUS_WORDS
     explained = EXPLAINED
     payment_methods = tuple(rules.PaymentMethod)
     holds = True
     order_shape = None
-    checkout = None
+    checkout = CHECKOUT
     notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)
