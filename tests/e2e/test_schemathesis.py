@@ -53,13 +53,23 @@ CONFIG = SchemathesisConfig.from_dict(
                 # Klarna answers a value its rules refuse (lines whose amounts do not add
                 # up, …) 400 BAD_VALUE, as its error codes document; refusals of state, 403;
                 # a key used before on another path, 409.
-                "include-path-regex": "^/ordermanagement/",
+                "include-path-regex": "^/(ordermanagement|checkout/v3)/",
                 "checks": {
                     "positive_data_acceptance": {
                         "expected-statuses": ["2xx", "400", "401", "403", "404", "409"]
                     }
                 },
-            }
+            },
+            {
+                # Walley's checkout refuses a value its rules refuse (an article id twice)
+                # 400 Duplicate_Articles, a session being paid 423.
+                "include-path-regex": "^/checkouts",
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": ["2xx", "400", "401", "403", "404", "423"]
+                    }
+                },
+            },
         ],
     }
 )
@@ -74,6 +84,7 @@ def api_of(path: str) -> str | None:
         ("/v1/", "ledyer"),
         ("/ordermanagement/", "klarna"),
         ("/checkout/v3/", "klarna"),
+        ("/checkouts", "walley"),
         ("/sandbox/", "sandbox"),
     ):
         if path.startswith(prefix):

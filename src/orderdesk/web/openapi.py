@@ -18,15 +18,24 @@ from orderdesk.store.idempotency import MAX_KEY_LENGTH
 from orderdesk.web.dialect import Apis
 
 
-def json_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
+#: Marks a write that takes no idempotency key (``json_body(…, keyed=False)``); the document
+#: then lists no key header for it, and the mark itself is dropped.
+UNKEYED = "x-orderdesk-unkeyed"
+
+
+def json_body(
+    model: type[BaseModel], *, required: bool = True, keyed: bool = True
+) -> dict[str, Any]:
     """A route's ``openapi_extra`` for a JSON body of ``model`` (routes that parse the body
-    themselves, so that FastAPI does not)."""
-    return {
+    themselves, so that FastAPI does not); ``keyed=False``: a write its API documents no
+    idempotency key for (a checkout session's), so none is offered."""
+    extra: dict[str, Any] = {
         "requestBody": {
             "required": required,
             "content": {"application/json": {"schema": model.model_json_schema()}},
         }
     }
+    return extra if keyed else {**extra, UNKEYED: True}
 
 
 def key_parameter(header: str) -> dict[str, Any]:
@@ -75,7 +84,8 @@ def document(app: FastAPI, apis: Apis) -> dict[str, Any]:
             }
             for method, operation in operations.items():
                 operation["security"] = [{security.scheme: []}]
-                if security.key_header and method != "get":
+                unkeyed = operation.pop(UNKEYED, False)
+                if security.key_header and method != "get" and not unkeyed:
                     parameters = operation.setdefault("parameters", [])
                     parameters.append(key_parameter(security.key_header))
         _drop_validation_422(schema)

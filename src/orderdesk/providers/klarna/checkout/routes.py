@@ -159,7 +159,7 @@ async def _mine(request: Request, order_id: str) -> tuple[CheckoutSession, datet
             "headers": {"Location": {"schema": {"type": "string"}}},
         }
     },
-    openapi_extra=json_body(wire.CheckoutOrderBody),
+    openapi_extra=json_body(wire.CheckoutOrderBody, keyed=False),
 )
 async def create_order_route(request: Request) -> Response:
     caller = await principal(request)
@@ -206,7 +206,7 @@ async def read_order_route(request: Request, order_id: OrderId) -> Response:
     "/checkout/v3/orders/{order_id}",
     summary="Update an order",
     responses={**ORDER, 403: {"description": "READ_ONLY_ORDER: the order is complete"}},
-    openapi_extra=json_body(wire.CheckoutUpdateBody),
+    openapi_extra=json_body(wire.CheckoutUpdateBody, keyed=False),
 )
 async def update_order_route(request: Request, order_id: OrderId) -> Response:
     try:

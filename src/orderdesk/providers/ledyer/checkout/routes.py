@@ -51,7 +51,7 @@ CREATED = {
     "/v1/sessions",
     summary="Create order session",
     responses=CREATED,
-    openapi_extra=json_body(CreateSessionBody),
+    openapi_extra=json_body(CreateSessionBody, keyed=False),
 )
 async def create_session_route(request: Request) -> Response:
     principal = authenticate(request, NAME)
@@ -64,7 +64,7 @@ async def create_session_route(request: Request) -> Response:
     "/v1/sessions/{orderId}",
     summary="Update order session (new orderLines replace them all)",
     responses={200: {"description": "The same ids", "model": SessionCreated}},
-    openapi_extra=json_body(UpdateSessionBody),
+    openapi_extra=json_body(UpdateSessionBody, keyed=False),
 )
 async def update_session_route(request: Request, order_id: SessionName) -> Response:
     principal = authenticate(request, NAME)

@@ -95,7 +95,7 @@ def _fees(session: CheckoutSession, fees: dict[str, wire.Priced]) -> None:
     "/checkouts",
     summary="Initialize a checkout session",
     responses={200: {"description": "privateId, publicToken, expiresAt", "model": CreatedAnswer}},
-    openapi_extra=json_body(wire.InitializeSchema),
+    openapi_extra=json_body(wire.InitializeSchema, keyed=False),
 )
 async def initialize_route(request: Request) -> Response:
     async def work() -> Reply:
@@ -173,7 +173,7 @@ async def _update_checkout(request: Request, private_id: str) -> Response:
     "/checkouts/{privateId}",
     summary="Update the cart, fees and metadata at once",
     responses=UPDATED,
-    openapi_extra=json_body(wire.UpdateSchema),
+    openapi_extra=json_body(wire.UpdateSchema, keyed=False),
 )
 async def update_route(request: Request, private_id: PrivateId) -> Response:
     return await _update_checkout(request, private_id)
@@ -189,7 +189,7 @@ async def update_slash_route(request: Request, private_id: PrivateId) -> Respons
     "/checkouts/{privateId}/cart",
     summary="Update the cart",
     responses=UPDATED,
-    openapi_extra=json_body(wire.CartSchema),
+    openapi_extra=json_body(wire.CartSchema, keyed=False),
 )
 async def cart_route(request: Request, private_id: PrivateId) -> Response:
     async def work() -> Reply:
@@ -209,7 +209,7 @@ async def cart_route(request: Request, private_id: PrivateId) -> Response:
     "/checkouts/{privateId}/fees",
     summary="Update the fees",
     responses=UPDATED,
-    openapi_extra=json_body(wire.FeesSchema),
+    openapi_extra=json_body(wire.FeesSchema, keyed=False),
 )
 async def fees_route(request: Request, private_id: PrivateId) -> Response:
     async def work() -> Reply:
@@ -229,7 +229,7 @@ async def fees_route(request: Request, private_id: PrivateId) -> Response:
     "/checkouts/{privateId}/metadata",
     summary="Update the metadata",
     responses=UPDATED,
-    openapi_extra=json_body(wire.MetadataSchema),
+    openapi_extra=json_body(wire.MetadataSchema, keyed=False),
 )
 async def metadata_route(request: Request, private_id: PrivateId) -> Response:
     async def work() -> Reply:
@@ -260,7 +260,7 @@ class _ReferenceSet:
     "/checkouts/{privateId}/reference",
     summary="Set the order's reference (before the purchase, or once after it until captured)",
     responses=UPDATED,
-    openapi_extra=json_body(wire.ReferenceSchema),
+    openapi_extra=json_body(wire.ReferenceSchema, keyed=False),
 )
 async def reference_route(request: Request, private_id: PrivateId) -> Response:
     async def work() -> Reply:
