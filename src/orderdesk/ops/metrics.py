@@ -91,6 +91,26 @@ OUTBOX_BACKLOG = Gauge(
 )
 
 
+READS = Counter(
+    "orderdesk_reads_total",
+    "Reads of orders, searches and lists, by the database that answered (replica, primary)",
+    ["target"],
+)
+REPLICA_LAG = Gauge(
+    "orderdesk_read_replica_lag_seconds",
+    "How far the read replica was behind at its last read (inf: it did not answer)",
+    multiprocess_mode="livemax",
+)
+
+
+def read_on(target: str) -> None:
+    READS.labels(target).inc()
+
+
+def replica_lag(seconds: float) -> None:
+    REPLICA_LAG.set(seconds)
+
+
 def notification_attempt(state: str) -> None:
     NOTIFICATION_ATTEMPTS.labels(state).inc()
 

@@ -188,7 +188,7 @@ async def list_orders_route(
         after=None if cursor is None else _cursor(cursor),
         after_id=from_id,
     )
-    page = await search.list_orders(request.app.state.pool, query)
+    page = await search.list_orders(request.app.state.uow.reads, query)
     presenter = _presenter(request)
     body: LedyerOrderList = {
         "orders": [
@@ -231,7 +231,7 @@ async def payment_status_query_route(
     neither names none). The caller is authenticated first, as on every route."""
     principal = authenticate(request, NAME)
     if session_id is not None:
-        of_session = await search.order_of_session(request.app.state.pool, session_id)
+        of_session = await search.order_of_session(request.app.state.uow.reads, session_id)
         if order_id not in (None, of_session):
             raise search.no_order(f"Order {order_id} was not made in session {session_id}")
         order_id = of_session
