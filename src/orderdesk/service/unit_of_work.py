@@ -328,10 +328,10 @@ class UnitOfWork:
         log.info("order %s: refused %s", asked.ref.order_id, error.code)
         return reply
 
-    async def read(self, ref: OrderRef) -> Loaded:
+    async def read(self, ref: OrderRef, *, fresh: bool = False) -> Loaded:
         """The order as it is now (no lock, no transaction; on the read replica when one is
-        configured and close enough behind)."""
-        async with self.reads.acquire() as conn:
+        configured and close enough behind, unless ``fresh``)."""
+        async with self.reads.acquire(fresh=fresh) as conn:
             return await self.load(conn, ref)
 
     async def load(self, conn: asyncpg.Connection, ref: OrderRef) -> Loaded:
