@@ -73,7 +73,7 @@ async def send(
         tally.statuses[r.status_code] += 1
         if r.status_code >= 500:
             assert r.status_code == 503, r.text
-            assert error_code(r) == UNAVAILABLE and r.headers["retry-after"] == "1", r.text
+            assert code_of(r) == UNAVAILABLE and r.headers["retry-after"] == "1", r.text
             tally.unavailable += 1
             tally.failed_at.append(time.monotonic())
             await asyncio.sleep(RETRY_PAUSE)
@@ -82,6 +82,15 @@ async def send(
             await asyncio.sleep(RETRY_PAUSE)
             continue
         return r
+
+
+def code_of(r: httpx.Response) -> str:
+    """The error code of a provider's envelope, or of the sandbox's ``{"error": {"code"}}``."""
+    error = r.json().get("error")
+    if isinstance(error, dict) and isinstance(error.get("code"), str):
+        code: str = error["code"]
+        return code
+    return error_code(r)
 
 
 async def new_order(
