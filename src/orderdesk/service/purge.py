@@ -40,7 +40,7 @@ async def purge_periodically(pool: asyncpg.Pool, ttl: timedelta, every: float) -
     while True:
         try:
             deleted = await purge_expired(pool, ttl)
-        except db.LOOP_ERRORS as exc:
+        except Exception as exc:  # the loop must outlive a database hiccup
             await db.turn_failed(pool, exc, log, "purging idempotency keys")
         else:
             if deleted:
