@@ -41,7 +41,7 @@ async def test_a_capture_that_met_a_failover_is_a_walley_503_and_its_retry_captu
         "id": answer["id"],
         "error": {
             "code": 503,
-            "message": "The service is temporarily unavailable; retry the request.",
+            "message": "Error",  # Walley documents no title for a 503 (as for fault injection)
             "errors": [{"reason": "SERVICE_UNAVAILABLE", "message": UNAVAILABLE_MESSAGE}],
         },
     }

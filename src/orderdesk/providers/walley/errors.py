@@ -31,7 +31,6 @@ TITLES = {
     415: "The content type is not supported.",
     422: "The request could not be processed.",
     500: "An unexpected error occurred.",
-    503: "The service is temporarily unavailable; retry the request.",
 }
 
 
