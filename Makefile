@@ -5,7 +5,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: install run test lint bench bench-smoke
+.PHONY: install run test lint bench bench-smoke ha-up ha-down
 
 $(BIN)/orderdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,12 @@ bench: install
 
 bench-smoke: install
 	$(BIN)/python -m bench --smoke
+
+# A PostgreSQL cluster to try failovers on: etcd and three nodes under Patroni, synchronous
+# replication, in .orderdesk/ha (Debian: apt-get install etcd-server patroni). ha-up prints
+# the DATABASE_URL to give orderdesk; ha-down stops it and removes the folder.
+ha-up: install
+	$(BIN)/python -m tests.support.patroni up --folder .orderdesk/ha
+
+ha-down: install
+	$(BIN)/python -m tests.support.patroni down --folder .orderdesk/ha

@@ -11,4 +11,5 @@ pytest_plugins = [
     "tests.support.app_fixtures",
     "tests.support.server_fixtures",
     "tests.support.browser",
+    "tests.support.ha_fixtures",
 ]

@@ -34,6 +34,7 @@ from orderdesk.sandbox.api import SANDBOX, AdminRequired, admin_required_answer
 from orderdesk.service.expiry import sweep_periodically
 from orderdesk.service.outbox import deliver_periodically
 from orderdesk.service.purge import purge_periodically
+from orderdesk.service.reads import Reads
 from orderdesk.service.unit_of_work import UnitOfWork
 from orderdesk.store import keys
 from orderdesk.store.db import create_pool
@@ -126,8 +127,17 @@ def create_app(settings: Settings | None = None, providers: Registry = PROVIDERS
             signing_seed = await keys.get_or_create(conn, "token_ed25519")
             link_key = await keys.get_or_create(conn, "invoice_links")
             stored_admin = (await keys.get_or_create(conn, "admin_token", 24)).hex()
+        replica = None
+        if settings.read_database_url:
+            replica = await create_pool(
+                settings.read_database_url,
+                min_size=0,
+                max_size=settings.pool_size,
+                pgbouncer=settings.pgbouncer,
+            )
         app.state.pool = pool
-        app.state.uow = UnitOfWork(pool, providers)
+        reads = Reads(pool, replica, settings.read_max_lag_seconds)
+        app.state.uow = UnitOfWork(pool, providers, reads)
         app.state.providers = providers
         app.state.settings = settings
         app.state.tokens = TokenService(hmac_key, signing_seed)
@@ -160,6 +170,8 @@ def create_app(settings: Settings | None = None, providers: Registry = PROVIDERS
                 with suppress(asyncio.CancelledError):
                     await task
             await pool.close()
+            if replica is not None:
+                await replica.close()
 
     apis = Apis([*providers.values(), SANDBOX], default=SANDBOX)
     handlers = _handlers(apis)

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     idempotency_purge_seconds: float = Field(600.0, gt=0)
     max_body_bytes: int = Field(1_048_576, ge=1)
     pool_size: int = Field(10, ge=1, le=1000, description="database connections per process")
+    read_database_url: str | None = Field(
+        None,
+        description="a read replica: order reads, searches and lists go there while it is no"
+        " more than read_max_lag_seconds behind",
+    )
+    read_max_lag_seconds: float = Field(
+        1.0, ge=0, description="how far behind the read replica may be before the primary reads"
+    )
     pgbouncer: bool = Field(
         False,
         description="DATABASE_URL is PgBouncer in transaction pooling mode: no named prepared"

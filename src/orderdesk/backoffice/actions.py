@@ -61,7 +61,7 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
             return answered
         reply = answered
     elif action == "capture":
-        order = (await uow.read(ref)).order
+        order = (await uow.read(ref, fresh=True)).order
         uncaptured = order.uncaptured.lines if order.uncaptured else []
         everything = bool(pages.text(form, "all"))
         if not everything and not chosen:
@@ -77,7 +77,7 @@ async def _act(request: Request, order_id: str, action: str) -> Response:
         capture = CaptureForm(picked, everything)
         reply = await forms.capture(act, order, capture, presenter.CAPTURE)
     elif action == "refund":
-        order = (await uow.read(ref)).order
+        order = (await uow.read(ref, fresh=True)).order
         refund = RefundForm(
             chosen,
             by_amount=by_amount,
@@ -109,7 +109,7 @@ async def _provider_side(
         return await provider_side.accept(uow, ref, key, presenter.ACCEPT)
     if action == "reject":
         return await provider_side.reject(uow, ref, key, presenter.REJECT)
-    order = (await uow.read(ref)).order
+    order = (await uow.read(ref, fresh=True)).order
     typed = pages.decimal(form, "amount")
     try:
         amount = to_minor(parse_decimal_text(typed), exponent(order.currency)) if typed else None

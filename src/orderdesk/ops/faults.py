@@ -26,6 +26,7 @@ import asyncpg
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderdesk.ops import metrics
+from orderdesk.store import db
 from orderdesk.web.answers import Reply, to_response
 from orderdesk.web.dialect import Apis
 
@@ -146,8 +147,8 @@ class FaultFlag:
         while True:
             try:
                 await self.refresh(pool)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                log.warning("refreshing the fault flag failed", exc_info=True)
+            except db.LOOP_ERRORS as exc:
+                await db.turn_failed(pool, exc, log, "refreshing the fault flag")
             await asyncio.sleep(REFRESH_SECONDS)
 
 

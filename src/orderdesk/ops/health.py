@@ -1,5 +1,5 @@
-"""``/healthz`` (the process answers), ``/readyz`` (the database answers and has every
-migration this version needs) and ``/metrics`` (Prometheus)."""
+"""``/healthz`` (the process answers), ``/readyz`` (the database's primary answers and has
+every migration this version needs) and ``/metrics`` (Prometheus)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from orderdesk.ops import metrics
+from orderdesk.store import db
 from orderdesk.store.migrate import migration_files
 
 router = APIRouter(include_in_schema=False)
@@ -29,8 +30,10 @@ async def readyz(request: Request) -> JSONResponse:
     try:
         async with asyncio.timeout(READY_TIMEOUT), pool.acquire() as conn:
             rows = await conn.fetch("SELECT version FROM schema_migrations")
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        reason = str(exc) or type(exc).__name__
+    except (*db.UNAVAILABLE, asyncpg.PostgresError) as exc:
+        if db.lost(exc):  # a connection to a primary that went: open them anew
+            await db.replace_connections(pool)
+        reason = db.reason(exc) if db.lost(exc) else str(exc) or type(exc).__name__
         return JSONResponse(
             {"status": "unavailable", "database": f"no answer: {reason}"}, status_code=503
         )

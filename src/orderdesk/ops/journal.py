@@ -23,7 +23,7 @@ import asyncpg
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderdesk.domain.clock import clock
-from orderdesk.store import journal
+from orderdesk.store import db, journal
 from orderdesk.web.fast_lane import ORDER_PARAM
 from orderdesk.web.routes import dialect_of
 
@@ -63,8 +63,10 @@ class Journal:
         try:
             async with self._pool.acquire() as conn:
                 await journal.append(conn, batch)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            log.warning("request journal: %d rows not written", len(batch), exc_info=True)
+        except db.LOOP_ERRORS as exc:
+            await db.turn_failed(
+                self._pool, exc, log, f"request journal: writing {len(batch)} rows"
+            )
 
     async def run(self, pool: asyncpg.Pool) -> None:
         """Write batches and prune until cancelled; the last batch is written on the way out."""
@@ -89,8 +91,8 @@ class Journal:
         try:
             async with pool.acquire() as conn:
                 await journal.prune(conn, MAX_ROWS, MAX_AGE_DAYS)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            log.warning("request journal: pruning failed", exc_info=True)
+        except db.LOOP_ERRORS as exc:
+            await db.turn_failed(pool, exc, log, "request journal: pruning")
 
 
 class JournalMiddleware:

@@ -23,7 +23,8 @@ from prometheus_client import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderdesk.ops.logs import request_id
-from orderdesk.web.answers import to_response
+from orderdesk.store import db
+from orderdesk.web.answers import Reply, to_response
 from orderdesk.web.dialect import Apis
 from orderdesk.web.routes import dialect_of
 
@@ -90,6 +91,26 @@ OUTBOX_BACKLOG = Gauge(
 )
 
 
+READS = Counter(
+    "orderdesk_reads_total",
+    "Reads of orders, searches and lists, by the database that answered (replica, primary)",
+    ["target"],
+)
+REPLICA_LAG = Gauge(
+    "orderdesk_read_replica_lag_seconds",
+    "How far the read replica was behind at its last read (inf: it did not answer)",
+    multiprocess_mode="livemax",
+)
+
+
+def read_on(target: str) -> None:
+    READS.labels(target).inc()
+
+
+def replica_lag(seconds: float) -> None:
+    REPLICA_LAG.set(seconds)
+
+
 def notification_attempt(state: str) -> None:
     NOTIFICATION_ATTEMPTS.labels(state).inc()
 
@@ -130,6 +151,15 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
 
 
+#: How long a client should wait before retrying after the database failed: Patroni promotes
+#: a standby within seconds of losing the primary.
+RETRY_AFTER_SECONDS = 1
+UNAVAILABLE_CODE = "SERVICE_UNAVAILABLE"
+UNAVAILABLE_MESSAGE = (
+    "The database is not available (its primary failed or is switching over); nothing was"
+    " acknowledged: retry with the same idempotency key"
+)
+
 _MAX_REQUEST_ID = 128
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -150,7 +180,12 @@ class Observe:
     the log lines, and the request counters and latency histogram.
 
     It answers an unexpected exception too: a 500 in the envelope of the API the path is
-    under, with the request id, and the traceback logged once. An exception raised after a
+    under, with the request id, and the traceback logged once. An error that says the
+    database's primary went away (``store/db.py::lost``: killed, demoted, or no node taking
+    writes yet) is a ``503`` with ``Retry-After`` instead, logged in one line, and the
+    process's pool replaces its connections: whatever the request did was not acknowledged,
+    and a retry under the same idempotency key either replays the stored reply (the commit
+    went through, its answer was lost) or does the work once. An exception raised after a
     whole answer was sent (a mounted app's own 500) ends here: re-raised, the server would
     close the connection and reset the client's next request on it. Only an answer cut off
     half-way is re-raised, as closing the connection is then the one way to end it.
@@ -189,14 +224,13 @@ class Observe:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
-            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+        except Exception as exc:
             if status == "none":
-                api = self.apis.for_path(scope["path"])
-                reply = api.envelope(500, "INTERNAL_ERROR", "Unexpected error")
-                await to_response(reply)(scope, receive, send_with_id)
-            elif not answered:
-                raise
+                await to_response(await self._failure(scope, exc))(scope, receive, send_with_id)
+            else:
+                self._log(scope, exc)
+                if not answered:
+                    raise
         finally:
             request_id.reset(token)
             route = scope.get("route")
@@ -214,6 +248,34 @@ class Observe:
             counter.inc()
             histogram.observe(time.perf_counter() - start)
 
+    @staticmethod
+    def _log(scope: Scope, exc: Exception) -> None:
+        if db.lost(exc):
+            method, path = scope["method"], scope["path"]
+            log.warning("database unavailable on %s %s: %s", method, path, db.reason(exc))
+        else:
+            log.error("unhandled error on %s %s", scope["method"], scope["path"], exc_info=exc)
+
+    async def _failure(self, scope: Scope, exc: Exception) -> Reply:
+        """The answer to an exception nothing else handled: 503 when the database's primary
+        went (the pool's connections replaced), else 500."""
+        self._log(scope, exc)
+        api = self.apis.for_path(scope["path"])
+        if not db.lost(exc):
+            return api.envelope(500, "INTERNAL_ERROR", "Unexpected error")
+        await _replace_connections(scope)
+        reply = api.envelope(503, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE)
+        reply.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
+        return reply
+
     def _owner(self, path: str) -> str:
         api = self.apis.owning(path)
         return "other" if api is None else api.name
+
+
+async def _replace_connections(scope: Scope) -> None:
+    """The app's pool (when it has started) opens its connections anew."""
+    app = scope.get("app")
+    pool = getattr(getattr(app, "state", None), "pool", None)
+    if pool is not None:
+        await db.replace_connections(pool)

@@ -13,11 +13,10 @@ import asyncio
 import logging
 from datetime import datetime
 
-import asyncpg
-
 from orderdesk.domain.clock import clock, utcnow
 from orderdesk.service import wakeup
 from orderdesk.service.unit_of_work import UnitOfWork
+from orderdesk.store import db
 from orderdesk.store.clocks import EXPIRABLE
 
 log = logging.getLogger("orderdesk.expiry")
@@ -66,6 +65,6 @@ async def sweep_periodically(uow: UnitOfWork, every: float) -> None:
     while True:
         try:
             await sweep(uow)
-        except (asyncpg.PostgresError, OSError):
-            log.exception("expiring orders failed; next try in %.1f s", every)
+        except db.LOOP_ERRORS as exc:
+            await db.turn_failed(uow.pool, exc, log, "expiring orders")
         await asyncio.sleep(every)

@@ -34,7 +34,7 @@ from orderdesk.ops import metrics
 from orderdesk.service import wakeup
 from orderdesk.service.dialect import Dialects
 from orderdesk.service.hook_client import HookClient, endpoint, request_head
-from orderdesk.store import outbox
+from orderdesk.store import db, outbox
 from orderdesk.store.outbox import Attempt, Claimed, DeliveryView, State
 
 log = logging.getLogger("orderdesk.notifications")
@@ -252,8 +252,8 @@ async def deliver_periodically(
                     async with pool.acquire() as conn:
                         metrics.outbox_backlog(await outbox.backlog(conn))
                     gauge_at = time.monotonic() + 2
-            except (asyncpg.PostgresError, OSError):
-                log.exception("delivering notifications failed; next try in %.1f s", poll)
+            except db.LOOP_ERRORS as exc:
+                await db.turn_failed(pool, exc, log, "delivering notifications")
             if tried:
                 continue
             with contextlib.suppress(TimeoutError):

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import asyncpg
 
-from orderdesk.store import idempotency
+from orderdesk.store import db, idempotency
 
 log = logging.getLogger("orderdesk.purge")
 
@@ -40,8 +40,8 @@ async def purge_periodically(pool: asyncpg.Pool, ttl: timedelta, every: float) -
     while True:
         try:
             deleted = await purge_expired(pool, ttl)
-        except Exception:  # the loop must outlive a database hiccup
-            log.exception("purging idempotency keys failed; next try in %.0f s", every)
+        except Exception as exc:  # the loop must outlive a database hiccup
+            await db.turn_failed(pool, exc, log, "purging idempotency keys")
         else:
             if deleted:
                 log.info("purged %d idempotency keys older than %s", deleted, ttl)

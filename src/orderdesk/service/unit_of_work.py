@@ -26,6 +26,7 @@ from orderdesk.domain.order import Order
 from orderdesk.ops import metrics
 from orderdesk.service import wakeup
 from orderdesk.service.dialect import Dialect, Dialects
+from orderdesk.service.reads import Reads
 from orderdesk.service.replies import Presenter
 from orderdesk.store import idempotency, orders
 from orderdesk.store.idempotency import MAX_KEY_LENGTH, KeyRecord, StoredResponse
@@ -192,12 +193,14 @@ class _Request(Generic[R]):
 class UnitOfWork:
     """Runs changes on orders, and the reads around them, for every installed provider.
 
-    ``rows`` is the way to the order rows (a seam: tests wrap it)."""
+    ``rows`` is the way to the order rows (a seam: tests wrap it); ``reads`` where reads go
+    (a read replica, when one is configured; every change and its reads use ``pool``)."""
 
-    def __init__(self, pool: asyncpg.Pool, dialects: Dialects) -> None:
+    def __init__(self, pool: asyncpg.Pool, dialects: Dialects, reads: Reads | None = None) -> None:
         self.pool = pool
         self.dialects = dialects
         self.rows = OrderRows()
+        self.reads = reads or Reads(pool)
 
     def dialect(self, order: Order) -> Dialect:
         return self.dialects[order.provider]
@@ -325,9 +328,10 @@ class UnitOfWork:
         log.info("order %s: refused %s", asked.ref.order_id, error.code)
         return reply
 
-    async def read(self, ref: OrderRef) -> Loaded:
-        """The order as it is now (no lock, no transaction)."""
-        async with self.pool.acquire() as conn:
+    async def read(self, ref: OrderRef, *, fresh: bool = False) -> Loaded:
+        """The order as it is now (no lock, no transaction; on the read replica when one is
+        configured and close enough behind, unless ``fresh``)."""
+        async with self.reads.acquire(fresh=fresh) as conn:
             return await self.load(conn, ref)
 
     async def load(self, conn: asyncpg.Connection, ref: OrderRef) -> Loaded:

@@ -190,7 +190,7 @@ async def list_orders_route(
         after=None if cursor is None else _cursor(cursor),
         after_id=from_id,
     )
-    page = await search.list_orders(request.app.state.pool, query)
+    page = await search.list_orders(request.app.state.uow.reads, query)
     presenter = _presenter(request)
     body: LedyerOrderList = {
         "orders": [
@@ -275,12 +275,14 @@ async def payment_status_query_route(
     if made is not None:
         order_id = made
     elif session_id is not None:
-        of_session = await search.order_of_session(request.app.state.pool, session_id)
+        of_session = await search.order_of_session(request.app.state.uow.reads, session_id)
         if order_id not in (None, of_session):
             raise search.no_order(f"Order {order_id} was not made in session {session_id}")
         order_id = of_session
     assert order_id is not None
-    found = await request.app.state.uow.read(OrderRef(principal, order_id, NAME))
+    # an order its session (read on the primary) says was made is read there too
+    ref = OrderRef(principal, order_id, NAME)
+    found = await request.app.state.uow.read(ref, fresh=made is not None)
     return _payment_status(found)
 
 

@@ -13,6 +13,7 @@ import asyncpg
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.providers.ledyer import NAME
+from orderdesk.service.reads import Reads
 from orderdesk.store.orders import SELECT_ORDERS, Loaded, loaded
 
 #: ``status[]`` values as predicates on the columns: the order's ``status[]`` contains it
@@ -39,13 +40,13 @@ STATUS_SQL = {
 }
 
 
-async def order_of_session(pool: asyncpg.Pool, session_id: str) -> str:
+async def order_of_session(reads: Reads, session_id: str) -> str:
     """The id of the Ledyer order made in a checkout session (index ``orders_session``); an
     unknown session is an unknown order (one with a NUL too: PostgreSQL's text cannot hold
     it)."""
     if "\x00" in session_id:
         raise no_order("No order was made in that session")
-    async with pool.acquire() as conn:
+    async with reads.acquire() as conn:
         found: str | None = await conn.fetchval(
             "SELECT id FROM orders WHERE state ->> 'session_id' = $1 AND provider = $2",
             session_id,
@@ -154,7 +155,7 @@ async def search(conn: asyncpg.Connection, query: OrderQuery) -> Page:
     return Page(found, next_after)
 
 
-async def list_orders(pool: asyncpg.Pool, query: OrderQuery) -> Page:
+async def list_orders(reads: Reads, query: OrderQuery) -> Page:
     """``query.store_ids`` scopes it: the route passes the caller's stores only."""
-    async with pool.acquire() as conn:
+    async with reads.acquire() as conn:
         return await search(conn, query)

@@ -94,25 +94,30 @@ async def read_order(
 ) -> tuple[Order, int, datetime]:
     """``GET /manage/orders/{id}``: the order as a read sees it now, lag and all; with the
     ``correlationId`` of a write to this order, the order as it is. Returns the order, its
-    sequence number and the store's now it was read at."""
+    sequence number and the store's now it was read at.
+
+    Read on the read replica when one is configured (``service/reads.py``); a
+    ``correlationId`` the replica has not replayed yet is looked for on the primary, and the
+    order read there: a client reads its own write."""
     loaded, now = await settle_if_due(uow, ref)
-    async with uow.pool.acquire() as conn:
+    if correlation_id is not None:
+        async with uow.reads.acquire(fresh=loaded is None) as conn:
+            if await _applied(conn, ref.order_id, correlation_id):
+                fresh = await uow.load(conn, ref)  # read after the write was seen: it has it
+                return fresh.order, fresh.seq, now
+        async with uow.pool.acquire() as conn:
+            if not await _applied(conn, ref.order_id, correlation_id):
+                raise DomainError(
+                    e.CORRELATION_ID_NOT_FOUND,
+                    f"No action {correlation_id} was applied to order {ref.order_id}",
+                    Kind.NOT_FOUND,
+                )
+            fresh = await uow.load(conn, ref)
+            return fresh.order, fresh.seq, now
+    async with uow.reads.acquire(fresh=loaded is None) as conn:
         if loaded is None:
             loaded = await uow.load(conn, ref)
         order = loaded.order
-        if correlation_id is not None:
-            found = await conn.fetchval(
-                "SELECT 1 FROM order_events WHERE id = $1 AND order_id = $2",
-                correlation_id,
-                order.id,
-            )
-            if found is None:
-                raise DomainError(
-                    e.CORRELATION_ID_NOT_FOUND,
-                    f"No action {correlation_id} was applied to order {order.id}",
-                    Kind.NOT_FOUND,
-                )
-            return order, loaded.seq, now
         settings = await store_settings.get(conn, order.store_id)
         check_manageable(order, settings, now)
         if settings.read_lag_seconds > 0:
@@ -123,3 +128,11 @@ async def read_order(
             if older is not None:
                 return older, loaded.seq, now
         return order, loaded.seq, now
+
+
+async def _applied(conn: asyncpg.Connection, order_id: str, correlation_id: str) -> bool:
+    """Whether the write whose ``correlationId`` this is was applied to the order."""
+    found = await conn.fetchval(
+        "SELECT 1 FROM order_events WHERE id = $1 AND order_id = $2", correlation_id, order_id
+    )
+    return found is not None

@@ -151,7 +151,7 @@ async def search_route(
     store_ids = _all_of(filters.get("storeId"))
     server_now = datetime.now(UTC)
     found = await search.search_orders(
-        request.app.state.pool,
+        request.app.state.uow.reads,
         principal,
         search.OrderQuery(
             store_ids=sorted(principal.store_ids) if store_ids is None else store_ids,

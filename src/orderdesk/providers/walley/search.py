@@ -10,6 +10,7 @@ import asyncpg
 
 from orderdesk.auth.tokens import Principal
 from orderdesk.providers.walley.rules import WalleyStatus
+from orderdesk.service.reads import Reads
 from orderdesk.store import orders
 from orderdesk.store.orders import Loaded
 
@@ -81,13 +82,11 @@ async def order_ids(conn: asyncpg.Connection, query: OrderQuery) -> list[str]:
     return [row["id"] for row in await conn.fetch(sql, *args)]
 
 
-async def search_orders(
-    pool: asyncpg.Pool, principal: Principal, query: OrderQuery
-) -> list[Loaded]:
+async def search_orders(reads: Reads, principal: Principal, query: OrderQuery) -> list[Loaded]:
     """One page of the orders of the credential's stores that match, newest first (each with
     its store's clock)."""
     allowed = [store for store in query.store_ids if principal.may_use(store)]
-    async with pool.acquire() as conn:
+    async with reads.acquire() as conn:
         page = await order_ids(conn, replace(query, store_ids=allowed))
         found = [await orders.get(conn, order_id) for order_id in page]
     return [loaded for loaded in found if loaded is not None]
