@@ -17,7 +17,6 @@ from orderdesk.store.migrate import migration_files
 from tests.support.envelopes import error_code
 from tests.support.sandbox import SAMSUNG, SHOES, TSHIRTS, Merchant
 
-
 VERSION = importlib.metadata.version("orderdesk")  # the installed distribution's, not the module's
 
 
