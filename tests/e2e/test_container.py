@@ -11,13 +11,16 @@ is set (``.ci/run`` installs them and sets it).
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from tests.support.container import Container, base_image, build_image, tools_or_skip
 from tests.support.database import NewDatabase
@@ -108,6 +111,42 @@ def test_the_walkthrough_sigterm_and_a_restart_on_the_same_data(
         assert printed_demo(output, base) == demo
         assert ledyer_status(base, demo) == ["partiallyCaptured", "unacknowledged"]
         assert container.stop() == 0, container.output
+    finally:
+        container.remove()
+
+
+def test_the_ci_example_service_and_its_seed_step(image: dict[str, Any], data: Path) -> None:
+    """examples/github-actions.yml: its service's environment, then its seed step — a second
+    process in the running container (``docker exec``; here ``buildah run`` on the same
+    container) on the embedded PostgreSQL, which the seed leaves running when it exits."""
+    workflow = yaml.safe_load((REPO / "examples" / "github-actions.yml").read_text())
+    service = workflow["jobs"]["test"]["services"]["orderdesk"]
+    port = free_port()  # the service maps 8000; here the container shares the host's network
+    base = f"http://127.0.0.1:{port}"
+    container = Container(
+        image["OCIv1"]["config"], data, {**service["env"], "ORDERDESK_PORT": str(port)}
+    )
+    try:
+        assert "demo data" not in container.start()
+        shutil.copy(REPO / "examples" / "scenario.yaml", data / "scenario.yaml")
+        seed = container.buildah_run(
+            "orderdesk", "seed", "--quiet", "--json", "/data/scenario.yaml"
+        )
+        done = subprocess.run(seed, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        seeded = json.loads(done.stdout)
+        order = next(o for o in seeded["orders"] if o["reference"] == "ledyer-1001")
+        assert httpx.get(f"{base}/readyz").status_code == 200
+        r = httpx.post(
+            f"{base}/oauth/token?grant_type=client_credentials",
+            auth=("od_nordic_ci", "nordic-ci-secret-0001"),
+        )
+        assert r.status_code == 200, r.text
+        bearer = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        r = httpx.get(f"{base}/v1/orders/{order['orderId']}", headers=bearer)
+        assert (r.status_code, r.json()["merchantReference"]) == (200, "ledyer-1001")
+        assert container.stop() == 0, container.output
+        assert "embedded PostgreSQL stopped" in container.output
     finally:
         container.remove()
 
