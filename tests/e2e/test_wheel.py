@@ -12,13 +12,16 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 import tomllib
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -99,17 +102,27 @@ def test_the_sdist_and_the_wheel_hold_every_file_of_the_package(dist: Path) -> N
     assert in_sdist == wanted
 
 
+@pytest.fixture
+def outside() -> Iterator[Path]:
+    """A folder outside pytest's: run as root, the embedded PostgreSQL runs as the user
+    ``pgserver``, which must reach the venv's PostgreSQL binaries, and pytest makes its own
+    root folder private again whenever another session starts."""
+    folder = Path(tempfile.mkdtemp(prefix="orderdesk-wheel-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_the_wheel_serves_the_walkthrough_from_an_empty_folder(
-    dist: Path, wheelhouse: Path, tmp_path: Path
+    dist: Path, wheelhouse: Path, outside: Path
 ) -> None:
-    venv = tmp_path / "venv"
+    venv = outside / "venv"
     _check(sys.executable, "-m", "venv", "--without-pip", venv)  # this pip installs into it
     wheel = dist / f"orderdesk-{VERSION}-py3-none-any.whl"
     pip = [sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "-q"]
     _check(*pip, "--no-index", "--no-compile", "--find-links", wheelhouse, wheel, env=_pip_env())
     assert _check(venv / "bin" / "orderdesk", "--version") == f"orderdesk {VERSION}\n"
 
-    empty = tmp_path / "empty"
+    empty = outside / "empty"
     empty.mkdir()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
