@@ -21,6 +21,7 @@ from orderdesk import __version__
 from orderdesk.auth.attempts import FailedAttempts
 from orderdesk.auth.tokens import TokenError, TokenService
 from orderdesk.backoffice.app import create_backoffice
+from orderdesk.checkout import routes as hosted_checkout
 from orderdesk.config import Settings
 from orderdesk.domain.errors import DomainError
 from orderdesk.invoices import routes as invoice_routes
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None, providers: Registry = PROVIDERS
     app.include_router(invoice_routes.router)
     app.include_router(health.router)
     app.mount("/admin", create_backoffice(app))
+    hosted_checkout.install(app, providers)
     docs.install(app)
     app.openapi = partial(openapi.document, app, apis)  # type: ignore[method-assign]
     on_orders = [route for route in installed if route.dialect in providers]

@@ -78,6 +78,8 @@ ROUTES = (
     ("POST", "/v1/orders/{orderId}/reference"),
     ("POST", "/v1/orders/{orderId}/acknowledge"),
     ("POST", "/v1/orders/{orderId}/paymentmethod"),
+    ("GET", "/v1/sessions/{orderId}"),
+    ("POST", "/v1/sessions/{orderId}"),
     *KLARNA_ROUTES,
 )
 OrderId = Annotated[str, Path(alias="orderId")]

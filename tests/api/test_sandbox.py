@@ -146,13 +146,21 @@ async def test_a_store_reset_deletes_its_orders_keys_and_faults_only(merchant: M
         "/sandbox/faults", json={"storeId": store, "count": 3}, headers=ADMIN
     )
     assert fault.status_code == 201
+    session = await merchant.client.post(
+        "/sandbox/checkouts", json={"storeId": store, "orderLines": [SHOES]}, headers=ADMIN
+    )
+    assert session.status_code == 201
 
     r = await merchant.client.post(f"/sandbox/stores/{store}/reset", headers=ADMIN)
     assert r.status_code == 200
     assert r.json() == {
         "storeId": store,
-        "deleted": {"orders": 1, "idempotencyKeys": 1, "faults": 1},
+        "deleted": {"orders": 1, "idempotencyKeys": 1, "faults": 1, "checkoutSessions": 1},
     }
+    gone_session = await merchant.client.get(
+        f"/sandbox/checkouts/{session.json()['checkoutId']}", headers=ADMIN
+    )
+    assert gone_session.status_code == 404
     gone = await merchant.client.get(f"/v1/orders/{doomed['orderId']}", headers=headers)
     assert gone.status_code == 404
     walley = await merchant.walley_headers()

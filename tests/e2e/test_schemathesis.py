@@ -73,6 +73,7 @@ def api_of(path: str) -> str | None:
         ("/manage/", "walley"),
         ("/v1/", "ledyer"),
         ("/ordermanagement/", "klarna"),
+        ("/checkout/v3/", "klarna"),
         ("/sandbox/", "sandbox"),
     ):
         if path.startswith(prefix):

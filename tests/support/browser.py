@@ -40,3 +40,35 @@ def shots(tmp_path: Path) -> Path:
     folder = SCREENSHOTS if os.environ.get("ORDERDESK_SCREENSHOTS") else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+# What every page must offer assistive technology; returns the problems found.
+A11Y_CHECK = """() => {
+  const problems = [];
+  if (!document.documentElement.lang) problems.push('html has no lang');
+  if (!document.title.trim()) problems.push('no title');
+  if (document.querySelectorAll('h1').length !== 1) problems.push('not exactly one h1');
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden') continue;
+    const labelled = (el.labels && el.labels.length) || el.getAttribute('aria-label')
+      || el.getAttribute('aria-labelledby');
+    if (!labelled) problems.push('unlabelled ' + el.tagName + ' ' + (el.name || el.id));
+  }
+  for (const img of document.querySelectorAll('img')) {
+    if (!img.hasAttribute('alt')) problems.push('img without alt ' + img.src);
+  }
+  for (const svg of document.querySelectorAll('svg')) {
+    if (svg.getAttribute('role') !== 'img' || !svg.getAttribute('aria-label'))
+      problems.push('svg without role=img and aria-label');
+  }
+  for (const b of document.querySelectorAll('button')) {
+    if (!b.textContent.trim() && !b.getAttribute('aria-label')) problems.push('empty button');
+  }
+  let last = 0;
+  for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+    const level = Number(h.tagName[1]);
+    if (level > last + 1) problems.push('heading skips to ' + h.tagName + ': ' + h.textContent);
+    last = level;
+  }
+  return problems;
+}"""

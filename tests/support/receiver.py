@@ -24,7 +24,8 @@ class _Server(ThreadingHTTPServer):
 @dataclass
 class Received:
     at: float
-    path: str
+    path: str  # the request target: path and query
+    method: str
     body: bytes
     headers: dict[str, str]
     status: int = 0  # what the receiver answered
@@ -55,6 +56,9 @@ class Receiver:
             protocol_version = "HTTP/1.1" if receiver.keep_alive else "HTTP/1.0"
             disable_nagle_algorithm = True  # the body is written apart from the headers
 
+            def do_GET(self) -> None:
+                self.do_POST()
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)
@@ -64,6 +68,7 @@ class Receiver:
                         Received(
                             time.monotonic(),
                             self.path,
+                            self.command,
                             body,
                             {k.lower(): v for k, v in self.headers.items()},
                             status,
@@ -93,6 +98,18 @@ class Receiver:
         with self.lock:
             docs = [r.json() for r in self.received]
         return [doc for doc in docs if where(doc)]
+
+    async def wait_for_requests(self, count: int, timeout: float = 15) -> list[Received]:
+        """The requests received once there are at least ``count`` (any method, any body)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                found = list(self.received)
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(found)} of {count} requests arrived")
+            await asyncio.sleep(0.05)
 
     async def wait_for(
         self, count: int, where: Callable[[Any], bool] = lambda doc: True, timeout: float = 15

@@ -5,12 +5,15 @@ its cost per delivery."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from orderdesk.domain.checkout import HookAnswer
 from orderdesk.providers.registry import PROVIDERS
+from orderdesk.service.hook_client import HookClient, endpoint, request_head
 from orderdesk.service.outbox import Sender, request_headers
 from orderdesk.store.outbox import Attempt, Claimed
 
@@ -42,7 +45,8 @@ class Shop:
                 self.buffer += data
                 while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
                     head = self.buffer[:end]
-                    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+                    sized = head.lower().split(b"content-length: ")
+                    length = int(sized[1].split(b"\r\n")[0]) if len(sized) > 1 else 0
                     if len(self.buffer) < end + 4 + length:
                         return
                     self.buffer = self.buffer[end + 4 + length :]
@@ -212,3 +216,46 @@ async def test_walley_s_signed_headers_go_as_the_back_office_shows_them(
         "Walley-Live",
         "Content-Length",
     ]
+
+
+async def test_a_callback_goes_with_its_own_method_headers_and_accepted_statuses(
+    shop: tuple[Shop, str], sender: Sender
+) -> None:
+    endpoint, url = shop
+    callback = dataclasses.replace(
+        delivery(url, "walley"),
+        body="",
+        method="GET",
+        headers={"X-Shop": "1"},
+        accept=frozenset({200}),
+    )
+    attempt = await sender.send(callback, datetime.now(UTC))
+    assert (attempt.status, attempt.error) == (200, None)
+    host = url.split("/")[2]
+    assert endpoint.heads == [
+        f"GET /hooks?x=1 HTTP/1.1\r\nHost: {host}\r\n"
+        "User-Agent: orderdesk-notifications/0.1\r\nX-Shop: 1".encode()
+    ]
+    endpoint.answer = lambda head: b"HTTP/1.1 204 No Content\r\n\r\n"
+    refused = await sender.send(callback, datetime.now(UTC))
+    assert (refused.status, refused.error) == (204, "answered 204")  # its own statuses judge it
+
+
+async def test_exchange_reads_the_whole_answer(shop: tuple[Shop, str]) -> None:
+    endpoint_, url = shop
+    endpoint_.answer = lambda head: (
+        b"HTTP/1.1 303 See Other\r\nLocation: https://shop.example/cart\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n2\r\nno\r\n4\r\n way\r\n0\r\n\r\n"
+    )
+    target = endpoint(url)
+    head = request_head(target, [*target.headers, ("Content-Length", "2")])
+    client = HookClient()
+    try:
+        answer = await client.exchange(target, head, b"{}", 4096)
+    finally:
+        await client.close()
+    assert answer == HookAnswer(
+        303,
+        {"location": "https://shop.example/cart", "transfer-encoding": "chunked"},
+        b"no way",
+    )

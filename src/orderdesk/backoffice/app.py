@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from orderdesk.backoffice import (
     actions,
+    checkouts,
     clocks,
     dashboard,
     deliveries,
@@ -34,7 +35,7 @@ from orderdesk.backoffice.session import SESSION_COOKIE
 from orderdesk.domain.errors import DomainError, Kind
 
 #: The page modules; each declares its routes in its own table.
-PAGES = (dashboard, signin, orders, order, actions, deliveries, clocks, sandbox)
+PAGES = (dashboard, signin, orders, order, actions, deliveries, checkouts, clocks, sandbox)
 
 
 def create_backoffice(parent: FastAPI) -> FastAPI:

@@ -239,7 +239,7 @@ async def close_order(
 
 @ROUTES.post(
     "/sandbox/stores/{storeId}/reset",
-    summary="Delete a store's orders, their idempotency keys and its faults",
+    summary="Delete a store's orders, their idempotency keys, its faults and checkout sessions",
 )
 async def reset_store(
     request: Request, store_id: Annotated[str, Path(alias="storeId")]

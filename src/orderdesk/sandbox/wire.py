@@ -230,3 +230,71 @@ class FaultBody(BaseModel):
         description="'before' the application sees the request, or 'after' it has handled "
         "it and committed (the answer is lost, the write is kept)",
     )
+
+
+# -- checkout sessions ----------------------------------------------------------------------
+
+ShopUrl = Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$")]
+
+
+class CheckoutUrls(BaseModel):
+    """The shop's URLs (``{checkout.id}`` and ``{order.id}`` are filled in on use by
+    orderdesk's own checkout; a provider's checkout fills its own placeholders)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    confirmation: ShopUrl | None = Field(
+        default=None, description="Where the top window goes after pay"
+    )
+    notification: ShopUrl | None = Field(
+        default=None, description="The callback when the order is made"
+    )
+    validation: ShopUrl | None = Field(
+        default=None, description="Called before pay: a 2xx answer accepts the purchase"
+    )
+
+
+class ScenarioBody(BaseModel):
+    """How the sandbox plays checkout sessions; each setting omitted is its default."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    callbacks: Literal["normal", "duplicate", "late", "none"] = Field(
+        "normal",
+        description="Callbacks queued at once, twice, callbackDelaySeconds late (the store's "
+        "clock), or not at all (only the redirect confirms)",
+    )
+    callbackDelaySeconds: int = Field(300, ge=0, le=7 * 86400)
+    redirect: Literal["normal", "lost"] = Field(
+        "normal", description="lost: the top window is not sent to the confirmation URL"
+    )
+    validation: bool = Field(True, description="Whether the shop's validation hook is called")
+    tokenLifetimeSeconds: int = Field(
+        172800, ge=1, le=30 * 86400, description="How long the public token may be paid with"
+    )
+    sessionLifetimeSeconds: int = Field(
+        604800, ge=1, le=90 * 86400, description="When an unpaid session expires"
+    )
+
+
+class CheckoutBody(BaseModel):
+    """A checkout session in a store, as a shop's server would make it with the provider."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    storeId: str = Field(max_length=40)
+    orderLines: list[OrderLine] = Field(default_factory=list, max_length=MAX_LINES)
+    fees: list[OrderLine] = Field(default_factory=list, max_length=10)
+    merchantReference: str = Field("", max_length=50)
+    customer: Customer = Field(default_factory=Customer)
+    urls: CheckoutUrls = Field(default_factory=CheckoutUrls)
+    metadata: dict[str, JsonValue] = Field(default_factory=dict, max_length=20)
+    scenario: ScenarioBody | None = Field(None, description="Default: the store's scenario")
+
+
+class PayBody(BaseModel):
+    """Pay a session headlessly, as the persona would in the hosted checkout."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    persona: Literal["approve", "decline", "onHold", "signing", "abandon"] = "approve"

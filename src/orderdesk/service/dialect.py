@@ -13,6 +13,7 @@ from typing import Protocol
 
 from orderdesk.domain.notifications import Notifier
 from orderdesk.domain.order import Order
+from orderdesk.service.checkout_dialect import CheckoutDialect
 
 
 class UnknownProvider(KeyError):
@@ -52,6 +53,10 @@ class Dialect(Protocol):
     @property
     def holds(self) -> bool:
         """Whether a new order may start on hold, for the provider to accept or reject."""
+
+    @property
+    def checkout(self) -> CheckoutDialect | None:
+        """Its checkout: loader scripts, callbacks, validation hook (None: it has none)."""
 
 
 #: The installed providers by name (the registry); looking up an unknown name raises

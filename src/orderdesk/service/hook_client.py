@@ -1,6 +1,7 @@
-"""The delivery worker's HTTP/1.1 client: a POST per delivery over keep-alive connections kept
-per target (scheme, host, port), no redirects followed, no proxy, at most a few KB of an
-answer read (only its status counts).
+"""The delivery worker's HTTP/1.1 client: a request (a POST, or a callback's GET) per delivery
+over keep-alive connections kept per target (scheme, host, port), no redirects followed, no
+proxy, at most a few KB of an answer read (a delivery counts only its status; a checkout's
+validation hook reads the whole answer, ``exchange``).
 
 httpx cost about 1 ms of CPU per delivery, more than the capture that queued it; this costs
 about 60 µs (docs/benchmarks.md, "Notifications on against off").
@@ -15,6 +16,8 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit
+
+from orderdesk.domain.checkout import HookAnswer
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # What a request target may hold unescaped (RFC 3986 pchar, "/" and "?", and "%" of escapes
@@ -65,9 +68,9 @@ def endpoint(url: str) -> Endpoint:
     return Endpoint(Address(parts.scheme == "https", host, port), target, tuple(headers))
 
 
-def request_head(endpoint: Endpoint, headers: list[tuple[str, str]]) -> bytes:
-    """The request line and ``headers`` of a POST to ``endpoint``, as sent."""
-    lines = [f"POST {endpoint.target} HTTP/1.1"]
+def request_head(endpoint: Endpoint, headers: list[tuple[str, str]], method: str = "POST") -> bytes:
+    """The request line and ``headers`` of a request to ``endpoint``, as sent."""
+    lines = [f"{method} {endpoint.target} HTTP/1.1"]
     lines += [f"{name}: {value}" for name, value in headers]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
@@ -107,6 +110,13 @@ class HookClient:
         """Send the request and read its answer (at most ``max_answer`` bytes of its body);
         the answer's status. A kept connection that the server closed before answering is
         replaced by a new one once (it had not read the request); OSError, AnswerError."""
+        return (await self.exchange(endpoint, head, body, max_answer)).status
+
+    async def exchange(
+        self, endpoint: Endpoint, head: bytes, body: bytes, max_answer: int
+    ) -> HookAnswer:
+        """As :meth:`post`, the whole answer: status, headers and (up to ``max_answer``
+        bytes of) body."""
         connection = self._idle(endpoint.address)
         if connection is not None:
             try:
@@ -140,11 +150,11 @@ class HookClient:
 
     async def _exchange(
         self, connection: _Connection, address: Address, head: bytes, body: bytes, limit: int
-    ) -> int:
+    ) -> HookAnswer:
         keep = False
         try:
             connection.writer.write(head + body)
-            status, keep = await _answer(connection.reader, limit)
+            answer, keep = await _answer(connection.reader, limit)
         finally:
             if keep:
                 connection.idle_since = time.monotonic()
@@ -155,7 +165,7 @@ class HookClient:
                     connection.close()
             else:
                 connection.close()
-        return status
+        return answer
 
     async def close(self) -> None:
         for kept in self.idle.values():
@@ -168,8 +178,8 @@ class _ClosedUnanswered(ConnectionError):
     """The connection ended before the first byte of an answer."""
 
 
-async def _answer(reader: asyncio.StreamReader, limit: int) -> tuple[int, bool]:
-    """Read an answer: its status, and whether the connection can carry another request."""
+async def _answer(reader: asyncio.StreamReader, limit: int) -> tuple[HookAnswer, bool]:
+    """Read an answer, and whether the connection can carry another request."""
     try:
         line = await reader.readline()
     except ConnectionResetError as exc:
@@ -182,19 +192,19 @@ async def _answer(reader: asyncio.StreamReader, limit: int) -> tuple[int, bool]:
             break
         line = await reader.readline()  # an interim answer (100 Continue …): the next one
     keep = version == b"HTTP/1.1" and fields.get(b"connection", b"").lower() != b"close"
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in fields.items()}
     if status in _NO_BODY:
-        return status, keep
+        return HookAnswer(status, headers, b""), keep
     if b"chunked" in fields.get(b"transfer-encoding", b"").lower():
-        return status, keep and await _chunks(reader, limit)
+        body, whole = await _chunks(reader, limit)
+        return HookAnswer(status, headers, body), keep and whole
     length = fields.get(b"content-length")
     if length is None:  # the body runs to the end of the connection
-        await reader.read(limit)
-        return status, False
+        return HookAnswer(status, headers, await reader.read(limit)), False
     size = _number(length, 10)
     if size > limit:
-        return status, False  # not worth reading: the connection goes
-    await reader.readexactly(size)
-    return status, keep
+        return HookAnswer(status, headers, b""), False  # not worth reading: the connection goes
+    return HookAnswer(status, headers, await reader.readexactly(size)), keep
 
 
 async def _head(reader: asyncio.StreamReader, line: bytes) -> tuple[bytes, int, dict[bytes, bytes]]:
@@ -212,19 +222,20 @@ async def _head(reader: asyncio.StreamReader, line: bytes) -> tuple[bytes, int, 
         fields[name.strip().lower()] = value.strip()
 
 
-async def _chunks(reader: asyncio.StreamReader, limit: int) -> bool:
-    """Read a chunked body up to ``limit`` bytes; whether it was read to its end."""
+async def _chunks(reader: asyncio.StreamReader, limit: int) -> tuple[bytes, bool]:
+    """Read a chunked body up to ``limit`` bytes: what was read, and whether to its end."""
+    read: list[bytes] = []
     seen = 0
     while True:
         size = _number((await reader.readline()).split(b";", 1)[0].strip(), 16)
         if size == 0:
             while (await reader.readline()) not in (b"\r\n", b"\n", b""):
                 pass  # trailer fields
-            return True
+            return b"".join(read), True
         seen += size
         if seen > limit:
-            return False
-        await reader.readexactly(size + 2)
+            return b"".join(read), False
+        read.append((await reader.readexactly(size + 2))[:-2])
 
 
 def _number(text: bytes, base: int) -> int:

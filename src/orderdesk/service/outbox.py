@@ -1,11 +1,13 @@
-"""Delivering the outbox: notifications to the shops' URLs, at least once, in order per order.
+"""Delivering the outbox: notifications (and checkout callbacks) to the shops' URLs, at least
+once, in order per order.
 
 A worker claims due deliveries with ``FOR UPDATE SKIP LOCKED`` — any number of processes on
 any number of hosts share the work, and a delivery is never sent by two at once — posts them,
 records each attempt and commits. The row stays locked while it is sent: if the process dies
 between sending and committing, the lock goes with its connection and the delivery is still
-due, so another worker sends it again (at least once; never lost). An order's deliveries go
-one after the other (the claim takes only the first pending one of each order).
+due, so another worker sends it again (at least once; never lost). An order's notifications
+go one after the other, and so do its checkout callbacks, each line apart from the other (the
+claim takes only the first pending one of each: ``store/clocks.py::SAME_LINE``).
 
 What counts as delivered and when a failed attempt is tried again is the store's provider's
 (``Dialect.notifier``: ``delivered``, ``retry_schedule``); after the schedule's last wait the
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -50,16 +53,19 @@ def provider_headers(dialects: Dialects, delivery: Claimed) -> Mapping[str, str]
 
 
 def wire_headers(dialects: Dialects, delivery: Claimed, length: int) -> list[tuple[str, str]]:
-    """The headers of a delivery's POST as sent: ``Host`` (and ``Authorization`` when the URL
-    names a user), the worker's headers with the provider's over them, ``Content-Length``."""
-    merged = {name.lower(): (name, value) for name, value in HEADERS.items()}
-    for name, value in provider_headers(dialects, delivery).items():
-        merged[name.lower()] = (name, value)
-    return [
-        *endpoint(delivery.url).headers,
-        *merged.values(),
-        ("Content-Length", str(length)),
-    ]
+    """The headers of a delivery's request as sent: ``Host`` (and ``Authorization`` when the
+    URL names a user), the worker's headers with the provider's over them (a callback: the
+    ``User-Agent`` with the callback's own over it), ``Content-Length`` (not on a GET without a
+    body)."""
+    if delivery.headers is None:
+        given = {**HEADERS, **provider_headers(dialects, delivery)}
+    else:
+        given = {"User-Agent": USER_AGENT, **delivery.headers}
+    merged = {name.lower(): (name, value) for name, value in given.items()}
+    length_header = (
+        [] if delivery.method == "GET" and not length else [("Content-Length", str(length))]
+    )
+    return [*endpoint(delivery.url).headers, *merged.values(), *length_header]
 
 
 def request_headers(dialects: Dialects, delivery: Claimed) -> list[tuple[str, str]]:
@@ -94,16 +100,23 @@ class Sender:
         try:
             body = delivery.body.encode()
             target = endpoint(delivery.url)
-            head = request_head(target, wire_headers(self.dialects, delivery, len(body)))
+            head = request_head(
+                target, wire_headers(self.dialects, delivery, len(body)), delivery.method
+            )
             async with asyncio.timeout(self.timeout):
                 status = await self.client.post(target, head, body, MAX_ANSWER_BYTES)
         except TimeoutError:
             error = "timeout"
         except (OSError, ValueError, EOFError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
-        if status is not None and not self.dialects[delivery.provider].notifier.delivered(status):
+        if status is not None and not self._delivered(delivery, status):
             error = f"answered {status}"
         return Attempt(at, status, (time.perf_counter() - start) * 1000, error)
+
+    def _delivered(self, delivery: Claimed, status: int) -> bool:
+        if delivery.accept is not None:
+            return status in delivery.accept
+        return self.dialects[delivery.provider].notifier.delivered(status)
 
     async def close(self) -> None:
         await self.client.close()
@@ -127,13 +140,37 @@ def _outcome(dialects: Dialects, delivery: Claimed, attempt: Attempt) -> Sent:
     if attempt.error is None:
         state, next_at = "delivered", None
     else:
-        schedule = dialects[delivery.provider].notifier.retry_schedule
+        schedule = delivery.retry_schedule
+        if schedule is None:
+            schedule = dialects[delivery.provider].notifier.retry_schedule
         state, next_at = next_step(schedule, delivery.tries, attempt.at)
     return Sent(delivery, attempt, state, next_at)
 
 
+async def _unacknowledged(
+    conn: asyncpg.Connection, claimed: Sequence[Claimed], attempts: list[Attempt]
+) -> list[Attempt]:
+    """The attempts, each answered one of a callback retried until its order is
+    acknowledged (Klarna's push) counted as failed while the order is not (read after the
+    attempt: the shop acknowledges while it handles the callback)."""
+    waiting = [
+        d.order_id
+        for d, a in zip(claimed, attempts, strict=True)
+        if d.until_acknowledged and a.error is None
+    ]
+    if not waiting:
+        return attempts
+    done = await outbox.acknowledged(conn, waiting)
+    return [
+        dataclasses.replace(a, error="the order is not acknowledged")
+        if d.until_acknowledged and a.error is None and d.order_id not in done
+        else a
+        for d, a in zip(claimed, attempts, strict=True)
+    ]
+
+
 async def _record(conn: asyncpg.Connection, sent: list[Sent]) -> None:
-    """Record the attempts of deliveries of distinct orders, in one statement."""
+    """Record the attempts of deliveries in distinct lines (``SAME_LINE``), in one statement."""
     await outbox.record(conn, [(s.delivery.id, s.attempt, s.state, s.next_at) for s in sent])
     for s in sent:
         metrics.notification_attempt(s.state)
@@ -150,11 +187,16 @@ async def _record(conn: asyncpg.Connection, sent: list[Sent]) -> None:
 async def deliver_due(pool: asyncpg.Pool, sender: Sender, limit: int = 16) -> int:
     """Send up to ``limit`` due deliveries (one transaction); returns how many were tried."""
     async with pool.acquire() as conn, conn.transaction():
+        await outbox.stop_acknowledged(conn)
         claimed = await outbox.claim(conn, limit)
         if not claimed:
             return 0
-        attempts = await asyncio.gather(
-            *(sender.send(delivery, datetime.now(UTC) + delivery.clock) for delivery in claimed)
+        attempts = await _unacknowledged(
+            conn,
+            claimed,
+            await asyncio.gather(
+                *(sender.send(delivery, datetime.now(UTC) + delivery.clock) for delivery in claimed)
+            ),
         )
         await _record(
             conn,
@@ -172,10 +214,12 @@ async def attempt_due(
     """Send a delivery of a store whose clock advances as at its due time ``due``, and record
     it so (its next attempt counted from ``due``); None when it was tried meanwhile."""
     async with pool.acquire() as conn, conn.transaction():
+        await outbox.stop_acknowledged(conn)
         delivery = await outbox.claim_due(conn, delivery_id, due)
         if delivery is None:
             return None
-        sent = _outcome(sender.dialects, delivery, await sender.send(delivery, due))
+        attempts = await _unacknowledged(conn, [delivery], [await sender.send(delivery, due)])
+        sent = _outcome(sender.dialects, delivery, attempts[0])
         await _record(conn, [sent])
         return sent
 

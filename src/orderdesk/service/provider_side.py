@@ -3,7 +3,10 @@ back-office) plays: accept or reject an order on hold, and record a customer's p
 
 Each runs as a change of the order (``UnitOfWork.change``): under the request's idempotency
 key, its events (``authorize``, ``reject``, ``paid``, ``readyForCapture``) and their
-notifications written in the change's own statement."""
+notifications written in the change's own statement. An order a checkout session made on
+hold settles that session too (``checkout.settle``, after every accept or reject, refused
+ones too: its callbacks queued once; a settle lost to a crash between the two is done by the
+next accept or reject)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from orderdesk.domain import errors as e
 from orderdesk.domain import payments
 from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.domain.payments import Payment
+from orderdesk.service import checkout
 from orderdesk.service.replies import Presenter
 from orderdesk.service.unit_of_work import IdempotencyKey, OrderRef, UnitOfWork
 from orderdesk.web.answers import Reply
@@ -48,13 +52,17 @@ class PaymentRequest:
 async def accept(
     uow: UnitOfWork, ref: OrderRef, key: IdempotencyKey | None, presenter: Presenter[None]
 ) -> Reply:
-    return await uow.change(ref, key, lambda order, now: order.accept(now), presenter)
+    reply = await uow.change(ref, key, lambda order, now: order.accept(now), presenter)
+    await checkout.settle(uow, ref.order_id)
+    return reply
 
 
 async def reject(
     uow: UnitOfWork, ref: OrderRef, key: IdempotencyKey | None, presenter: Presenter[int]
 ) -> Reply:
-    return await uow.change(ref, key, lambda order, now: order.reject(now), presenter)
+    reply = await uow.change(ref, key, lambda order, now: order.reject(now), presenter)
+    await checkout.settle(uow, ref.order_id)
+    return reply
 
 
 async def pay(

@@ -42,6 +42,7 @@ class NewOrder:
     expires_at: datetime | None
     acknowledged: bool = False
     on_hold: bool = False
+    order_id: str | None = None  # None: a new id of the store's provider
 
 
 async def create_merchant(pool: asyncpg.Pool, name: str) -> str:
@@ -78,54 +79,67 @@ async def create_store(pool: asyncpg.Pool, dialects: Dialects, store: Store) -> 
 
 async def create_order(uow: UnitOfWork, request: NewOrder) -> tuple[Order, int]:
     async with uow.pool.acquire() as conn, conn.transaction():
-        store = await merchants.get_store(conn, request.store_id)
-        settings = await outbox.store_settings(conn, request.store_id)
-        if store is None or settings is None:
-            raise _not_found("STORE_NOT_FOUND", f"Store {request.store_id}")
-        clock.set(settings.clock)
-        now = utcnow()
-        dialect = uow.dialects[store.provider]
-        methods = dialect.payment_methods
-        method = request.payment_method or (methods[0] if methods else "invoice")
-        if methods is not None and method not in methods:
-            raise DomainError(
-                e.PAYMENT_METHOD_NOT_ALLOWED,
-                f"paymentMethod must be one of {', '.join(methods)}",
-                field="paymentMethod",
-            )
-        if request.on_hold and not dialect.holds:
-            raise DomainError(
-                e.HOLD_NOT_SUPPORTED,
-                f"{store.provider} orders do not start on hold",
-                field="onHold",
-            )
-        order = new_order(
-            order_id=dialect.new_order_id(),
-            provider=store.provider,
-            merchant_id=store.merchant_id,
-            store_id=store.id,
-            currency=store.currency,
-            country=store.country,
-            segment=Segment(store.segment),
-            lines=[dataclasses.replace(x, type=dialect.line_type(x.type)) for x in request.lines],
-            total=request.total,
-            total_vat=request.total_vat,
-            merchant_reference=request.merchant_reference,
-            customer=request.customer,
-            payment_method=method,
-            expires_at=request.expires_at.astimezone(UTC)
-            if request.expires_at
-            else now + DEFAULT_EXPIRY,
-            now=now,
-            acknowledged=request.acknowledged,
-            on_hold=request.on_hold,
-            ready=method.lower() != ADVANCE_INVOICE,
-        )
-        seq = await orders.insert(conn, order, uow.written(order), settings.notify)
+        order, seq = await make_order(conn, uow, request)
     wakeup.poke()
     log.info(
-        "order %s created in store %s: %d %s", order.id, store.id, order.authorized, order.currency
+        "order %s created in store %s: %d %s",
+        order.id,
+        order.store_id,
+        order.authorized,
+        order.currency,
     )
+    return order, seq
+
+
+async def make_order(
+    conn: asyncpg.Connection, uow: UnitOfWork, request: NewOrder
+) -> tuple[Order, int]:
+    """Make the order in the caller's transaction (its notifications queued in it too; the
+    caller wakes the worker after committing): the sandbox's order, a checkout's."""
+    store = await merchants.get_store(conn, request.store_id)
+    settings = await outbox.store_settings(conn, request.store_id)
+    if store is None or settings is None:
+        raise _not_found("STORE_NOT_FOUND", f"Store {request.store_id}")
+    clock.set(settings.clock)
+    now = utcnow()
+    dialect = uow.dialects[store.provider]
+    methods = dialect.payment_methods
+    method = request.payment_method or (methods[0] if methods else "invoice")
+    if methods is not None and method not in methods:
+        raise DomainError(
+            e.PAYMENT_METHOD_NOT_ALLOWED,
+            f"paymentMethod must be one of {', '.join(methods)}",
+            field="paymentMethod",
+        )
+    if request.on_hold and not dialect.holds:
+        raise DomainError(
+            e.HOLD_NOT_SUPPORTED,
+            f"{store.provider} orders do not start on hold",
+            field="onHold",
+        )
+    order = new_order(
+        order_id=request.order_id or dialect.new_order_id(),
+        provider=store.provider,
+        merchant_id=store.merchant_id,
+        store_id=store.id,
+        currency=store.currency,
+        country=store.country,
+        segment=Segment(store.segment),
+        lines=[dataclasses.replace(x, type=dialect.line_type(x.type)) for x in request.lines],
+        total=request.total,
+        total_vat=request.total_vat,
+        merchant_reference=request.merchant_reference,
+        customer=request.customer,
+        payment_method=method,
+        expires_at=request.expires_at.astimezone(UTC)
+        if request.expires_at
+        else now + DEFAULT_EXPIRY,
+        now=now,
+        acknowledged=request.acknowledged,
+        on_hold=request.on_hold,
+        ready=method.lower() != ADVANCE_INVOICE,
+    )
+    seq = await orders.insert(conn, order, uow.written(order), settings.notify)
     return order, seq
 
 

@@ -15,11 +15,15 @@ EXPIRABLE = (
     " AND NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id"
     "  AND e.type = 'expire' AND e.created_at >= o.expires_at)"
 )
-#: A delivery ``d`` that may go out: pending, and the first pending one of its order (an
-#: order's notifications go out in event order).
+#: Two deliveries ``p`` and ``d`` in the same line: of one order, and both notifications or
+#: both checkout callbacks (a shop's callbacks and its notifications are independent, as
+#: the providers' are: a failing callback holds no notification back).
+SAME_LINE = "p.order_id = d.order_id AND (p.checkout_id IS NULL) = (d.checkout_id IS NULL)"
+#: A delivery ``d`` that may go out: pending, and the first pending one of its line (an
+#: order's notifications go out in event order, its callbacks in the order queued).
 FIRST_PENDING = (
     "d.state = 'pending' AND NOT EXISTS (SELECT 1 FROM deliveries p"
-    "  WHERE p.order_id = d.order_id AND p.state = 'pending' AND p.id < d.id)"
+    f"  WHERE {SAME_LINE} AND p.state = 'pending' AND p.id < d.id)"
 )
 # What is due on store $1's clock: its expiries and its deliveries' attempts, each with the
 # store time it falls due at; an expiry before the attempts due at the same moment.

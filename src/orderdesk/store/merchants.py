@@ -99,8 +99,9 @@ async def get_credential(conn: asyncpg.Connection, client_id: str) -> Credential
 
 
 async def reset_store(conn: asyncpg.Connection, store_id: str) -> dict[str, int]:
-    """Delete a store's orders, their idempotency keys, its faults and its scenario records;
-    the store, its merchant and credentials stay. Returns how many of each were deleted."""
+    """Delete a store's orders, their idempotency keys, its faults, its checkout sessions and
+    its scenario records; the store, its merchant and credentials stay. Returns how many of
+    each were deleted."""
 
     def count(status: str) -> int:
         return int(status.split()[-1])
@@ -119,8 +120,14 @@ async def reset_store(conn: asyncpg.Connection, store_id: str) -> dict[str, int]
             )
         orders = await conn.execute("DELETE FROM orders WHERE store_id = $1", store_id)
         faults = await conn.execute("DELETE FROM sandbox_faults WHERE store_id = $1", store_id)
+        sessions = await conn.execute("DELETE FROM checkout_sessions WHERE store_id = $1", store_id)
         await conn.execute("DELETE FROM seeded WHERE kind = 'order' AND scope = $1", store_id)
-    return {"orders": count(orders), "idempotencyKeys": count(keys), "faults": count(faults)}
+    return {
+        "orders": count(orders),
+        "idempotencyKeys": count(keys),
+        "faults": count(faults),
+        "checkoutSessions": count(sessions),
+    }
 
 
 @dataclass(frozen=True, slots=True)

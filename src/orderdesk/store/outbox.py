@@ -14,18 +14,20 @@ import asyncpg
 import orjson
 from typing_extensions import TypedDict  # pydantic refuses typing's before Python 3.12
 
-from orderdesk.store.clocks import FIRST_PENDING
+from orderdesk.store.clocks import FIRST_PENDING, SAME_LINE
 from orderdesk.store.orders import Target
 
 _CLAIMED = (
     "SELECT d.id, d.order_id, d.url, d.body, d.event_type,"
     " jsonb_array_length(d.attempts) AS tries, st.clock_offset, st.provider, d.created_at,"
-    " coalesce(d.correlation_id, d.event_id) AS correlation_id, st.webhook_secret"
+    " coalesce(d.correlation_id, d.event_id) AS correlation_id, st.webhook_secret,"
+    " d.method, d.headers::text AS headers, d.accept, d.until_acknowledged, d.retry_schedule"
     " FROM deliveries d JOIN stores st ON st.id = d.store_id"
 )
-# Due deliveries, oldest first, at most one per order: the first still pending, so that an
-# order's notifications go out in event order. SKIP LOCKED: another worker has those. A
-# store whose clock is advancing is left to the advance (``service/clock.py``).
+# Due deliveries, oldest first, at most one per order's line (its notifications, its
+# callbacks): the first still pending, so that an order's notifications go out in event
+# order. SKIP LOCKED: another worker has those. A store whose clock is advancing is left to
+# the advance (``service/clock.py``).
 CLAIM_SQL = (
     f"{_CLAIMED} WHERE {FIRST_PENDING} AND d.next_at <= clock_timestamp() + st.clock_offset"
     " AND st.clock_advancing_since IS NULL"
@@ -35,18 +37,18 @@ CLAIM_SQL = (
 CLAIM_DUE_SQL = (
     f"{_CLAIMED} WHERE d.id = $1 AND d.state = 'pending' AND d.next_at = $2 FOR UPDATE OF d"
 )
-# Attempts of deliveries of distinct orders (a claim takes one per order), one row each:
-# and once one settles (delivered or failed) its order's later deliveries that waited behind
-# it fall due no earlier than the attempt: an advancing clock sends them after it, not at the
-# times they were queued.
+# Attempts of deliveries in distinct lines (a claim takes one per order's notifications and
+# one per order's callbacks: ``SAME_LINE``), one row each: and once one settles (delivered or
+# failed) the later deliveries of its line that waited behind it fall due no earlier than
+# the attempt: an advancing clock sends them after it, not at the times they were queued.
 RECORD_SQL = (
     "WITH a AS (SELECT * FROM unnest($1::bigint[], $2::jsonb[], $3::text[],"
     " $4::timestamptz[], $5::timestamptz[]) AS a(id, attempt, state, next_at, at)),"
     " done AS (UPDATE deliveries d SET attempts = d.attempts || a.attempt, state = a.state,"
-    " next_at = a.next_at FROM a WHERE d.id = a.id RETURNING d.id, d.order_id, a.state, a.at)"
-    " UPDATE deliveries p SET next_at = done.at FROM done WHERE done.state <> 'pending'"
-    " AND p.order_id = done.order_id AND p.id > done.id AND p.state = 'pending'"
-    " AND p.next_at < done.at"
+    " next_at = a.next_at FROM a WHERE d.id = a.id"
+    " RETURNING d.id, d.order_id, d.checkout_id, a.state, a.at)"
+    " UPDATE deliveries p SET next_at = d.at FROM done d WHERE d.state <> 'pending'"
+    f" AND {SAME_LINE} AND p.id > d.id AND p.state = 'pending' AND p.next_at < d.at"
 )
 
 
@@ -63,6 +65,13 @@ class Claimed:
     occurred_at: datetime  # the event's time (the store's clock)
     correlation_id: str  # the write that queued it
     secret: str  # the store's webhook secret
+    # A checkout's callback (``domain/checkout.py::Callback``); a notification has the
+    # defaults: POSTed with orderdesk's and the provider's headers, judged by its provider.
+    method: str = "POST"
+    headers: dict[str, str] | None = None  # None: a notification's
+    accept: frozenset[int] | None = None  # None: the provider's ``Notifier.delivered``
+    until_acknowledged: bool = False
+    retry_schedule: tuple[timedelta, ...] | None = None  # None: the provider's
 
 
 class AttemptView(TypedDict):
@@ -104,6 +113,11 @@ def _claimed(r: asyncpg.Record) -> Claimed:
         r["created_at"],
         r["correlation_id"],
         r["webhook_secret"],
+        r["method"],
+        None if r["headers"] is None else orjson.loads(r["headers"]),
+        None if r["accept"] is None else frozenset(r["accept"]),
+        r["until_acknowledged"],
+        None if r["retry_schedule"] is None else tuple(r["retry_schedule"]),
     )
 
 
@@ -130,7 +144,7 @@ async def record(
     attempts: Sequence[tuple[int, Attempt, str, datetime | None]],
 ) -> None:
     """Record attempts (delivery id, attempt, state after it, next attempt), each of a
-    delivery of another order."""
+    delivery of another line (``SAME_LINE``)."""
     await conn.execute(
         RECORD_SQL,
         [delivery_id for delivery_id, _, _, _ in attempts],
@@ -139,6 +153,28 @@ async def record(
         [next_at for _, _, _, next_at in attempts],
         [attempt.at for _, attempt, _, _ in attempts],
     )
+
+
+#: Callbacks retried until their order is acknowledged stop, unsent, once it is (Klarna: an
+#: acknowledged order is pushed no more); ``deliveries_pending_until_acknowledged`` keeps this
+#: to the few such callbacks pending.
+STOP_ACKNOWLEDGED_SQL = (
+    "UPDATE deliveries d SET state = 'delivered', next_at = NULL FROM orders o"
+    " WHERE d.state = 'pending' AND d.until_acknowledged AND o.id = d.order_id"
+    " AND o.acknowledged"
+)
+
+
+async def stop_acknowledged(conn: asyncpg.Connection) -> None:
+    await conn.execute(STOP_ACKNOWLEDGED_SQL)
+
+
+async def acknowledged(conn: asyncpg.Connection, order_ids: Sequence[str]) -> set[str]:
+    """Which of the orders are acknowledged (a callback retried until then stops)."""
+    rows = await conn.fetch(
+        "SELECT id FROM orders WHERE id = ANY($1::text[]) AND acknowledged", list(order_ids)
+    )
+    return {row["id"] for row in rows}
 
 
 async def backlog(conn: asyncpg.Connection) -> int:
@@ -177,12 +213,14 @@ class DeliveryView(TypedDict):
     eventId: str
     eventType: str
     url: str
+    method: str
     body: str
     state: State
     attempts: list[AttemptView]
     nextAttemptAt: str | None
     waitingFor: WaitingFor | None
     createdAt: str
+    checkoutId: str | None
 
 
 class DeliveryPage(TypedDict):
@@ -197,9 +235,9 @@ class DeliveryPage(TypedDict):
 # CLAIM_SQL's NOT EXISTS finds, so this one is not claimed (``deliveries_order``).
 _VIEW = (
     "SELECT d.id, d.order_id, d.store_id, d.event_id, d.event_type, d.url, d.body, d.state,"
-    " d.attempts::text AS attempts, d.next_at, d.created_at,"
+    " d.attempts::text AS attempts, d.next_at, d.created_at, d.method, d.checkout_id,"
     " CASE WHEN d.state = 'pending' THEN (SELECT min(p.id) FROM deliveries p"
-    "  WHERE p.order_id = d.order_id AND p.state = 'pending' AND p.id < d.id) END AS held_by"
+    f"  WHERE {SAME_LINE} AND p.state = 'pending' AND p.id < d.id) END AS held_by"
     " FROM deliveries d"
 )
 
@@ -214,12 +252,14 @@ def _view(row: asyncpg.Record) -> DeliveryView:
         "eventId": row["event_id"],
         "eventType": row["event_type"],
         "url": row["url"],
+        "method": row["method"],
         "body": row["body"],
         "state": row["state"],
         "attempts": orjson.loads(row["attempts"]),
         "nextAttemptAt": row["next_at"].isoformat() if next_in_line else None,
         "waitingFor": None if held_by is None else {"deliveryId": str(held_by), "reason": HELD},
         "createdAt": row["created_at"].isoformat(),
+        "checkoutId": row["checkout_id"],
     }
 
 
@@ -317,6 +357,16 @@ async def order_deliveries(
     """The order's notifications, oldest first (``deliveries_order``)."""
     rows = await conn.fetch(
         _VIEW + " WHERE d.order_id = $1 ORDER BY d.id LIMIT $2", order_id, limit
+    )
+    return [_view(row) for row in rows]
+
+
+async def checkout_deliveries(
+    conn: asyncpg.Connection, checkout_id: str, limit: int = 100
+) -> list[DeliveryView]:
+    """The callbacks a checkout session queued, oldest first (``deliveries_checkout``)."""
+    rows = await conn.fetch(
+        _VIEW + " WHERE d.checkout_id = $1 ORDER BY d.id LIMIT $2", checkout_id, limit
     )
     return [_view(row) for row in rows]
 

@@ -20,6 +20,8 @@ from orderdesk.providers.klarna import (
     wire,
 )
 from orderdesk.providers.klarna.backoffice import KlarnaBackoffice
+from orderdesk.providers.klarna.checkout import routes as checkout_routes
+from orderdesk.providers.klarna.checkout.dialect import CHECKOUT
 from orderdesk.providers.klarna.demo import KlarnaDemo
 from orderdesk.web.dialect import Security
 
@@ -45,20 +47,21 @@ EXPLAINED = {
 class Klarna:
     name = NAME
     title = TITLE
-    prefixes = ("/ordermanagement/", "//ordermanagement/", "/settlements/")
+    prefixes = ("/ordermanagement/", "//ordermanagement/", "/settlements/", "/checkout/v3/")
     security = Security(
         "KlarnaBasic",
         "a credential's client id and secret as username and password",
         "Klarna-Idempotency-Key",
         http_scheme="basic",
     )
-    route_tables = (routes.ROUTES, settlements.ROUTES)
+    route_tables = (routes.ROUTES, settlements.ROUTES, checkout_routes.ROUTES)
     statuses = tuple(rules.Status)
     status_words = STATUS_WORDS
     explained = EXPLAINED
     payment_methods = None  # any; shown upper-case as Klarna's initial_payment_method.type
     holds = True  # an order on hold is fraud_status PENDING (rules.fraud_status)
     order_shape = staticmethod(wire.sandbox_order)
+    checkout = CHECKOUT
     notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)

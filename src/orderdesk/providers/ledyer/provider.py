@@ -21,6 +21,8 @@ from orderdesk.providers.ledyer import (
     tokens,
 )
 from orderdesk.providers.ledyer.backoffice import LedyerBackoffice
+from orderdesk.providers.ledyer.checkout import routes as checkout_routes
+from orderdesk.providers.ledyer.checkout.dialect import CHECKOUT
 from orderdesk.providers.ledyer.demo import LedyerDemo
 from orderdesk.web.dialect import Security
 
@@ -47,13 +49,20 @@ class Ledyer:
     title = TITLE
     prefixes = ("/v1/",)
     security = Security("LedyerToken", "an access token from POST /oauth/token", "Idempotency-Key")
-    route_tables = (tokens.ROUTES, routes.ROUTES, settlements.ROUTES)
+    route_tables = (
+        tokens.ROUTES,
+        routes.ROUTES,
+        settlements.ROUTES,
+        checkout_routes.ROUTES,
+        checkout_routes.LOADER_ROUTES,
+    )
     statuses = tuple(rules.LedyerStatus)
     status_words = STATUS_WORDS
     explained = EXPLAINED
     payment_methods = tuple(rules.PaymentMethod)
     holds = False
     order_shape = None
+    checkout = CHECKOUT
     notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)

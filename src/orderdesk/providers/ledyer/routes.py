@@ -16,9 +16,11 @@ from fastapi.responses import Response
 from starlette.convertors import Convertor, register_url_convertor
 
 from orderdesk.auth.bearer import authenticate
+from orderdesk.auth.tokens import Principal
 from orderdesk.domain import errors as e
 from orderdesk.domain.errors import DomainError, invalid
 from orderdesk.providers.ledyer import NAME, actions, search, views, wire
+from orderdesk.providers.ledyer.checkout import sessions
 from orderdesk.providers.ledyer.errors import RESPONSES
 from orderdesk.providers.ledyer.responses import LedyerOrder, LedyerOrderList, LedyerPaymentStatus
 from orderdesk.providers.ledyer.rules import EditOrder
@@ -205,13 +207,45 @@ def _payment_status(found: Any) -> Response:
     return to_response(json_answer(views.payment_status_view(found.order)))
 
 
+async def _session_status(
+    request: Request, principal: Principal, order_id: str | None, session_id: str | None
+) -> tuple[Response | None, str | None]:
+    """A checkout session's payment status while its order is not made (the answer), or the
+    id of the order it made; (None, None) when no checkout session is named."""
+    name = order_id if session_id is None else session_id
+    assert name is not None
+    try:
+        session, now = await sessions.find(request.app.state.pool, principal, name)
+    except DomainError as err:
+        if err.code == e.ORDER_NOT_FOUND:
+            return None, None
+        raise
+    if order_id not in (None, session.order_id):
+        raise search.no_order(f"Order {order_id} was not made in session {session_id}")
+    pending = sessions.pending_status(session, now)
+    if pending is not None:
+        return to_response(json_answer(pending)), None
+    return None, session.order_id
+
+
 @ROUTES.get(
     "/v1/orders/{orderId}/paymentstatus",
     summary="Payment status",
     responses={200: {"description": "The payment status", "model": LedyerPaymentStatus}},
 )
 async def payment_status_route(request: Request, order_id: OrderId) -> Response:
-    found = await request.app.state.uow.read(_order_ref(request, order_id))
+    """The order's, or, before its checkout session has made it, the session's
+    (``orderInitiated`` / ``orderPending``: docs/decisions.md)."""
+    principal = authenticate(request, NAME)
+    try:
+        found = await request.app.state.uow.read(OrderRef(principal, order_id, NAME))
+    except DomainError as err:
+        if err.code != e.ORDER_NOT_FOUND:
+            raise
+        pending, _ = await _session_status(request, principal, order_id, None)
+        if pending is None:
+            raise
+        return pending
     return _payment_status(found)
 
 
@@ -228,15 +262,24 @@ async def payment_status_query_route(
     ] = None,
 ) -> Response:
     """By the order's id or its checkout session's id (both: they must name the same order;
-    neither names none). The caller is authenticated first, as on every route."""
+    neither names none): a checkout session not yet paid answers for itself. The caller is
+    authenticated first, as on every route."""
     principal = authenticate(request, NAME)
-    if session_id is not None:
+    if order_id is None and session_id is None:
+        raise search.no_order("Name the order: orderId or sessionId")
+    if "\x00" in (order_id or ""):  # no id holds one (PostgreSQL's text cannot)
+        raise search.no_order("No order has that id")
+    pending, made = await _session_status(request, principal, order_id, session_id)
+    if pending is not None:
+        return pending
+    if made is not None:
+        order_id = made
+    elif session_id is not None:
         of_session = await search.order_of_session(request.app.state.pool, session_id)
         if order_id not in (None, of_session):
             raise search.no_order(f"Order {order_id} was not made in session {session_id}")
         order_id = of_session
-    if order_id is None:
-        raise search.no_order("Name the order: orderId or sessionId")
+    assert order_id is not None
     found = await request.app.state.uow.read(OrderRef(principal, order_id, NAME))
     return _payment_status(found)
 

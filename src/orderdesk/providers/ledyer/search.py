@@ -41,7 +41,10 @@ STATUS_SQL = {
 
 async def order_of_session(pool: asyncpg.Pool, session_id: str) -> str:
     """The id of the Ledyer order made in a checkout session (index ``orders_session``); an
-    unknown session is an unknown order."""
+    unknown session is an unknown order (one with a NUL too: PostgreSQL's text cannot hold
+    it)."""
+    if "\x00" in session_id:
+        raise no_order("No order was made in that session")
     async with pool.acquire() as conn:
         found: str | None = await conn.fetchval(
             "SELECT id FROM orders WHERE state ->> 'session_id' = $1 AND provider = $2",

@@ -69,6 +69,7 @@ class Walley:
     payment_methods = tuple(rules.PaymentMethod)
     holds = True
     order_shape = None
+    checkout = None
     notifier = notifications.NOTIFIER
     envelope = staticmethod(errors.envelope)
     error_answer = staticmethod(errors.error_answer)
