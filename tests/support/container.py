@@ -160,6 +160,7 @@ class Container:
         # place: without it, /data is the host folder, as `docker run -v folder:/data` makes it
         _run("buildah", "config", "--volume", "/data-", self.name)
         self.process: subprocess.Popen[str] | None = None
+        self.reader: threading.Thread | None = None
         self.lines: list[str] = []
 
     def buildah_run(self, *command: str) -> list[str]:
@@ -183,7 +184,8 @@ class Container:
             text=True,
             start_new_session=True,
         )
-        threading.Thread(target=self._read, args=(self.process,), daemon=True).start()
+        self.reader = threading.Thread(target=self._read, args=(self.process,), daemon=True)
+        self.reader.start()
         deadline = time.monotonic() + timeout
         while "Uvicorn running on" not in self.output:  # after "Application startup complete"
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -220,7 +222,8 @@ class Container:
         assert self.process is not None
         os.kill(self.first_process(), signal.SIGTERM)
         code = self.process.wait(timeout=timeout)
-        time.sleep(0.1)  # the reader's last lines
+        assert self.reader is not None
+        self.reader.join(timeout)  # its last lines
         return code
 
     def remove(self) -> None:
