@@ -1,11 +1,12 @@
 # The two commands: `make run` (start orderdesk) and `make test` (the whole test suite).
-# Both install everything into .venv first, from nothing.
+# Both install everything into .venv first, from nothing. `make dist`: the wheel and the sdist
+# in dist/ (PEP 517).
 
 VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: install run test lint bench bench-smoke ha-up ha-down
+.PHONY: install run test lint bench bench-smoke ha-up ha-down dist
 
 $(BIN)/orderdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,10 @@ lint: install
 	$(BIN)/ruff check src tests bench conftest.py
 	$(BIN)/ruff format --check src tests bench conftest.py
 	$(BIN)/mypy
+
+dist: install
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
 
 bench: install
 	$(BIN)/python -m bench

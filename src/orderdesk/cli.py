@@ -77,7 +77,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env()
     overrides: dict[str, Any] = {
         name: getattr(args, name)
-        for name in ("host", "port", "workers", "run_workers")
+        for name in ("host", "port", "workers", "run_workers", "demo")
         if getattr(args, name, None) is not None
     }
     return settings.model_copy(update=overrides) if overrides else settings
@@ -197,7 +197,7 @@ def _quiet(name: str) -> Iterator[None]:
 
 
 async def _walkthrough(settings: Settings, url: str, base: str, *, fresh: bool) -> str:
-    from orderdesk.demo import create_demo, demo_once, walkthrough
+    from orderdesk.demo import DemoError, create_demo, demo_once, walkthrough
     from orderdesk.providers.registry import PROVIDERS
     from orderdesk.service.unit_of_work import UnitOfWork
     from orderdesk.store import keys
@@ -205,15 +205,18 @@ async def _walkthrough(settings: Settings, url: str, base: str, *, fresh: bool) 
 
     pool = await create_pool(url, min_size=1, max_size=2, pgbouncer=settings.pgbouncer)
     uow = UnitOfWork(pool, PROVIDERS)
+    chosen = settings.demo_credential
     try:
         with _quiet("orderdesk.sandbox"):  # the walkthrough lists the orders
             if fresh:
-                demo, new = await create_demo(uow, PROVIDERS), True
+                demo, new = await create_demo(uow, PROVIDERS, chosen), True
             else:
-                demo, new = await demo_once(uow, PROVIDERS)
+                demo, new = await demo_once(uow, PROVIDERS, chosen)
         async with pool.acquire() as conn:
             stored = (await keys.get_or_create(conn, "admin_token", 24)).hex()
         return walkthrough(demo, PROVIDERS, base, settings.admin_token or stored, new=new)
+    except DemoError as exc:
+        raise StartupError(str(exc)) from None
     finally:
         await pool.close()
 
@@ -221,17 +224,24 @@ async def _walkthrough(settings: Settings, url: str, base: str, *, fresh: bool) 
 # -- commands --------------------------------------------------------------------------------
 
 
+def base_url(settings: Settings) -> str:
+    """Where a client on this host reaches the server: a wildcard address (``0.0.0.0`` in a
+    container) is reached at the loopback one."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(settings.host, settings.host)
+    return f"http://{host}:{settings.port}"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     logs.configure(settings.log_level, settings.log_format)
     check_port_free(settings.host, settings.port)
-    base = f"http://{settings.host}:{settings.port}"
+    base = base_url(settings)
     if not settings.run_workers:  # the worker processes read their settings from the env
         os.environ[env_name("run_workers")] = "false"
     loop = _event_loop(settings.workers)
     with database(settings) as url, _metrics_dir(settings.workers), _accept_slots(loop, settings):
         _prepare(url, settings)
-        if not args.no_demo:
+        if settings.demo:
             print(asyncio.run(_walkthrough(settings, url, base, fresh=False)), flush=True)
         log.info(
             "serving on %s with %d worker(s): start page %s/, API docs %s/docs, "
@@ -342,7 +352,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings(args)
     logs.configure(settings.log_level, settings.log_format)
-    base = args.base_url or f"http://{settings.host}:{settings.port}"
+    base = args.base_url or base_url(settings)
     with database(settings) as url:
         _prepare(url, settings)
         print(asyncio.run(_walkthrough(settings, url, base, fresh=True)), flush=True)
@@ -457,8 +467,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--no-demo",
-        action="store_true",
-        help="neither make nor print demo data (for deployments and CI)",
+        dest="demo",
+        action="store_false",
+        default=None,
+        help="neither make nor print demo data (for deployments; default: $ORDERDESK_DEMO or on)",
     )
     command(
         "worker",

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "ORDERDESK_"
@@ -37,6 +37,18 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="port to listen on")
     workers: int = Field(1, ge=1, le=256, description="worker processes")
     admin_token: str | None = Field(None, description="bearer token of the sandbox API")
+    demo: bool = Field(True, description="'serve' makes the demo data once and prints it")
+    demo_client_id: str | None = Field(
+        None,
+        pattern=r"^[0-9A-Za-z_.-]{1,100}$",
+        description="the demo credential's client id (with demo_client_secret); unset: random",
+    )
+    demo_client_secret: str | None = Field(
+        None,
+        min_length=16,
+        validate_default=True,
+        description="the demo credential's secret, known before the server starts (CI)",
+    )
     public_url: str | None = Field(None, description="base of the signed invoice links")
     idempotency_ttl_hours: float = Field(24.0, gt=0)
     idempotency_purge_seconds: float = Field(600.0, gt=0)
@@ -88,6 +100,23 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") or None if value else None
+
+    @field_validator("demo_client_secret")
+    @classmethod
+    def _both_or_neither(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if (value is None) != (info.data.get("demo_client_id") is None):
+            raise ValueError(
+                f"set both or neither of {env_name('demo_client_id')} and "
+                f"{env_name('demo_client_secret')}"
+            )
+        return value
+
+    @property
+    def demo_credential(self) -> tuple[str, str] | None:
+        """The demo credential chosen in the environment, or None for a random one."""
+        if self.demo_client_id is None or self.demo_client_secret is None:
+            return None
+        return self.demo_client_id, self.demo_client_secret
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -2,8 +2,10 @@
 
 ``orderdesk serve`` makes it once per database (the embedded one lives in the data directory)
 and prints the same walkthrough on every later start; ``orderdesk demo`` makes a fresh
-credential and fresh orders, which later starts then print. Each provider says what its store,
-its order and its part of the walkthrough are (``providers/<name>/demo.py``).
+credential and fresh orders, which later starts then print. The credential may be chosen in
+the environment (``ORDERDESK_DEMO_CLIENT_ID`` and ``…_SECRET``), so that a CI job knows it
+before the server starts: it is then made, or its secret set, under that id. Each provider says
+what its store, its order and its part of the walkthrough are (``providers/<name>/demo.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orderdesk.auth.credentials import create_credential
+from orderdesk.auth.secrets import hash_secret
 from orderdesk.providers.base import Provider, Registry
 from orderdesk.service import sandbox
 from orderdesk.service.unit_of_work import UnitOfWork
@@ -30,6 +33,10 @@ CUSTOMER = {
         "country": "SE",
     },
 }
+
+
+class DemoError(Exception):
+    """The demo data cannot be made as the settings ask; the message is one line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +78,45 @@ async def _demo_order(uow: UnitOfWork, provider: Provider) -> dict[str, str]:
     return provider.demo.kept(order)
 
 
-async def create_demo(uow: UnitOfWork, providers: Registry) -> Demo:
-    """Idempotent for the merchant and stores; each call adds a credential and an order per
-    provider, and becomes the demo data that :func:`stored_demo` returns."""
+async def _demo_credential(
+    uow: UnitOfWork, merchant_id: str, chosen: tuple[str, str] | None
+) -> tuple[str, str]:
+    """A new random credential of the demo merchant, or the ``chosen`` one (client id, secret):
+    made, or given that secret when the demo merchant has it already."""
+    async with uow.pool.acquire() as conn, conn.transaction():
+        if chosen is None:
+            made = await create_credential(conn, merchant_id, None)
+            return made.client_id, made.client_secret
+        client_id, secret = chosen
+        owner = await conn.fetchval(
+            "SELECT merchant_id FROM credentials WHERE client_id = $1 FOR UPDATE", client_id
+        )
+        if owner is None:
+            await create_credential(conn, merchant_id, None, client_id=client_id, secret=secret)
+        elif owner == merchant_id:
+            await conn.execute(
+                "UPDATE credentials SET secret_hash = $2 WHERE client_id = $1",
+                client_id,
+                hash_secret(secret),
+            )
+        else:
+            raise DemoError(
+                f"the demo client id {client_id} (ORDERDESK_DEMO_CLIENT_ID) is a credential of "
+                f"merchant {owner}, not of the demo merchant {merchant_id}"
+            )
+        return chosen
+
+
+async def create_demo(
+    uow: UnitOfWork, providers: Registry, credential: tuple[str, str] | None = None
+) -> Demo:
+    """Idempotent for the merchant and stores; each call adds an order per provider and a
+    credential (or the ``credential`` chosen: client id, secret), and becomes the demo data
+    that :func:`stored_demo` returns."""
     merchant_id = await _demo_merchant(uow, providers)
-    async with uow.pool.acquire() as conn:
-        credential = await create_credential(conn, merchant_id, None)
+    client_id, secret = await _demo_credential(uow, merchant_id, credential)
     orders = {name: await _demo_order(uow, provider) for name, provider in providers.items()}
-    demo = Demo(credential.client_id, credential.client_secret, orders)
+    demo = Demo(client_id, secret, orders)
     async with uow.pool.acquire() as conn:
         await conn.execute(
             "INSERT INTO demo_data AS d (client_id, client_secret, orders) VALUES ($1, $2, $3)"
@@ -100,12 +138,19 @@ async def stored_demo(uow: UnitOfWork) -> Demo | None:
     return Demo(row["client_id"], row["client_secret"], row["orders"])
 
 
-async def demo_once(uow: UnitOfWork, providers: Registry) -> tuple[Demo, bool]:
-    """The stored demo data, or new demo data made now; True when made now."""
+async def demo_once(
+    uow: UnitOfWork, providers: Registry, credential: tuple[str, str] | None = None
+) -> tuple[Demo, bool]:
+    """The stored demo data (made with the ``credential`` chosen, if one is), or new demo data
+    made now; True when made now."""
     found = await stored_demo(uow)
-    if found is not None and set(found.orders) == set(providers):
+    if (
+        found is not None
+        and set(found.orders) == set(providers)
+        and credential in (None, (found.client_id, found.client_secret))
+    ):
         return found, False
-    return await create_demo(uow, providers), True
+    return await create_demo(uow, providers, credential), True
 
 
 def walkthrough(

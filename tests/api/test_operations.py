@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import logging
 import re
@@ -15,6 +16,8 @@ from orderdesk.ops.logs import JsonFormatter, RequestIdFilter, request_id
 from orderdesk.store.migrate import migration_files
 from tests.support.envelopes import error_code
 from tests.support.sandbox import SAMSUNG, SHOES, TSHIRTS, Merchant
+
+VERSION = importlib.metadata.version("orderdesk")  # the installed distribution's, not the module's
 
 
 def sample(text: str, name: str, **labels: str) -> float:
@@ -34,10 +37,16 @@ async def metrics(client: httpx.AsyncClient) -> str:
 
 async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
     r = await client.get("/healthz")
-    assert (r.status_code, r.json()) == (200, {"status": "ok"})
+    assert (r.status_code, r.json()) == (200, {"status": "ok", "version": VERSION})
     r = await client.get("/readyz")
     assert r.status_code == 200
     assert r.json() == {"status": "ok", "database": "ok", "migrations": len(migration_files())}
+
+
+async def test_the_metrics_name_the_version(client: httpx.AsyncClient) -> None:
+    text = await metrics(client)
+    assert sample(text, "orderdesk_build_info", version=VERSION) == 1
+    assert len(re.findall(r"^orderdesk_build_info\{", text, re.MULTILINE)) == 1
 
 
 async def test_readyz_names_missing_migrations(app: FastAPI, client: httpx.AsyncClient) -> None:

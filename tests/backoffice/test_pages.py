@@ -4,6 +4,7 @@ session, search, actions through the use cases, refusals in plain words, the jou
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import re
 import uuid
 from typing import Any
@@ -33,6 +34,15 @@ async def signed_in(client: httpx.AsyncClient) -> str:
     found = CSRF.search(home.text)
     assert found is not None
     return found.group(1)
+
+
+async def test_every_page_names_the_version_in_its_footer(client: httpx.AsyncClient) -> None:
+    version = importlib.metadata.version("orderdesk")
+    footer = f'<footer class="muted">orderdesk {version}</footer>'
+    assert footer in (await client.get("/admin/signin")).text
+    await signed_in(client)
+    for path in ("/admin/", "/admin/orders", "/admin/no/such/page"):
+        assert footer in (await client.get(path)).text, path
 
 
 @pytest.mark.parametrize(

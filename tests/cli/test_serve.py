@@ -4,11 +4,13 @@ the line that says where it serves; `orderdesk --version`."""
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 from orderdesk.app import create_app
@@ -78,3 +80,80 @@ def test_version_prints_the_package_version() -> None:
     version = importlib.metadata.version("orderdesk")
     assert (done.returncode, done.stdout, done.stderr) == (0, f"orderdesk {version}\n", "")
     assert create_app(Settings(database_url="postgresql://unused")).version == version
+
+
+async def test_a_demo_credential_chosen_in_the_environment(
+    new_database: NewDatabase, tmp_path: Path
+) -> None:
+    """What a CI job sets before the container starts; a new secret later replaces the old."""
+    url, port = await new_database(), free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        "DATABASE_URL": url,
+        "ORDERDESK_HOST": "0.0.0.0",  # as in the image: the walkthrough names the loopback
+        "ORDERDESK_PORT": str(port),
+        "ORDERDESK_DEMO_CLIENT_ID": "od_ci_demo",
+        "ORDERDESK_DEMO_CLIENT_SECRET": "ci-demo-secret-0001",
+    }
+    token = f"{base}/oauth/token?grant_type=client_credentials"
+    proc, output = start_serve(env)
+    try:
+        assert re.search(
+            r"client id:\s+od_ci_demo\n\s+client secret:\s+ci-demo-secret-0001\n", output
+        )
+        assert f"curl -s {base}/v1/orders/or_" in output
+        assert httpx.post(token, auth=("od_ci_demo", "ci-demo-secret-0001")).status_code == 200
+    finally:
+        stop_serve(proc)
+
+    proc, output = start_serve({**env, "ORDERDESK_DEMO_CLIENT_SECRET": "ci-demo-secret-0002"})
+    try:
+        assert "client secret:             ci-demo-secret-0002\n" in output
+        assert httpx.post(token, auth=("od_ci_demo", "ci-demo-secret-0002")).status_code == 200
+        assert httpx.post(token, auth=("od_ci_demo", "ci-demo-secret-0001")).status_code == 401
+    finally:
+        stop_serve(proc)
+
+    scenario = tmp_path / "other.yaml"
+    scenario.write_text(
+        "merchants:\n  - name: Other\n    stores: [{id: other-1, provider: ledyer}]\n"
+        "    credentials: [{clientId: od_taken, clientSecret: taken-secret-00001}]\n"
+    )
+    seeded = subprocess.run(
+        [sys.executable, "-m", "orderdesk", "seed", "--quiet", str(scenario)],
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    taken = {**env, "ORDERDESK_DEMO_CLIENT_ID": "od_taken"}
+    refused = subprocess.run(
+        [sys.executable, "-m", "orderdesk", "serve"],
+        env={**os.environ, **taken},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 1
+    assert re.fullmatch(
+        r"orderdesk: the demo client id od_taken \(ORDERDESK_DEMO_CLIENT_ID\) is a credential"
+        r" of merchant \S+, not of the demo merchant \S+\n",
+        refused.stderr.splitlines(keepends=True)[-1],
+    ), refused.stderr
+
+
+async def test_orderdesk_demo_false_makes_and_prints_no_demo(new_database: NewDatabase) -> None:
+    """``--no-demo`` for where no argument can be given (a CI service container)."""
+    url, port = await new_database(), free_port()
+    env = {"DATABASE_URL": url, "ORDERDESK_PORT": str(port), "ORDERDESK_DEMO": "false"}
+    proc, output = start_serve(env)
+    output += stop_serve(proc)
+    assert proc.returncode == 0, output
+    assert "demo data" not in output and "client id" not in output
+    conn = await asyncpg.connect(url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM demo_data") == 0
+        assert await conn.fetchval("SELECT count(*) FROM merchants") == 0
+    finally:
+        await conn.close()

@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
+from orderdesk import __version__
 from orderdesk.backoffice import words
 from orderdesk.backoffice.presenter import money
 from orderdesk.backoffice.session import SESSION_COOKIE, Session, Sessions
@@ -32,6 +33,7 @@ templates = Environment(
     lstrip_blocks=True,
 )
 templates.filters["money"] = money
+templates.globals["version"] = __version__
 templates.globals["status_words"] = words.STATUS_WORDS
 templates.globals["providers"] = [(name, p.title) for name, p in PROVIDERS.items()]
 templates.globals["provider_titles"] = {name: p.title for name, p in PROVIDERS.items()}

@@ -1,5 +1,5 @@
-"""``/healthz`` (the process answers), ``/readyz`` (the database's primary answers and has
-every migration this version needs) and ``/metrics`` (Prometheus)."""
+"""``/healthz`` (the process answers, and its version), ``/readyz`` (the database's primary
+answers and has every migration this version needs) and ``/metrics`` (Prometheus)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import asyncpg
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from orderdesk import __version__
 from orderdesk.ops import metrics
 from orderdesk.store import db
 from orderdesk.store.migrate import migration_files
@@ -20,7 +21,7 @@ READY_TIMEOUT = 2.0
 
 @router.get("/healthz")
 async def healthz() -> JSONResponse:
-    return JSONResponse({"status": "ok"})
+    return JSONResponse({"status": "ok", "version": __version__})
 
 
 @router.get("/readyz")

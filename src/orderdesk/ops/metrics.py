@@ -22,6 +22,7 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orderdesk import __version__
 from orderdesk.ops.logs import request_id
 from orderdesk.store import db
 from orderdesk.web.answers import Reply, to_response
@@ -32,6 +33,13 @@ log = logging.getLogger("orderdesk")
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
+BUILD_INFO = Gauge(
+    "orderdesk_build_info",
+    "The running orderdesk's version (always 1)",
+    ["version"],
+    multiprocess_mode="max",
+)
+BUILD_INFO.labels(version=__version__).set(1)
 REQUESTS = Counter(
     "orderdesk_http_requests_total",
     "HTTP requests answered, by dialect, route template, method and status",
