@@ -17,7 +17,6 @@ from pydantic import BaseModel
 from orderdesk.store.idempotency import MAX_KEY_LENGTH
 from orderdesk.web.dialect import Apis
 
-
 #: Marks a write that takes no idempotency key (``json_body(…, keyed=False)``); the document
 #: then lists no key header for it, and the mark itself is dropped.
 UNKEYED = "x-orderdesk-unkeyed"
