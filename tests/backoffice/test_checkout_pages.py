@@ -8,13 +8,24 @@ from __future__ import annotations
 import asyncio
 import html
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
+from fastapi import FastAPI
 
 from tests.support.backoffice import signed_in
+from tests.support.checkouts import app_with, swapped
 from tests.support.receiver import Receiver
 from tests.support.sandbox import ADMIN, SAMSUNG, Merchant
+
+
+@pytest.fixture(scope="module")
+async def app(database_url: str) -> AsyncIterator[FastAPI]:
+    """orderdesk's own checkout for every store (its callbacks: JSON POSTs)."""
+    async with app_with(database_url, swapped(None)) as application:
+        yield application
 
 
 async def _paid(merchant: Merchant, receiver: Receiver) -> dict[str, Any]:
