@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Request
 from fastapi.responses import Response
@@ -192,17 +192,7 @@ async def update_slash_route(request: Request, private_id: PrivateId) -> Respons
     openapi_extra=json_body(wire.CartSchema, keyed=False),
 )
 async def cart_route(request: Request, private_id: PrivateId) -> Response:
-    async def work() -> Reply:
-        principal = authenticate(request, NAME)
-        items = wire.cart_body(await request.body())
-
-        def change(session: CheckoutSession, now: datetime) -> None:
-            session.lines = wire.Basket(items, {}).lines(exponent(session.currency))
-            session.record("cartUpdated", now)
-
-        return await _update(request, principal, private_id, change)
-
-    return await answered(work, request)
+    return await _update_part(request, private_id, wire.cart_body, _set_cart, "cartUpdated")
 
 
 @ROUTES.put(
@@ -212,17 +202,7 @@ async def cart_route(request: Request, private_id: PrivateId) -> Response:
     openapi_extra=json_body(wire.FeesSchema, keyed=False),
 )
 async def fees_route(request: Request, private_id: PrivateId) -> Response:
-    async def work() -> Reply:
-        principal = authenticate(request, NAME)
-        fees = wire.fees_body(await request.body())
-
-        def change(session: CheckoutSession, now: datetime) -> None:
-            _fees(session, fees)
-            session.record("feesUpdated", now)
-
-        return await _update(request, principal, private_id, change)
-
-    return await answered(work, request)
+    return await _update_part(request, private_id, wire.fees_body, _fees, "feesUpdated")
 
 
 @ROUTES.put(
@@ -232,13 +212,39 @@ async def fees_route(request: Request, private_id: PrivateId) -> Response:
     openapi_extra=json_body(wire.MetadataSchema, keyed=False),
 )
 async def metadata_route(request: Request, private_id: PrivateId) -> Response:
+    return await _update_part(
+        request, private_id, wire.metadata_body, _set_metadata, "metadataUpdated"
+    )
+
+
+T = TypeVar("T")
+
+
+def _set_cart(session: CheckoutSession, items: tuple[wire.Priced, ...]) -> None:
+    session.lines = wire.Basket(items, {}).lines(exponent(session.currency))
+
+
+def _set_metadata(session: CheckoutSession, metadata: dict[str, Any]) -> None:
+    session.metadata = metadata
+
+
+async def _update_part(
+    request: Request,
+    private_id: str,
+    parse: Callable[[bytes], T],
+    apply: Callable[[CheckoutSession, T], None],
+    event: str,
+) -> Response:
+    """One part of the session (cart, fees, metadata) replaced by the body's, recorded as
+    ``event``."""
+
     async def work() -> Reply:
         principal = authenticate(request, NAME)
-        metadata = wire.metadata_body(await request.body())
+        value = parse(await request.body())
 
         def change(session: CheckoutSession, now: datetime) -> None:
-            session.metadata = metadata
-            session.record("metadataUpdated", now)
+            apply(session, value)
+            session.record(event, now)
 
         return await _update(request, principal, private_id, change)
 
