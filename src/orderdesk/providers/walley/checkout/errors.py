@@ -37,9 +37,16 @@ REFUSALS: dict[str, tuple[int, str]] = {
 }
 KINDS = {Kind.INVALID: 400, Kind.NOT_FOUND: 404, Kind.FORBIDDEN: 403}
 
+#: The document's answers. Walley's 900 is outside HTTP's status codes, which are all an
+#: OpenAPI document may name (ReDoc renders nothing at all with one), so it is the default.
 RESPONSES: dict[int | str, dict[str, Any]] = {
     **WALLEY_RESPONSES,
-    **{status: {"model": WalleyError, "description": title} for status, title in TITLES.items()},
+    **{
+        status: {"model": WalleyError, "description": title}
+        for status, title in TITLES.items()
+        if status < 600
+    },
+    "default": {"model": WalleyError, "description": f"900 (Walley's own status): {TITLES[900]}"},
 }
 
 
