@@ -27,7 +27,7 @@ from fastapi import FastAPI
 from orderdesk.app import create_app
 from orderdesk.config import Settings
 from orderdesk.store import replica
-from tests.support.patroni import Cluster
+from tests.support.patroni import Cluster, Node
 from tests.support.sandbox import ADMIN_TOKEN, SHOES, TSHIRTS, line, new_merchant
 
 pytestmark = pytest.mark.e2e
@@ -73,6 +73,28 @@ async def replicated(url: str, timeout: float = 60) -> asyncpg.Connection:
             await asyncio.sleep(0.05)
 
 
+async def streaming_standby(cluster: Cluster, timeout: float = 90) -> Node:
+    """A standby the primary streams to, an asynchronous one where there is one: a node
+    that rejoined after a failover (the failover test's) may be running, not yet streaming,
+    and a paused replay then never falls behind, as it receives nothing."""
+    deadline = time.monotonic() + timeout
+    while True:
+        conn = await asyncpg.connect(cluster.primary_url())
+        try:
+            rows = await conn.fetch(
+                "SELECT application_name, sync_state FROM pg_stat_replication"
+                " WHERE state = 'streaming' ORDER BY sync_state = 'async' DESC"
+            )
+        finally:
+            await conn.close()
+        by_name = {n.name: n for n in cluster.nodes}
+        found = [by_name[r["application_name"]] for r in rows if r["application_name"] in by_name]
+        if found:
+            return found[0]
+        assert time.monotonic() < deadline, "no standby is streaming"
+        await asyncio.sleep(0.2)
+
+
 async def test_reads_go_to_the_replica_and_a_client_reads_its_own_write(
     ha_cluster: Cluster,
 ) -> None:
@@ -83,8 +105,7 @@ async def test_reads_go_to_the_replica_and_a_client_reads_its_own_write(
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    roles = {m["name"]: m["role"] for m in ha_cluster.members()}
-    node = next(n for n in ha_cluster.nodes if roles[n.name] == "replica")
+    node = await streaming_standby(ha_cluster)
     primary, standby_url = ha_cluster.primary_url(name), ha_cluster.node_url(node, name)
     standby = await replicated(standby_url)
     try:
