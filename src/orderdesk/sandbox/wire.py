@@ -234,7 +234,11 @@ class FaultBody(BaseModel):
 
 # -- checkout sessions ----------------------------------------------------------------------
 
-ShopUrl = Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$")]
+#: An http(s) URL without ASCII whitespace (spelled out: ``\s`` is Unicode whitespace in
+#: Python and Rust, ECMA's narrower, and clients read the pattern in either).
+ShopUrl = Annotated[
+    str, Field(max_length=2000, pattern=r"^https?://[^ \t\n\r\f\v/?#]+[^ \t\n\r\f\v]*$")
+]
 
 
 class CheckoutUrls(BaseModel):
