@@ -241,6 +241,10 @@ async def test_amounts_that_do_not_add_up_are_a_bad_value_and_change_nothing(
 async def test_approve_pushes_until_acknowledged_and_the_order_is_captured(
     merchant: Merchant, receiver: Receiver
 ) -> None:
+    """Klarna (docs.klarna.com, Checkout "confirm the purchase" / push; reference/klarna.md):
+    the push is retried until the order is acknowledged, and acknowledging stops it — no
+    attempt goes out after ``/acknowledge``, even one already due (the store's clock moves
+    past every retry)."""
     shop = await klarna_shop(merchant, shop_base(receiver))
     created = await shop.create()
     order_id = created["order_id"]
