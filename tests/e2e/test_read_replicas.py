@@ -7,13 +7,16 @@ it: a plain read on the first app is the order as it was (so the read went to th
 a read with the capture's ``correlationId`` is the order with it (the primary answered),
 and once the standby is more than half a second behind, the second app's plain read is the
 primary's too. Then, under a burst of keyed captures, the standbys' replay lag as the
-primary sees it (``pg_stat_replication``) is printed: measured, never asserted.
+primary sees it (``pg_stat_replication``) is printed: measured, never asserted. A standby
+whose WAL receiver is gone is not taken as current (second test).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import signal
 import statistics
 import time
 from collections.abc import AsyncIterator
@@ -126,29 +129,33 @@ async def test_reads_go_to_the_replica_and_a_client_reads_its_own_write(
             before = await lenient.get(path, headers=auth)
             assert before.status_code == 200, before.text
 
-            await standby.execute("SELECT pg_wal_replay_pause()")
-            try:
-                r = await lenient.post(
-                    f"{path}/capture",
-                    json={"amount": "95.00"},
-                    headers={**auth, "X-Idempotency": "read-1"},
-                )
-                assert r.status_code == 202, r.text
-                correlation = r.headers["x-correlation-id"]
+            # Patroni would resume the paused replay within a second: not while it pauses.
+            with ha_cluster.maintenance():
+                await standby.execute("SELECT pg_wal_replay_pause()")
+                try:
+                    r = await lenient.post(
+                        f"{path}/capture",
+                        json={"amount": "95.00"},
+                        headers={**auth, "X-Idempotency": "read-1"},
+                    )
+                    assert r.status_code == 202, r.text
+                    correlation = r.headers["x-correlation-id"]
 
-                stale = await lenient.get(path, headers=auth)
-                assert (stale.status_code, stale.json()) == (200, before.json())
-                own = await lenient.get(path, params={"correlationId": correlation}, headers=auth)
-                assert own.status_code == 200 and own.json() != before.json()
+                    stale = await lenient.get(path, headers=auth)
+                    assert (stale.status_code, stale.json()) == (200, before.json())
+                    own = await lenient.get(
+                        path, params={"correlationId": correlation}, headers=auth
+                    )
+                    assert own.status_code == 200 and own.json() != before.json()
 
-                async def behind() -> bool:
-                    return await replica.lag(standby) > 0.5
+                    async def behind() -> bool:
+                        return await replica.lag(standby) > 0.5
 
-                await until(behind)
-                bounded = await strict.get(path, headers=auth)
-                assert (bounded.status_code, bounded.json()) == (200, own.json())
-            finally:
-                await standby.execute("SELECT pg_wal_replay_resume()")
+                    await until(behind)
+                    bounded = await strict.get(path, headers=auth)
+                    assert (bounded.status_code, bounded.json()) == (200, own.json())
+                finally:
+                    await standby.execute("SELECT pg_wal_replay_resume()")
 
             async def caught_up() -> bool:
                 return await replica.lag(standby) == 0
@@ -161,6 +168,56 @@ async def test_reads_go_to_the_replica_and_a_client_reads_its_own_write(
             await measure_lag(lenient, ha_cluster, big["orderId"], auth)
     finally:
         await standby.close()
+
+
+async def test_a_standby_that_receives_nothing_is_not_current(ha_cluster: Cluster) -> None:
+    """With its WAL receiver gone, a standby has replayed all it received yet may miss any
+    later commit: its lag is the age of its last replayed transaction, not 0, until it
+    streams again."""
+    await asyncio.to_thread(ha_cluster.wait_healthy)
+    node = await streaming_standby(ha_cluster)
+    standby = await asyncpg.connect(ha_cluster.node_url(node))
+    try:
+
+        async def current() -> bool:
+            return await replica.lag(standby) == 0
+
+        await until(current)
+        # PostgreSQL starts a new receiver at once after a long stream, and only after
+        # wal_retrieve_retry_interval (5 s) after a second failure: stop it twice.
+        first = await stop_receiver(standby)
+
+        async def restarted() -> bool:
+            pid = await standby.fetchval("SELECT pid FROM pg_stat_wal_receiver")
+            return pid is not None and pid != first
+
+        await until(restarted)
+        await stop_receiver(standby)
+        sample = (
+            "SELECT NOT EXISTS (SELECT 1 FROM pg_stat_wal_receiver) AS gone,"
+            f" ({replica.LAG_SQL}) AS lag"
+        )
+        seen: list[float] = []
+
+        async def gone() -> bool:
+            row = await standby.fetchrow(sample)
+            if row["gone"]:
+                seen.append(row["lag"])
+            return bool(row["gone"])
+
+        await until(gone)
+        assert seen[0] > 0  # measured in the statement that saw no receiver
+        await until(current)
+    finally:
+        await standby.close()
+
+
+async def stop_receiver(standby: asyncpg.Connection) -> int:
+    """SIGTERM the standby's WAL receiver (an auxiliary process: ``pg_terminate_backend``
+    does not reach it); its pid."""
+    pid: int = await standby.fetchval("SELECT pid FROM pg_stat_wal_receiver")
+    os.kill(pid, signal.SIGTERM)
+    return pid
 
 
 async def measure_lag(

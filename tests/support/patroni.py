@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -363,6 +364,22 @@ class Cluster:
         if done.returncode != 0 or "Successfully switched over" not in done.stdout:
             raise ClusterError(f"patronictl switchover failed: {done.stdout}{done.stderr}")
         return next(node for node in self.nodes if node.name == leader)
+
+    @contextlib.contextmanager
+    def maintenance(self) -> Iterator[None]:
+        """Patroni's maintenance mode (``patronictl pause``) for the block: Patroni then
+        leaves the nodes alone — without it, its loop resumes a standby's paused WAL replay
+        within ``loop_wait`` (PostgreSQL 14+, ``handle_parameter_change``)."""
+        self._patronictl_ok("pause", SCOPE, "--wait")
+        try:
+            yield
+        finally:
+            self._patronictl_ok("resume", SCOPE, "--wait")
+
+    def _patronictl_ok(self, *args: str) -> None:
+        done = self.patronictl(*args)
+        if done.returncode != 0:
+            raise ClusterError(f"patronictl {' '.join(args)} failed: {done.stdout}{done.stderr}")
 
     def patronictl(self, *args: str) -> subprocess.CompletedProcess[str]:
         config = self.config_file(self.nodes[0])
