@@ -154,6 +154,17 @@ async def test_reads_go_to_the_replica_and_a_client_reads_its_own_write(
                     await until(behind)
                     bounded = await strict.get(path, headers=auth)
                     assert (bounded.status_code, bounded.json()) == (200, own.json())
+
+                    # an order made now is not on the standby: found on the primary, not 404
+                    made = (await merchant.order("walley", [SHOES]))["orderId"]
+                    r = await lenient.get(f"/manage/orders/{made}", headers=auth)
+                    assert r.status_code == 200, r.text
+                    assert r.json()["data"]["id"] == made
+                    ledyer = (await merchant.order("ledyer", [SHOES]))["orderId"]
+                    ledyer_auth = await merchant.ledyer_headers()
+                    for tail in ("", "/paymentstatus"):
+                        r = await lenient.get(f"/v1/orders/{ledyer}{tail}", headers=ledyer_auth)
+                        assert r.status_code == 200, r.text
                 finally:
                     await standby.execute("SELECT pg_wal_replay_resume()")
 

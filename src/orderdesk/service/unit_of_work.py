@@ -330,9 +330,13 @@ class UnitOfWork:
 
     async def read(self, ref: OrderRef, *, fresh: bool = False) -> Loaded:
         """The order as it is now (no lock, no transaction; on the read replica when one is
-        configured and close enough behind, unless ``fresh``)."""
-        async with self.reads.acquire(fresh=fresh) as conn:
-            return await self.load(conn, ref)
+        configured and close enough behind, unless ``fresh``; one just made and not yet
+        there is read on the primary)."""
+
+        async def get(conn: asyncpg.Connection) -> Loaded | None:
+            return await self.rows.get(conn, ref.order_id)
+
+        return checked(ref, await self.reads.fetch(get, fresh=fresh))
 
     async def load(self, conn: asyncpg.Connection, ref: OrderRef) -> Loaded:
         """The order, if it exists in this provider's API and the credential may act on it."""

@@ -46,12 +46,16 @@ async def order_of_session(reads: Reads, session_id: str) -> str:
     it)."""
     if "\x00" in session_id:
         raise no_order("No order was made in that session")
-    async with reads.acquire() as conn:
+
+    async def of_session(conn: asyncpg.Connection) -> str | None:
         found: str | None = await conn.fetchval(
             "SELECT id FROM orders WHERE state ->> 'session_id' = $1 AND provider = $2",
             session_id,
             NAME,
         )
+        return found
+
+    found = await reads.fetch(of_session)
     if found is None:
         raise no_order(f"No order was made in session {session_id}")
     return found
