@@ -31,6 +31,7 @@ from orderdesk.providers.registry import PROVIDERS
 from orderdesk.sandbox.errors import RESPONSES, envelope
 from orderdesk.sandbox.routes import NAME, _check_admin
 from orderdesk.service import outbox as outbox_service
+from orderdesk.service.checkout import OWN
 from orderdesk.store import outbox, settlements
 from orderdesk.store.outbox import (
     DeliveryFilter,
@@ -153,8 +154,10 @@ async def rotate_webhook_secret(request: Request, store_id: StoreId) -> Response
 
 
 def _event_type(found: StoreSettings, event_type: str | None) -> str | None:
-    """``event_type`` when it is one of the store's provider's notification types."""
-    known = PROVIDERS[found.provider].notifier.types
+    """``event_type`` when it is one of the store's provider's notification or checkout
+    callback types."""
+    provider = PROVIDERS[found.provider]
+    known = (*provider.notifier.types, *(provider.checkout or OWN).callback_types)
     if event_type is not None and event_type not in known:
         raise DomainError(
             UNKNOWN_EVENT,
@@ -179,7 +182,11 @@ async def list_deliveries(
     state: Annotated[State | None, Query(description="Only deliveries in this state")] = None,
     event_type: Annotated[
         str | None,
-        Query(alias="eventType", description="Only this notification type (availableEvents)"),
+        Query(
+            alias="eventType",
+            description="Only this notification type (availableEvents) or checkout callback"
+            " type (e.g. checkout.push)",
+        ),
     ] = None,
     created_from: Annotated[
         str | None, moment_query("from", "Created at or after (RFC 3339, the store's clock)")

@@ -440,6 +440,7 @@ class OwnCheckout:
 
     loaders: Mapping[str, Path] = {}
     events: Mapping[str, str] = {}
+    callback_types: Sequence[str] = ("checkout.completed", "checkout.settled")
 
     def validation(self, session: CheckoutSession) -> Validation | None:
         url = session.urls.get("validation")

@@ -28,6 +28,11 @@ class CheckoutDialect(Protocol):
         ``document``); the iframe adds it to each message as ``event``. Informative: the
         loader may dispatch more (or other) events for a message."""
 
+    @property
+    def callback_types(self) -> Sequence[str]:
+        """The ``type`` of each callback ``callbacks`` may queue: the delivery inbox's
+        ``eventType`` filter knows them beside the notifier's types."""
+
     def validation(self, session: CheckoutSession) -> Validation | None:
         """The merchant's hook called before pay (when the scenario honours validation),
         or None: the provider has none, or this session names no URL for it."""

@@ -30,6 +30,7 @@ EVENTS = {
 class KlarnaCheckout:
     loaders: Mapping[str, Path] = {LOADER_PATH: LOADER}
     events: Mapping[str, str] = EVENTS
+    callback_types: Sequence[str] = (callbacks.PUSH, callbacks.NOTIFICATION)
 
     def validation(self, session: CheckoutSession) -> Validation | None:
         return callbacks.validation(session, views.session_order(session))

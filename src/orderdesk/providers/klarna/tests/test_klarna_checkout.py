@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,8 +29,9 @@ from orderdesk.providers.klarna.tests.kco_requests import (
     SDK_CREATE,
     SDK_UPDATE,
 )
+from tests.support import loopback
 from tests.support.receiver import Received, Receiver
-from tests.support.sandbox import ADMIN, Merchant, advance, new_merchant
+from tests.support.sandbox import ADMIN, Merchant, advance, deliveries, new_merchant
 
 OM = "/ordermanagement/v1/orders"
 PUSH_QUERY = "?kco-action=push&kco_wc_order_id="
@@ -49,8 +49,7 @@ class Hook:
 
     @property
     def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}/kco/validate"
+        return f"{loopback.base_url(self.server)}/kco/validate"
 
     def start(self) -> Hook:
         hook = self
@@ -73,9 +72,7 @@ class Hook:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = loopback.start(Handler)
         return self
 
 
@@ -83,9 +80,7 @@ class Hook:
 def hook() -> Iterator[Hook]:
     running = Hook().start()
     yield running
-    assert running.server is not None
-    running.server.shutdown()
-    running.server.server_close()
+    loopback.stop(running.server)
 
 
 @dataclass
@@ -279,6 +274,10 @@ async def test_approve_pushes_until_acknowledged_and_the_order_is_captured(
     callbacks = (await merchant.client.get(f"/sandbox/checkouts/{order_id}", headers=ADMIN)).json()
     assert [(c["eventType"], c["state"]) for c in callbacks["callbacks"]] == [
         ("checkout.push", "delivered")
+    ]
+    pushes = await deliveries(merchant, "klarna", eventType="checkout.push")
+    assert [(d["orderId"], d["eventType"], d["state"]) for d in pushes] == [
+        (order_id, "checkout.push", "delivered")
     ]
     assert callbacks["urls"] == {
         "terms": f"{shop.base}/villkor/",

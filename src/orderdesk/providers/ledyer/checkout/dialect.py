@@ -85,6 +85,8 @@ def judge(answer: HookAnswer | None, accept_on_timeout: bool) -> Verdict:
 class LedyerCheckout:
     loaders: ClassVar[Mapping[str, Path]] = {"/bootstrap.js": LOADER}
     events: ClassVar[Mapping[str, str]] = EVENTS
+    #: Its callbacks are order notifications, named as the notifier names them.
+    callback_types: ClassVar[Sequence[str]] = ()
 
     def validation(self, session: CheckoutSession) -> Validation | None:
         url = session.urls.get("validation")

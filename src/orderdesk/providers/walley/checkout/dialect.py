@@ -77,6 +77,7 @@ class WalleyCheckout:
         "/collector-checkout-loader.js": LOADER,
         "/walley-checkout-loader.js": LOADER,
     }
+    callback_types: Sequence[str] = (NOTIFICATION,)
     events: Mapping[str, str] = {
         "customerUpdated": "walleyCheckoutCustomerUpdated",
         "shippingUpdated": "walleyCheckoutShippingUpdated",
