@@ -16,10 +16,9 @@ docs/screenshots/checkout.png.
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -27,6 +26,7 @@ from urllib.parse import parse_qs
 import pytest
 from playwright.async_api import expect
 
+from tests.support import loopback
 from tests.support.browser import A11Y_CHECK
 from tests.support.receiver import Receiver
 from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, TSHIRTS, Merchant
@@ -79,11 +79,9 @@ class _Shop(BaseHTTPRequestHandler):
 def shop(server: Server) -> Iterator[str]:
     """The shop's base URL (a loopback port of its own)."""
     handler = type("Shop", (_Shop,), {"origin": server.url})
-    running = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=running.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{running.server_address[1]}"
-    running.shutdown()
-    running.server_close()
+    running = loopback.start(handler)
+    yield loopback.base_url(running)
+    loopback.stop(running)
 
 
 async def _session(merchant: Merchant, checkout_id: str) -> dict[str, Any]:

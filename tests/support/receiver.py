@@ -16,9 +16,7 @@ from typing import Any
 
 import orjson
 
-
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 512  # the default 5 resets connections under a benchmark's load
+from tests.support import loopback
 
 
 @dataclass
@@ -46,8 +44,7 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        return f"{loopback.base_url(self.server)}/hooks"
 
     def start(self) -> Receiver:
         receiver = self
@@ -84,15 +81,11 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = loopback.start(Handler)
         return self
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        loopback.stop(self.server)
 
     def bodies(self, where: Callable[[Any], bool] = lambda doc: True) -> list[Any]:
         with self.lock:

@@ -29,6 +29,7 @@ from orderdesk.providers.klarna.tests.kco_requests import (
     PARTNER,
     kco_update_confirmation,
 )
+from tests.support import loopback
 
 HERE = Path(__file__).parent / "kco_shop"
 WC_ORDER_ID = 1234
@@ -71,8 +72,7 @@ class KcoShop:
 
     @property
     def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return loopback.base_url(self.server)
 
     def mine(self, body: bytes) -> bytes:
         """A fixture's body with the shop's URLs on this shop (``wp_json_encode``'s ``\\/``)
@@ -209,12 +209,8 @@ class KcoShop:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = loopback.start(Handler)
         return self
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        loopback.stop(self.server)
