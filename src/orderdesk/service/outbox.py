@@ -187,7 +187,6 @@ async def _record(conn: asyncpg.Connection, sent: list[Sent]) -> None:
 async def deliver_due(pool: asyncpg.Pool, sender: Sender, limit: int = 16) -> int:
     """Send up to ``limit`` due deliveries (one transaction); returns how many were tried."""
     async with pool.acquire() as conn, conn.transaction():
-        await outbox.stop_acknowledged(conn)
         claimed = await outbox.claim(conn, limit)
         if not claimed:
             return 0
@@ -214,7 +213,6 @@ async def attempt_due(
     """Send a delivery of a store whose clock advances as at its due time ``due``, and record
     it so (its next attempt counted from ``due``); None when it was tried meanwhile."""
     async with pool.acquire() as conn, conn.transaction():
-        await outbox.stop_acknowledged(conn)
         delivery = await outbox.claim_due(conn, delivery_id, due)
         if delivery is None:
             return None

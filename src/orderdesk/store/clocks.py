@@ -19,12 +19,20 @@ EXPIRABLE = (
 #: both checkout callbacks (a shop's callbacks and its notifications are independent, as
 #: the providers' are: a failing callback holds no notification back).
 SAME_LINE = "p.order_id = d.order_id AND (p.checkout_id IS NULL) = (d.checkout_id IS NULL)"
-#: A delivery ``d`` that may go out: pending, and the first pending one of its line (an
-#: order's notifications go out in event order, its callbacks in the order queued).
-FIRST_PENDING = (
-    "d.state = 'pending' AND NOT EXISTS (SELECT 1 FROM deliveries p"
-    f"  WHERE {SAME_LINE} AND p.state = 'pending' AND p.id < d.id)"
-)
+
+
+def first_pending(settled: str | None = None) -> str:
+    """A delivery ``d`` that may go out: pending, and the first pending one of its line (an
+    order's notifications go out in event order, its callbacks in the order queued).
+    ``settled``: a ``WITH`` query of the ids the same statement settles, pending no more."""
+    not_settled = "" if settled is None else f" AND {{0}}.id NOT IN (SELECT id FROM {settled})"
+    return (
+        f"d.state = 'pending'{not_settled.format('d')} AND NOT EXISTS (SELECT 1 FROM deliveries p"
+        f"  WHERE {SAME_LINE} AND p.state = 'pending' AND p.id < d.id{not_settled.format('p')})"
+    )
+
+
+FIRST_PENDING = first_pending()
 # What is due on store $1's clock: its expiries and its deliveries' attempts, each with the
 # store time it falls due at; an expiry before the attempts due at the same moment.
 _DUE = (

@@ -14,11 +14,20 @@ import asyncpg
 import orjson
 from typing_extensions import TypedDict  # pydantic refuses typing's before Python 3.12
 
-from orderdesk.store.clocks import FIRST_PENDING, SAME_LINE
+from orderdesk.store.clocks import SAME_LINE, first_pending
 from orderdesk.store.orders import Target
 
+#: Callbacks retried until their order is acknowledged stop, unsent, once it is (Klarna: an
+#: acknowledged order is pushed no more), in the statement that claims: ``stopped`` holds
+#: their ids. ``deliveries_pending_until_acknowledged`` keeps this to the few such callbacks
+#: pending.
+_STOPPED = (
+    "WITH stopped AS (UPDATE deliveries s SET state = 'delivered', next_at = NULL FROM orders o"
+    " WHERE s.state = 'pending' AND s.until_acknowledged AND o.id = s.order_id"
+    " AND o.acknowledged RETURNING s.id)"
+)
 _CLAIMED = (
-    "SELECT d.id, d.order_id, d.url, d.body, d.event_type,"
+    f"{_STOPPED} SELECT d.id, d.order_id, d.url, d.body, d.event_type,"
     " jsonb_array_length(d.attempts) AS tries, st.clock_offset, st.provider, d.created_at,"
     " coalesce(d.correlation_id, d.event_id) AS correlation_id, st.webhook_secret,"
     " d.method, d.headers::text AS headers, d.accept, d.until_acknowledged, d.retry_schedule"
@@ -26,16 +35,18 @@ _CLAIMED = (
 )
 # Due deliveries, oldest first, at most one per order's line (its notifications, its
 # callbacks): the first still pending, so that an order's notifications go out in event
-# order. SKIP LOCKED: another worker has those. A store whose clock is advancing is left to
-# the advance (``service/clock.py``).
+# order (one stopped now no longer holds its line back). SKIP LOCKED: another worker has
+# those. A store whose clock is advancing is left to the advance (``service/clock.py``).
 CLAIM_SQL = (
-    f"{_CLAIMED} WHERE {FIRST_PENDING} AND d.next_at <= clock_timestamp() + st.clock_offset"
+    f"{_CLAIMED} WHERE {first_pending('stopped')}"
+    " AND d.next_at <= clock_timestamp() + st.clock_offset"
     " AND st.clock_advancing_since IS NULL"
     " ORDER BY d.next_at, d.id LIMIT $1 FOR UPDATE OF d SKIP LOCKED"
 )
 # One delivery an advance found due at $2: None once another has tried it meanwhile.
 CLAIM_DUE_SQL = (
-    f"{_CLAIMED} WHERE d.id = $1 AND d.state = 'pending' AND d.next_at = $2 FOR UPDATE OF d"
+    f"{_CLAIMED} WHERE d.id = $1 AND d.state = 'pending' AND d.next_at = $2"
+    " AND d.id NOT IN (SELECT id FROM stopped) FOR UPDATE OF d"
 )
 # Attempts of deliveries in distinct lines (a claim takes one per order's notifications and
 # one per order's callbacks: ``SAME_LINE``), one row each: and once one settles (delivered or
@@ -153,20 +164,6 @@ async def record(
         [next_at for _, _, _, next_at in attempts],
         [attempt.at for _, attempt, _, _ in attempts],
     )
-
-
-#: Callbacks retried until their order is acknowledged stop, unsent, once it is (Klarna: an
-#: acknowledged order is pushed no more); ``deliveries_pending_until_acknowledged`` keeps this
-#: to the few such callbacks pending.
-STOP_ACKNOWLEDGED_SQL = (
-    "UPDATE deliveries d SET state = 'delivered', next_at = NULL FROM orders o"
-    " WHERE d.state = 'pending' AND d.until_acknowledged AND o.id = d.order_id"
-    " AND o.acknowledged"
-)
-
-
-async def stop_acknowledged(conn: asyncpg.Connection) -> None:
-    await conn.execute(STOP_ACKNOWLEDGED_SQL)
 
 
 async def acknowledged(conn: asyncpg.Connection, order_ids: Sequence[str]) -> set[str]:
