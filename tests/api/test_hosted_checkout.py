@@ -103,6 +103,12 @@ async def test_the_customer_editor_saves_the_customer(
     assert r.json() == _view(made, customer=customer)
     r = await merchant.client.get(f"/sandbox/checkouts/{made['checkoutId']}", headers=ADMIN)
     assert r.json()["customer"] == customer and r.json()["version"] == 2
+    # a field of the shop's besides the named ones stays; a named one left out is cleared
+    shops = await _made(merchant, customer={"firstName": "Ada", "email": "a@b.se", "loyaltyId": 7})
+    r = await client.put(
+        FRAME + shops["token"] + "/customer", json={"customer": {"firstName": "Bo"}}
+    )
+    assert r.json()["customer"] == {"firstName": "Bo", "loyaltyId": 7}
     r = await client.put(base + "/customer", json={"customer": {"email": "x" * 201}})
     assert r.status_code == 400 and r.json()["error"]["field"] == "customer.email"
     r = await client.put(

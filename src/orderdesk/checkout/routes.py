@@ -136,12 +136,16 @@ async def session_view(request: Request, token: str) -> Response:
 
 @ROUTER.put(PREFIX + "/{token}/customer", dependencies=[Depends(require_json)])
 async def customer(request: Request, token: str) -> Response:
+    """The customer's named fields as the editor sends them (one left out is cleared); the
+    shop's fields besides them stay (e.g. Klarna's ``merchant_reference2``, kept there for
+    the order)."""
     body = parse(CustomerBody, await request.body())
     found, _ = await checkout.by_token(request.app.state.pool, token)
     edited = body.customer.model_dump(exclude_none=True)
 
     def change(session: CheckoutSession, now: datetime) -> None:
-        session.customer = edited
+        kept = {k: v for k, v in session.customer.items() if k not in Customer.model_fields}
+        session.customer = {**kept, **edited}
         session.record("customerUpdated", now)
 
     session = await checkout.update(request.app.state.pool, found.id, change)

@@ -65,6 +65,13 @@ async def test_the_woocommerce_plugin(server: Server, remote_merchant: Merchant)
         "kco_order_id={checkout.order.id}&order_id=1234"
     )
 
+    # the customer corrects their name in the checkout: the references stay the shop's
+    session = await remote_merchant.client.get(f"/sandbox/checkouts/{order_id}", headers=ADMIN)
+    r = await remote_merchant.client.put(
+        f"/orderdesk-checkout/{session.json()['token']}/customer",
+        json={"customer": {"firstName": "Ada", "lastName": "Lovelace"}},
+    )
+    assert r.status_code == 200, r.text
     r = await remote_merchant.client.post(
         f"/sandbox/checkouts/{order_id}/pay", json={"persona": "approve"}, headers=ADMIN
     )
