@@ -29,9 +29,10 @@ from orderdesk.domain.checkout import (
     fill,
 )
 from orderdesk.domain.order import Order
-from tests.support.checkouts import app_with, swapped
+from tests.support.apps import running_app
+from tests.support.checkouts import swapped
 from tests.support.receiver import Receiver
-from tests.support.sandbox import ADMIN, SHOES, Merchant, advance, new_merchant
+from tests.support.sandbox import ADMIN, ADMIN_TOKEN, SHOES, Merchant, advance, new_merchant
 
 LOADER = Path(__file__).parents[1] / "support" / "checkout_loader.js"
 
@@ -78,7 +79,9 @@ class TestCheckout:
 @pytest.fixture(scope="module")
 async def test_app(database_url: str) -> AsyncIterator[FastAPI]:
     """The Ledyer stores' provider with the test checkout as its ``checkout``."""
-    async with app_with(database_url, swapped(TestCheckout(), "ledyer")) as application:
+    async with running_app(
+        database_url, ADMIN_TOKEN, swapped(TestCheckout(), "ledyer")
+    ) as application:
         yield application
 
 

@@ -20,9 +20,19 @@ from orderdesk.domain.errors import DomainError, Kind
 from orderdesk.service import checkout
 from orderdesk.service.provider_side import order_ref
 from orderdesk.web.answers import Reply, json_answer
-from tests.support.checkouts import app_with, swapped
+from tests.support.apps import running_app
+from tests.support.checkouts import swapped
 from tests.support.receiver import Receiver
-from tests.support.sandbox import ADMIN, SAMSUNG, SHOES, Merchant, advance, deliveries, notify
+from tests.support.sandbox import (
+    ADMIN,
+    ADMIN_TOKEN,
+    SAMSUNG,
+    SHOES,
+    Merchant,
+    advance,
+    deliveries,
+    notify,
+)
 
 VIEW_FIELDS = {
     "checkoutId",
@@ -58,7 +68,7 @@ VIEW_FIELDS = {
 @pytest.fixture(scope="module")
 async def app(database_url: str) -> AsyncIterator[FastAPI]:
     """orderdesk's own checkout for every store (each provider's is tested in its package)."""
-    async with app_with(database_url, swapped(None)) as application:
+    async with running_app(database_url, ADMIN_TOKEN, swapped(None)) as application:
         yield application
 
 

@@ -13,8 +13,9 @@ import pytest
 from fastapi import FastAPI
 
 from orderdesk.checkout.headers import CONTENT_SECURITY_POLICY
-from tests.support.checkouts import app_with, swapped
-from tests.support.sandbox import ADMIN, SHOES, Merchant
+from tests.support.apps import running_app
+from tests.support.checkouts import swapped
+from tests.support.sandbox import ADMIN, ADMIN_TOKEN, SHOES, Merchant
 
 FRAME = "/orderdesk-checkout/"
 
@@ -22,7 +23,7 @@ FRAME = "/orderdesk-checkout/"
 @pytest.fixture(scope="module")
 async def app(database_url: str) -> AsyncIterator[FastAPI]:
     """orderdesk's own checkout for every store (each provider's is tested in its package)."""
-    async with app_with(database_url, swapped(None)) as application:
+    async with running_app(database_url, ADMIN_TOKEN, swapped(None)) as application:
         yield application
 
 

@@ -15,16 +15,17 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.support.apps import running_app
 from tests.support.backoffice import signed_in
-from tests.support.checkouts import app_with, swapped
+from tests.support.checkouts import swapped
 from tests.support.receiver import Receiver
-from tests.support.sandbox import ADMIN, SAMSUNG, Merchant
+from tests.support.sandbox import ADMIN, ADMIN_TOKEN, SAMSUNG, Merchant
 
 
 @pytest.fixture(scope="module")
 async def app(database_url: str) -> AsyncIterator[FastAPI]:
     """orderdesk's own checkout for every store (its callbacks: JSON POSTs)."""
-    async with app_with(database_url, swapped(None)) as application:
+    async with running_app(database_url, ADMIN_TOKEN, swapped(None)) as application:
         yield application
 
 

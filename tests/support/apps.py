@@ -11,13 +11,17 @@ from fastapi import FastAPI
 from orderdesk.app import create_app
 from orderdesk.config import Settings
 from orderdesk.demo import Demo, create_demo, walkthrough
+from orderdesk.providers.base import Registry
 from orderdesk.providers.registry import PROVIDERS
 
 
 @asynccontextmanager
-async def running_app(database_url: str, admin_token: str) -> AsyncIterator[FastAPI]:
-    """The app on ``database_url``, started (its lifespan entered) for the block."""
-    app = create_app(Settings(database_url=database_url, admin_token=admin_token))
+async def running_app(
+    database_url: str, admin_token: str, providers: Registry = PROVIDERS
+) -> AsyncIterator[FastAPI]:
+    """The app on ``database_url`` with ``providers``, started (its lifespan entered) for the
+    block."""
+    app = create_app(Settings(database_url=database_url, admin_token=admin_token), providers)
     async with app.router.lifespan_context(app):
         yield app
 

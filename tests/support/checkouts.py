@@ -1,19 +1,13 @@
-"""The app with its providers' checkouts swapped: orderdesk's own checkout (``None``) for the
-core's tests, or a test checkout, in place of the providers' own."""
+"""The providers with their checkouts swapped: orderdesk's own checkout (``None``) for the
+core's tests, or a test checkout, in place of the providers' own (an app on them:
+``tests/support/apps.py::running_app``)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
-
-from orderdesk.app import create_app
-from orderdesk.config import Settings
 from orderdesk.providers.base import Registry
 from orderdesk.providers.registry import PROVIDERS
-from tests.support.sandbox import ADMIN_TOKEN
 
 
 class Swapped:
@@ -35,12 +29,3 @@ def swapped(checkout: Any, *names: str) -> Registry:
             for name, provider in PROVIDERS.items()
         )  # type: ignore[arg-type]
     )
-
-
-@asynccontextmanager
-async def app_with(database_url: str, providers: Registry) -> AsyncIterator[FastAPI]:
-    application = create_app(
-        Settings(database_url=database_url, admin_token=ADMIN_TOKEN), providers
-    )
-    async with application.router.lifespan_context(application):
-        yield application
