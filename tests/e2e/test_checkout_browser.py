@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -46,7 +45,7 @@ THANKS = (
 )
 
 
-class _Shop(BaseHTTPRequestHandler):
+class _Shop(loopback.Quiet):
     """The shop's pages: its checkout page (the session's token in the query), the loader,
     its confirmation page."""
 
@@ -70,9 +69,6 @@ class _Shop(BaseHTTPRequestHandler):
         self.send_header("content-length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture

@@ -7,6 +7,13 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class Quiet(BaseHTTPRequestHandler):
+    """A handler that writes no access log (the test's output stays the test's)."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 512  # the default 5 resets connections under a benchmark's load

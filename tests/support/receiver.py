@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import orjson
@@ -49,7 +49,7 @@ class Receiver:
     def start(self) -> Receiver:
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(loopback.Quiet):
             protocol_version = "HTTP/1.1" if receiver.keep_alive else "HTTP/1.0"
             disable_nagle_algorithm = True  # the body is written apart from the headers
 
@@ -77,9 +77,6 @@ class Receiver:
                 self.send_header("content-length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
 
         self.server = loopback.start(Handler)
         return self

@@ -17,7 +17,7 @@ import http.client
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -164,7 +164,7 @@ class KcoShop:
     def start(self) -> KcoShop:
         shop = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(loopback.Quiet):
             def answer(self, status: int, body: bytes, kind: str) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
@@ -205,9 +205,6 @@ class KcoShop:
                     shop.ajax.append((action, form))
                 reply = shop.answer_ajax(action, form)
                 self.answer(200, json.dumps(reply).encode(), "application/json; charset=UTF-8")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
 
         self.server = loopback.start(Handler)
         return self

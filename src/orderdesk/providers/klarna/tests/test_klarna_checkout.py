@@ -13,7 +13,7 @@ import base64
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -54,7 +54,7 @@ class Hook:
     def start(self) -> Hook:
         hook = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(loopback.Quiet):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 hook.received.append(
@@ -68,9 +68,6 @@ class Hook:
                     self.send_header("Location", hook.location)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
 
         self.server = loopback.start(Handler)
         return self
