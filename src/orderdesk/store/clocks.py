@@ -25,10 +25,14 @@ def first_pending(settled: str | None = None) -> str:
     """A delivery ``d`` that may go out: pending, and the first pending one of its line (an
     order's notifications go out in event order, its callbacks in the order queued).
     ``settled``: a ``WITH`` query of the ids the same statement settles, pending no more."""
-    not_settled = "" if settled is None else f" AND {{0}}.id NOT IN (SELECT id FROM {settled})"
+
+    def pending(alias: str) -> str:
+        unsettled = "" if settled is None else f" AND {alias}.id NOT IN (SELECT id FROM {settled})"
+        return f"{alias}.state = 'pending'{unsettled}"
+
     return (
-        f"d.state = 'pending'{not_settled.format('d')} AND NOT EXISTS (SELECT 1 FROM deliveries p"
-        f"  WHERE {SAME_LINE} AND p.state = 'pending' AND p.id < d.id{not_settled.format('p')})"
+        f"{pending('d')} AND NOT EXISTS (SELECT 1 FROM deliveries p"
+        f"  WHERE {SAME_LINE} AND {pending('p')} AND p.id < d.id)"
     )
 
 
